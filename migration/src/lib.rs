@@ -1,0 +1,1 @@
+//! The schema migrations, one file per step.

@@ -1,0 +1,1 @@
+//! Ledger (台账) reading with calamine and workbook writing with rust_xlsxwriter; no HTTP, no SQL.
