@@ -1,1 +1,218 @@
-fn main(){}
+//! The `zhaoshang` command: serve the API (the default), load the demo district, run
+//! migrations, issue tokens.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use poem::Server;
+use poem::listener::TcpListener;
+use sea_orm::DatabaseConnection;
+use tracing_subscriber::EnvFilter;
+use zhaoshang::service::{auth, demo, users};
+use zhaoshang::{AppState, app, db};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhaoshang",
+    version,
+    about = "Investment-promotion CRM of a district's task forces"
+)]
+struct Cli {
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://zhaoshang.db?mode=rwc",
+        global = true
+    )]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Serve with the demo district loaded (same as `serve --demo`).
+    Demo(ServeArgs),
+    /// Apply, roll back or list schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Manage bearer tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ZHAOSHANG_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Load the 大足 demo pipeline (24 task forces, a few hundred projects) if the database
+    /// has no projects yet, and print a fresh admin token.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last migration (or `-n N`).
+    Down {
+        #[arg(short = 'n', long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// Issue a token for a user and print it once.
+    Create {
+        /// The user's username.
+        #[arg(long)]
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs {
+        bind: "127.0.0.1:8080".parse()?,
+        demo: false,
+    }));
+    match command {
+        Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Demo(args) => serve(&cli.database_url, ServeArgs { demo: true, ..args }).await,
+        Command::Migrate { action } => {
+            let db = db::connect(&cli.database_url)
+                .await
+                .context("connecting to the database")?;
+            match action {
+                MigrateAction::Up => Migrator::up(&db, None).await?,
+                MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+                MigrateAction::Status => {
+                    for migration in Migrator::get_migration_with_status(&db).await? {
+                        println!("{:?}\t{}", migration.status(), migration.name());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Token {
+            action: TokenAction::Create { user, name },
+        } => {
+            let db = db::connect_and_migrate(&cli.database_url)
+                .await
+                .context("opening the database")?;
+            let token = auth::issue_token_for(&db, &user, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let db = db::connect_and_migrate(database_url)
+        .await
+        .context("opening and migrating the database")?;
+    let first_token = ensure_admin(&db).await?;
+    let demo_token = if args.demo {
+        let loaded = demo::load(&db, zhaoshang::domain::today())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if loaded > 0 {
+            tracing::info!(projects = loaded, "demo district loaded");
+        }
+        match first_token {
+            Some(_) => None,
+            None => Some(
+                auth::issue_token_for(&db, "admin", "demo")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+        }
+    } else {
+        None
+    };
+    let url = format!("http://{}", args.bind);
+    println!("zhaoshang is listening on {url}");
+    println!("  Swagger UI: {url}/docs");
+    println!("  OpenAPI:    {url}/openapi.json");
+    if let Some(token) = first_token.or(demo_token) {
+        println!("  Admin token (shown once; click Authorize in the Swagger UI and paste it):\n    {token}");
+    }
+    let listener = TcpListener::bind(args.bind);
+    Server::new(listener)
+        .run_with_graceful_shutdown(
+            app(AppState { db }),
+            shutdown_signal(),
+            Some(std::time::Duration::from_secs(10)),
+        )
+        .await?;
+    Ok(())
+}
+
+/// On first start, creates the `admin` user and returns its first token.
+async fn ensure_admin(db: &DatabaseConnection) -> anyhow::Result<Option<String>> {
+    if users::count_users(db).await.map_err(|e| anyhow::anyhow!("{e}"))? > 0 {
+        return Ok(None);
+    }
+    let admin = users::create_user(
+        db,
+        users::UserInput {
+            username: "admin".into(),
+            display_name: "Administrator".into(),
+            role: entity::enums::Role::Admin,
+            team_id: None,
+            archived: false,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (token, _) = auth::issue_token(db, admin.id, "first start", None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Some(token))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

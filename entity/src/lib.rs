@@ -1,3 +1,18 @@
 //! sea-orm entities of zhaoshang: the tables and nothing else; the rules live in the service crate.
+//!
+//! Money columns hold exact integers in yuan (`*_yuan`); the API speaks 万元 with four
+//! decimals, which is the same precision. Land areas are hundredths of a 亩.
 
+pub mod activity;
+pub mod api_token;
+pub mod cluster;
+pub mod contract;
 pub mod enums;
+pub mod funding;
+pub mod investor;
+pub mod output_report;
+pub mod park;
+pub mod project;
+pub mod stage_history;
+pub mod team;
+pub mod user;

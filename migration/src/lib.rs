@@ -1,1 +1,34 @@
-//! The schema migrations, one file per step.
+//! The schema migrations, one file per step, and the shipped 大足 reference data.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_reference;
+mod m20261122_000002_create_users;
+mod m20261122_000003_create_investors;
+mod m20261122_000004_create_projects;
+mod m20261122_000005_create_contracts;
+mod m20261122_000006_create_fundings;
+mod m20261122_000007_create_output_reports;
+mod m20261122_000008_create_activities;
+mod m20261122_000009_create_stage_history;
+mod m20261122_000010_seed_dazu_reference;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_reference::Migration),
+            Box::new(m20261122_000002_create_users::Migration),
+            Box::new(m20261122_000003_create_investors::Migration),
+            Box::new(m20261122_000004_create_projects::Migration),
+            Box::new(m20261122_000005_create_contracts::Migration),
+            Box::new(m20261122_000006_create_fundings::Migration),
+            Box::new(m20261122_000007_create_output_reports::Migration),
+            Box::new(m20261122_000008_create_activities::Migration),
+            Box::new(m20261122_000009_create_stage_history::Migration),
+            Box::new(m20261122_000010_seed_dazu_reference::Migration),
+        ]
+    }
+}

@@ -1,0 +1,39 @@
+//! `GET /health`: is the service up and its database reachable.
+
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use sea_orm::ConnectionTrait;
+
+use super::ApiTags;
+use super::error::{ApiError, ApiResult};
+use crate::AppState;
+
+/// The service's health.
+#[derive(Debug, Object)]
+pub struct Health {
+    /// `ok` when the database answers.
+    pub status: String,
+    /// The running version.
+    pub version: String,
+}
+
+pub struct HealthApi;
+
+#[OpenApi(tag = "ApiTags::Health")]
+impl HealthApi {
+    /// Check health
+    ///
+    /// Answers without authentication; checks that the database answers a query.
+    #[oai(path = "/health", method = "get", operation_id = "get_health")]
+    async fn health(&self, state: poem::web::Data<&AppState>) -> ApiResult<Json<Health>> {
+        state
+            .db
+            .execute_unprepared("SELECT 1")
+            .await
+            .map_err(|e| ApiError::from(crate::service::ServiceError::Db(e)))?;
+        Ok(Json(Health {
+            status: "ok".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }))
+    }
+}

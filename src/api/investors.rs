@@ -1,0 +1,166 @@
+//! `/api/v1/investors`: the companies behind projects.
+
+use chrono::{DateTime, Utc};
+use entity::investor;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::auth::BearerAuth;
+use super::error::ApiResult;
+use super::{ApiTags, DEFAULT_PER_PAGE, Deleted};
+use crate::AppState;
+use crate::service::{PageRequest, investors as svc};
+
+/// An investor (投资方).
+#[derive(Debug, Object)]
+pub struct Investor {
+    pub id: i32,
+    /// Company name, e.g. 上海智航科技有限公司.
+    pub name: String,
+    /// 统一社会信用代码: 18 characters, unique.
+    pub credit_code: Option<String>,
+    /// Where the investor comes from, e.g. 上海市.
+    pub origin_region: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<investor::Model> for Investor {
+    fn from(m: investor::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            credit_code: m.credit_code,
+            origin_region: m.origin_region,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// An investor as created or replaced.
+#[derive(Debug, Object)]
+pub struct InvestorInput {
+    /// Company name, at most 200 characters.
+    pub name: String,
+    /// 统一社会信用代码: 18 digits and capital letters (not I, O, Z, S, V).
+    pub credit_code: Option<String>,
+    pub origin_region: Option<String>,
+}
+
+impl From<InvestorInput> for svc::InvestorInput {
+    fn from(i: InvestorInput) -> Self {
+        Self {
+            name: i.name,
+            credit_code: i.credit_code,
+            origin_region: i.origin_region,
+        }
+    }
+}
+
+/// A page of investors.
+#[derive(Debug, Object)]
+pub struct InvestorPage {
+    pub items: Vec<Investor>,
+    /// How many investors match in all.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+pub struct InvestorsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Investors")]
+impl InvestorsApi {
+    /// List investors
+    ///
+    /// Sorted by name; `q` finds text in the name or credit code.
+    #[oai(path = "/investors", method = "get", operation_id = "list_investors")]
+    async fn list_investors(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        /// Text in the name or credit code.
+        q: Query<Option<String>>,
+        /// Page number, from 1.
+        #[oai(
+            default = "default_page",
+            validator(minimum(value = "1"), maximum(value = "1000000"))
+        )]
+        page: Query<u64>,
+        /// Items per page, 1 to 200.
+        #[oai(
+            default = "default_per_page",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        per_page: Query<u64>,
+    ) -> ApiResult<Json<InvestorPage>> {
+        let paging = PageRequest {
+            page: page.0,
+            per_page: per_page.0,
+        };
+        let (total, items) = svc::list_investors(&state.db, q.0.as_deref(), paging).await?;
+        Ok(Json(InvestorPage {
+            items: items.into_iter().map(Into::into).collect(),
+            total,
+            page: page.0,
+            per_page: per_page.0,
+        }))
+    }
+
+    /// Create an investor
+    #[oai(path = "/investors", method = "post", operation_id = "create_investor")]
+    async fn create_investor(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<InvestorInput>,
+    ) -> ApiResult<Json<Investor>> {
+        auth.require_writer()?;
+        Ok(Json(svc::create_investor(&state.db, body.0.into()).await?.into()))
+    }
+
+    /// Get an investor
+    #[oai(path = "/investors/:id", method = "get", operation_id = "get_investor")]
+    async fn get_investor(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Investor>> {
+        Ok(Json(svc::get_investor(&state.db, id.0).await?.into()))
+    }
+
+    /// Replace an investor
+    #[oai(path = "/investors/:id", method = "put", operation_id = "update_investor")]
+    async fn update_investor(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<InvestorInput>,
+    ) -> ApiResult<Json<Investor>> {
+        auth.require_writer()?;
+        Ok(Json(svc::update_investor(&state.db, id.0, body.0.into()).await?.into()))
+    }
+
+    /// Delete an investor
+    ///
+    /// Administrators only; refused with 409 while projects refer to it.
+    #[oai(path = "/investors/:id", method = "delete", operation_id = "delete_investor")]
+    async fn delete_investor(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+        auth.require_admin()?;
+        svc::delete_investor(&state.db, id.0).await?;
+        Ok(Deleted::NoContent)
+    }
+}
+
+pub fn default_page() -> u64 {
+    1
+}
+
+pub fn default_per_page() -> u64 {
+    DEFAULT_PER_PAGE
+}

@@ -1,0 +1,234 @@
+//! `/api/v1/projects/{id}/transitions`, `/contract` and `/history`: moving a project through
+//! its lifecycle and reading how it got where it is.
+
+use chrono::{DateTime, Utc};
+use entity::{contract, stage_history};
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::BearerAuth;
+use super::error::ApiResult;
+use super::projects::Project;
+use super::types::{AgreementType, Date, Stage, Wan};
+use crate::AppState;
+use crate::domain::money;
+use crate::service::lifecycle as svc;
+
+/// The terms of a signed agreement (合同条款).
+#[derive(Debug, Object)]
+pub struct Contract {
+    pub agreement_type: AgreementType,
+    /// 签约时间: the date the agreement was signed, which is the date the project reached
+    /// `signed`.
+    pub signed_on: Date,
+    /// 合同投资额, 万元.
+    pub contracted_investment: Wan,
+    /// 约定开工时间.
+    pub promised_start_on: Option<Date>,
+    /// 约定投产时间.
+    pub promised_production_on: Option<Date>,
+    /// 约定达产时间.
+    pub promised_full_production_on: Option<Date>,
+    /// 约定年产值, 万元.
+    pub promised_output_value: Option<Wan>,
+    /// 约定年税收, 万元.
+    pub promised_tax: Option<Wan>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<contract::Model> for Contract {
+    fn from(c: contract::Model) -> Self {
+        let wan = |y: i64| Wan(money::yuan_to_wan(y));
+        Self {
+            agreement_type: c.agreement_type.into(),
+            signed_on: Date(c.signed_on),
+            contracted_investment: wan(c.contracted_investment_yuan),
+            promised_start_on: c.promised_start_on.map(Date),
+            promised_production_on: c.promised_production_on.map(Date),
+            promised_full_production_on: c.promised_full_production_on.map(Date),
+            promised_output_value: c.promised_output_value_yuan.map(wan),
+            promised_tax: c.promised_tax_yuan.map(wan),
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Contract terms as recorded or corrected.
+#[derive(Debug, Object)]
+pub struct ContractInput {
+    pub agreement_type: AgreementType,
+    /// Not later than today.
+    pub signed_on: Date,
+    /// 万元, more than zero.
+    pub contracted_investment: Wan,
+    /// Not before the signing date.
+    pub promised_start_on: Option<Date>,
+    /// Not before the promised start.
+    pub promised_production_on: Option<Date>,
+    /// Not before the promised production start.
+    pub promised_full_production_on: Option<Date>,
+    /// 万元 a year.
+    pub promised_output_value: Option<Wan>,
+    /// 万元 a year.
+    pub promised_tax: Option<Wan>,
+}
+
+impl From<ContractInput> for svc::ContractInput {
+    fn from(c: ContractInput) -> Self {
+        Self {
+            agreement_type: c.agreement_type.into(),
+            signed_on: c.signed_on.0,
+            contracted_investment: c.contracted_investment.0,
+            promised_start_on: c.promised_start_on.map(|d| d.0),
+            promised_production_on: c.promised_production_on.map(|d| d.0),
+            promised_full_production_on: c.promised_full_production_on.map(|d| d.0),
+            promised_output_value: c.promised_output_value.map(|w| w.0),
+            promised_tax: c.promised_tax.map(|w| w.0),
+        }
+    }
+}
+
+/// A move of a project to a stage.
+#[derive(Debug, Object)]
+pub struct TransitionRequest {
+    /// The stage to move to.
+    pub stage: Stage,
+    /// The date the stage was reached (or the move took effect); not later than today and
+    /// not before the current stage's date. Defaults to the contract's signing date for
+    /// `signed`, to today otherwise.
+    pub date: Option<Date>,
+    /// Required to move backwards, to terminate, or to reopen a terminated project.
+    pub reason: Option<String>,
+    /// Contract terms to record with a move to `signed` (needed unless already recorded).
+    pub contract: Option<ContractInput>,
+    /// The project version you read; when sent and stale, the move is refused with 409.
+    pub version: Option<i32>,
+}
+
+/// One stage move in a project's history.
+#[derive(Debug, Object)]
+pub struct HistoryEntry {
+    pub id: i32,
+    /// Absent for the entry that logged the project.
+    pub from_stage: Option<Stage>,
+    pub to_stage: Stage,
+    /// The date the move took effect.
+    pub effective_on: Date,
+    /// Who made the move.
+    pub user_id: Option<i32>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+impl From<stage_history::Model> for HistoryEntry {
+    fn from(h: stage_history::Model) -> Self {
+        Self {
+            id: h.id,
+            from_stage: h.from_stage.map(Into::into),
+            to_stage: h.to_stage.into(),
+            effective_on: Date(h.effective_on),
+            user_id: h.user_id,
+            recorded_at: h.recorded_at,
+            reason: h.reason,
+        }
+    }
+}
+
+/// The project after a move, and the history entry the move appended.
+#[derive(Debug, Object)]
+pub struct TransitionResult {
+    pub project: Project,
+    pub history_entry: HistoryEntry,
+}
+
+pub struct LifecycleApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Lifecycle")]
+impl LifecycleApi {
+    /// Move a project to a stage
+    ///
+    /// Forward moves record the date the stage was reached. Reaching `signed` needs contract
+    /// terms (send them here or record them first). Moving backwards, terminating and
+    /// reopening need a reason. A refused move answers 422 saying why.
+    #[oai(
+        path = "/projects/:id/transitions",
+        method = "post",
+        operation_id = "transition_project"
+    )]
+    async fn transition_project(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<TransitionRequest>,
+    ) -> ApiResult<Json<TransitionResult>> {
+        let actor = auth.require_writer()?;
+        let body = body.0;
+        let input = svc::TransitionInput {
+            to: body.stage.into(),
+            on: body.date.map(|d| d.0),
+            reason: body.reason,
+            contract: body.contract.map(Into::into),
+            expected_version: body.version,
+        };
+        let (project, entry) = svc::transition(&state.db, id.0, input, actor).await?;
+        Ok(Json(TransitionResult {
+            project: project.into(),
+            history_entry: entry.into(),
+        }))
+    }
+
+    /// Get a project's contract terms
+    #[oai(path = "/projects/:id/contract", method = "get", operation_id = "get_contract")]
+    async fn get_contract(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Contract>> {
+        Ok(Json(svc::get_contract(&state.db, id.0).await?.into()))
+    }
+
+    /// Record or correct a project's contract terms
+    ///
+    /// On a signed project a changed signing date moves the project's signing date with it,
+    /// as long as the stage dates stay in order.
+    #[oai(path = "/projects/:id/contract", method = "put", operation_id = "put_contract")]
+    async fn put_contract(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<ContractInput>,
+    ) -> ApiResult<Json<Contract>> {
+        auth.require_writer()?;
+        Ok(Json(svc::put_contract(&state.db, id.0, body.0.into()).await?.into()))
+    }
+
+    /// Read a project's stage history
+    ///
+    /// Every move, oldest first, with who made it, when and why.
+    #[oai(
+        path = "/projects/:id/history",
+        method = "get",
+        operation_id = "list_project_history"
+    )]
+    async fn list_project_history(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<HistoryEntry>>> {
+        Ok(Json(
+            svc::history(&state.db, id.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
+    }
+}

@@ -1,0 +1,371 @@
+//! `/api/v1/projects`: logging, editing, finding and listing projects.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Enum, Object, OpenApi};
+
+use super::auth::BearerAuth;
+use super::error::ApiResult;
+use super::investors::{Investor, default_page, default_per_page};
+use super::lifecycle::Contract;
+use super::types::{Date, Mu, SortOrder, Stage, Wan};
+use super::{ApiTags, Deleted};
+use crate::AppState;
+use crate::domain::money;
+use crate::service::PageRequest;
+use crate::service::projects::{self as svc, ProjectFilter, ProjectSort, ProjectView};
+
+/// A record referred to by id, with its name.
+#[derive(Debug, Object)]
+pub struct NamedRef {
+    pub id: i32,
+    pub name: String,
+}
+
+/// The date each stage was reached; absent for stages not reached.
+#[derive(Debug, Object)]
+pub struct StageDates {
+    pub lead_on: Option<Date>,
+    pub negotiating_on: Option<Date>,
+    pub signed_on: Option<Date>,
+    pub started_on: Option<Date>,
+    pub producing_on: Option<Date>,
+    pub effective_on: Option<Date>,
+    pub terminated_on: Option<Date>,
+}
+
+/// A project (招商项目).
+#[derive(Debug, Object)]
+pub struct Project {
+    pub id: i32,
+    /// 项目编号, unique.
+    pub code: String,
+    /// 项目名称.
+    pub name: String,
+    pub investor: Option<Investor>,
+    /// The task force (专班) responsible.
+    pub team: NamedRef,
+    pub cluster: Option<NamedRef>,
+    pub park: Option<NamedRef>,
+    /// The user in the task force who owns the project.
+    pub owner_id: Option<i32>,
+    /// 包保领导: the accountable district leader.
+    pub sponsoring_leader: Option<String>,
+    /// Where the lead came from: 以商招商, 驻外招商, 商会, 平台推介…
+    pub source: Option<String>,
+    /// Planned investment, 万元.
+    pub planned_investment: Option<Wan>,
+    /// Land needed, 亩.
+    pub land_area: Option<Mu>,
+    /// The current stage.
+    pub stage: Stage,
+    pub stage_dates: StageDates,
+    /// Company registration date (注册).
+    pub registered_on: Option<Date>,
+    /// Registered capital, 万元.
+    pub registered_capital: Option<Wan>,
+    /// Land supply date (供地).
+    pub land_supplied_on: Option<Date>,
+    /// 项目进展.
+    pub progress: Option<String>,
+    /// 存在问题.
+    pub issues: Option<String>,
+    /// 备注.
+    pub notes: Option<String>,
+    /// The contract terms, once recorded.
+    pub contract: Option<Contract>,
+    /// Every payment recorded, 万元.
+    pub funds_arrived: Wan,
+    /// Payments that count for assessment, 万元.
+    pub funds_counted: Wan,
+    /// Send it back with an update; a stale version is refused with 409.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProjectView> for Project {
+    fn from(v: ProjectView) -> Self {
+        let p = v.project;
+        let named = |id: Option<i32>, name: Option<String>| id.zip(name).map(|(id, name)| NamedRef { id, name });
+        Self {
+            id: p.id,
+            code: p.code,
+            name: p.name,
+            investor: v.investor.map(Into::into),
+            team: NamedRef {
+                id: p.team_id,
+                name: v.team_name.unwrap_or_default(),
+            },
+            cluster: named(p.cluster_id, v.cluster_name),
+            park: named(p.park_id, v.park_name),
+            owner_id: p.owner_id,
+            sponsoring_leader: p.sponsoring_leader,
+            source: p.source,
+            planned_investment: p.planned_investment_yuan.map(|y| Wan(money::yuan_to_wan(y))),
+            land_area: p.land_area_centimu.map(|c| Mu(money::centimu_to_mu(c))),
+            stage: p.stage.into(),
+            stage_dates: StageDates {
+                lead_on: p.lead_on.map(Date),
+                negotiating_on: p.negotiating_on.map(Date),
+                signed_on: p.signed_on.map(Date),
+                started_on: p.started_on.map(Date),
+                producing_on: p.producing_on.map(Date),
+                effective_on: p.effective_on.map(Date),
+                terminated_on: p.terminated_on.map(Date),
+            },
+            registered_on: p.registered_on.map(Date),
+            registered_capital: p.registered_capital_yuan.map(|y| Wan(money::yuan_to_wan(y))),
+            land_supplied_on: p.land_supplied_on.map(Date),
+            progress: p.progress,
+            issues: p.issues,
+            notes: p.notes,
+            contract: v.contract.map(Into::into),
+            funds_arrived: Wan(money::yuan_to_wan(v.funds_arrived_yuan)),
+            funds_counted: Wan(money::yuan_to_wan(v.funds_counted_yuan)),
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// The editable fields of a project. The stage and its dates change only through
+/// transitions.
+#[derive(Debug, Object)]
+pub struct ProjectFields {
+    /// 项目编号: letters, digits, `-`, `_`, unique. Generated on creation when absent
+    /// (`P` + year + number); kept on update when absent.
+    pub code: Option<String>,
+    /// 项目名称, at most 200 characters.
+    pub name: String,
+    pub investor_id: Option<i32>,
+    pub cluster_id: Option<i32>,
+    pub park_id: Option<i32>,
+    /// The responsible task force.
+    pub team_id: i32,
+    pub owner_id: Option<i32>,
+    /// 包保领导.
+    pub sponsoring_leader: Option<String>,
+    /// Lead source: 以商招商, 驻外招商, 商会, 平台推介…
+    pub source: Option<String>,
+    /// 万元, not negative.
+    pub planned_investment: Option<Wan>,
+    /// 亩, not negative.
+    pub land_area: Option<Mu>,
+    /// Not later than today.
+    pub registered_on: Option<Date>,
+    /// 万元, not negative.
+    pub registered_capital: Option<Wan>,
+    /// Not later than today.
+    pub land_supplied_on: Option<Date>,
+    pub progress: Option<String>,
+    pub issues: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl From<ProjectFields> for svc::ProjectInput {
+    fn from(f: ProjectFields) -> Self {
+        Self {
+            code: f.code,
+            name: f.name,
+            investor_id: f.investor_id,
+            cluster_id: f.cluster_id,
+            park_id: f.park_id,
+            team_id: f.team_id,
+            owner_id: f.owner_id,
+            sponsoring_leader: f.sponsoring_leader,
+            source: f.source,
+            planned_investment: f.planned_investment.map(|w| w.0),
+            land_area: f.land_area.map(|m| m.0),
+            registered_on: f.registered_on.map(|d| d.0),
+            registered_capital: f.registered_capital.map(|w| w.0),
+            land_supplied_on: f.land_supplied_on.map(|d| d.0),
+            progress: f.progress,
+            issues: f.issues,
+            notes: f.notes,
+        }
+    }
+}
+
+/// A new project, logged as a lead.
+#[derive(Debug, Object)]
+pub struct ProjectCreate {
+    #[oai(flatten)]
+    pub fields: ProjectFields,
+    /// When the lead was logged; defaults to today, not later than today.
+    pub lead_on: Option<Date>,
+}
+
+/// A project's editable fields, replaced.
+#[derive(Debug, Object)]
+pub struct ProjectUpdate {
+    #[oai(flatten)]
+    pub fields: ProjectFields,
+    /// The version you read; when sent and stale, the update is refused with 409.
+    pub version: Option<i32>,
+}
+
+/// A page of projects.
+#[derive(Debug, Object)]
+pub struct ProjectPage {
+    pub items: Vec<Project>,
+    /// How many projects match in all.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// What a project list is sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ProjectSortKey {
+    #[default]
+    CreatedAt,
+    UpdatedAt,
+    Code,
+    Name,
+    SignedOn,
+    PlannedInvestment,
+}
+
+impl From<ProjectSortKey> for ProjectSort {
+    fn from(key: ProjectSortKey) -> Self {
+        match key {
+            ProjectSortKey::CreatedAt => Self::CreatedAt,
+            ProjectSortKey::UpdatedAt => Self::UpdatedAt,
+            ProjectSortKey::Code => Self::Code,
+            ProjectSortKey::Name => Self::Name,
+            ProjectSortKey::SignedOn => Self::SignedOn,
+            ProjectSortKey::PlannedInvestment => Self::PlannedInvestment,
+        }
+    }
+}
+
+pub struct ProjectsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Projects")]
+impl ProjectsApi {
+    /// List projects
+    ///
+    /// Filter by team, cluster, park, stage, signing-date range and text in the project
+    /// name, code or investor name; sort; page.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/projects", method = "get", operation_id = "list_projects")]
+    async fn list_projects(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        /// Only this task force's projects.
+        team_id: Query<Option<i32>>,
+        /// Only this cluster's projects.
+        cluster_id: Query<Option<i32>>,
+        /// Only this park's projects.
+        park_id: Query<Option<i32>>,
+        /// Only projects currently at this stage.
+        stage: Query<Option<Stage>>,
+        /// Only projects signed on or after this date.
+        signed_from: Query<Option<Date>>,
+        /// Only projects signed on or before this date.
+        signed_to: Query<Option<Date>>,
+        /// Text in the project name, project code or investor name.
+        q: Query<Option<String>>,
+        /// Sort key; default `created_at`.
+        #[oai(default)]
+        sort: Query<ProjectSortKey>,
+        /// Sort direction; default `desc`.
+        #[oai(default)]
+        order: Query<SortOrder>,
+        /// Page number, from 1.
+        #[oai(
+            default = "default_page",
+            validator(minimum(value = "1"), maximum(value = "1000000"))
+        )]
+        page: Query<u64>,
+        /// Items per page, 1 to 200.
+        #[oai(
+            default = "default_per_page",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        per_page: Query<u64>,
+    ) -> ApiResult<Json<ProjectPage>> {
+        let filter = ProjectFilter {
+            team_id: team_id.0,
+            cluster_id: cluster_id.0,
+            park_id: park_id.0,
+            stage: stage.0.map(Into::into),
+            signed_from: signed_from.0.map(|d| d.0),
+            signed_to: signed_to.0.map(|d| d.0),
+            q: q.0,
+        };
+        let paging = PageRequest {
+            page: page.0,
+            per_page: per_page.0,
+        };
+        let (total, items) = svc::list_projects(&state.db, &filter, sort.0.into(), order.0.into(), paging).await?;
+        Ok(Json(ProjectPage {
+            items: items.into_iter().map(Into::into).collect(),
+            total,
+            page: page.0,
+            per_page: per_page.0,
+        }))
+    }
+
+    /// Log a project
+    ///
+    /// The project starts as a lead (线索); move it on with `transition_project`.
+    #[oai(path = "/projects", method = "post", operation_id = "create_project")]
+    async fn create_project(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<ProjectCreate>,
+    ) -> ApiResult<Json<Project>> {
+        let actor = auth.require_writer()?;
+        let body = body.0;
+        Ok(Json(
+            svc::create_project(&state.db, body.fields.into(), body.lead_on.map(|d| d.0), actor)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Get a project
+    #[oai(path = "/projects/:id", method = "get", operation_id = "get_project")]
+    async fn get_project(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Project>> {
+        Ok(Json(svc::get_project(&state.db, id.0).await?.into()))
+    }
+
+    /// Replace a project's fields
+    ///
+    /// Send the `version` you read to be protected from overwriting someone else's change.
+    #[oai(path = "/projects/:id", method = "put", operation_id = "update_project")]
+    async fn update_project(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<ProjectUpdate>,
+    ) -> ApiResult<Json<Project>> {
+        auth.require_writer()?;
+        let body = body.0;
+        Ok(Json(
+            svc::update_project(&state.db, id.0, body.fields.into(), body.version)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Delete a project
+    ///
+    /// Administrators only, for projects logged by mistake: its contract, payments,
+    /// activities, outputs and history go with it. Terminate real projects instead.
+    #[oai(path = "/projects/:id", method = "delete", operation_id = "delete_project")]
+    async fn delete_project(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+        auth.require_admin()?;
+        svc::delete_project(&state.db, id.0).await?;
+        Ok(Deleted::NoContent)
+    }
+}

@@ -1,0 +1,351 @@
+//! `/api/v1/teams`, `/api/v1/clusters`, `/api/v1/parks`: the district's reference data.
+
+use chrono::{DateTime, Utc};
+use entity::{cluster, park, team};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::auth::BearerAuth;
+use super::error::ApiResult;
+use super::{ApiTags, Deleted};
+use crate::AppState;
+use crate::service::reference as svc;
+
+/// A task force (专班).
+#[derive(Debug, Object)]
+pub struct Team {
+    pub id: i32,
+    /// e.g. 智能电梯专班.
+    pub name: String,
+    /// The industry cluster it chases investors in.
+    pub cluster_id: Option<i32>,
+    /// The district leader heading it (牵头区领导).
+    pub lead_official: Option<String>,
+    /// Archived teams are hidden from lists unless asked for.
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<team::Model> for Team {
+    fn from(m: team::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            cluster_id: m.cluster_id,
+            lead_official: m.lead_official,
+            archived: m.archived,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A task force as created or replaced.
+#[derive(Debug, Object)]
+pub struct TeamInput {
+    /// Unique name, at most 100 characters.
+    pub name: String,
+    pub cluster_id: Option<i32>,
+    pub lead_official: Option<String>,
+    /// Defaults to false.
+    #[oai(default)]
+    pub archived: bool,
+}
+
+impl From<TeamInput> for svc::TeamInput {
+    fn from(i: TeamInput) -> Self {
+        Self {
+            name: i.name,
+            cluster_id: i.cluster_id,
+            lead_official: i.lead_official,
+            archived: i.archived,
+        }
+    }
+}
+
+/// An industry cluster (产业集群).
+#[derive(Debug, Object)]
+pub struct Cluster {
+    pub id: i32,
+    /// e.g. 智能电梯及特种设备.
+    pub name: String,
+    /// e.g. 主导产业, 特色产业, 新兴产业.
+    pub category: Option<String>,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<cluster::Model> for Cluster {
+    fn from(m: cluster::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            category: m.category,
+            archived: m.archived,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// An industry cluster as created or replaced.
+#[derive(Debug, Object)]
+pub struct ClusterInput {
+    /// Unique name, at most 100 characters.
+    pub name: String,
+    pub category: Option<String>,
+    #[oai(default)]
+    pub archived: bool,
+}
+
+impl From<ClusterInput> for svc::ClusterInput {
+    fn from(i: ClusterInput) -> Self {
+        Self {
+            name: i.name,
+            category: i.category,
+            archived: i.archived,
+        }
+    }
+}
+
+/// A park (园区) where projects land.
+#[derive(Debug, Object)]
+pub struct Park {
+    pub id: i32,
+    /// e.g. 大足高新区.
+    pub name: String,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<park::Model> for Park {
+    fn from(m: park::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            archived: m.archived,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A park as created or replaced.
+#[derive(Debug, Object)]
+pub struct ParkInput {
+    /// Unique name, at most 100 characters.
+    pub name: String,
+    #[oai(default)]
+    pub archived: bool,
+}
+
+impl From<ParkInput> for svc::ParkInput {
+    fn from(i: ParkInput) -> Self {
+        Self {
+            name: i.name,
+            archived: i.archived,
+        }
+    }
+}
+
+pub struct ReferenceApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reference")]
+impl ReferenceApi {
+    /// List task forces
+    #[oai(path = "/teams", method = "get", operation_id = "list_teams")]
+    async fn list_teams(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        /// Include archived teams.
+        #[oai(default)]
+        include_archived: Query<bool>,
+    ) -> ApiResult<Json<Vec<Team>>> {
+        Ok(Json(
+            svc::list_teams(&state.db, include_archived.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
+    }
+
+    /// Create a task force
+    ///
+    /// Administrators only.
+    #[oai(path = "/teams", method = "post", operation_id = "create_team")]
+    async fn create_team(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<TeamInput>,
+    ) -> ApiResult<Json<Team>> {
+        auth.require_admin()?;
+        Ok(Json(svc::create_team(&state.db, body.0.into()).await?.into()))
+    }
+
+    /// Get a task force
+    #[oai(path = "/teams/:id", method = "get", operation_id = "get_team")]
+    async fn get_team(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Team>> {
+        Ok(Json(svc::get_team(&state.db, id.0).await?.into()))
+    }
+
+    /// Replace a task force
+    ///
+    /// Administrators only. Archive a team rather than delete it once it has projects.
+    #[oai(path = "/teams/:id", method = "put", operation_id = "update_team")]
+    async fn update_team(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<TeamInput>,
+    ) -> ApiResult<Json<Team>> {
+        auth.require_admin()?;
+        Ok(Json(svc::update_team(&state.db, id.0, body.0.into()).await?.into()))
+    }
+
+    /// Delete a task force
+    ///
+    /// Administrators only; refused with 409 while projects or users refer to it.
+    #[oai(path = "/teams/:id", method = "delete", operation_id = "delete_team")]
+    async fn delete_team(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+        auth.require_admin()?;
+        svc::delete_team(&state.db, id.0).await?;
+        Ok(Deleted::NoContent)
+    }
+
+    /// List industry clusters
+    #[oai(path = "/clusters", method = "get", operation_id = "list_clusters")]
+    async fn list_clusters(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        /// Include archived clusters.
+        #[oai(default)]
+        include_archived: Query<bool>,
+    ) -> ApiResult<Json<Vec<Cluster>>> {
+        Ok(Json(
+            svc::list_clusters(&state.db, include_archived.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
+    }
+
+    /// Create an industry cluster
+    ///
+    /// Administrators only.
+    #[oai(path = "/clusters", method = "post", operation_id = "create_cluster")]
+    async fn create_cluster(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<ClusterInput>,
+    ) -> ApiResult<Json<Cluster>> {
+        auth.require_admin()?;
+        Ok(Json(svc::create_cluster(&state.db, body.0.into()).await?.into()))
+    }
+
+    /// Get an industry cluster
+    #[oai(path = "/clusters/:id", method = "get", operation_id = "get_cluster")]
+    async fn get_cluster(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Cluster>> {
+        Ok(Json(svc::get_cluster(&state.db, id.0).await?.into()))
+    }
+
+    /// Replace an industry cluster
+    ///
+    /// Administrators only.
+    #[oai(path = "/clusters/:id", method = "put", operation_id = "update_cluster")]
+    async fn update_cluster(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<ClusterInput>,
+    ) -> ApiResult<Json<Cluster>> {
+        auth.require_admin()?;
+        Ok(Json(svc::update_cluster(&state.db, id.0, body.0.into()).await?.into()))
+    }
+
+    /// Delete an industry cluster
+    ///
+    /// Administrators only; refused with 409 while teams or projects refer to it.
+    #[oai(path = "/clusters/:id", method = "delete", operation_id = "delete_cluster")]
+    async fn delete_cluster(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+        auth.require_admin()?;
+        svc::delete_cluster(&state.db, id.0).await?;
+        Ok(Deleted::NoContent)
+    }
+
+    /// List parks
+    #[oai(path = "/parks", method = "get", operation_id = "list_parks")]
+    async fn list_parks(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        /// Include archived parks.
+        #[oai(default)]
+        include_archived: Query<bool>,
+    ) -> ApiResult<Json<Vec<Park>>> {
+        Ok(Json(
+            svc::list_parks(&state.db, include_archived.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
+    }
+
+    /// Create a park
+    ///
+    /// Administrators only.
+    #[oai(path = "/parks", method = "post", operation_id = "create_park")]
+    async fn create_park(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<ParkInput>,
+    ) -> ApiResult<Json<Park>> {
+        auth.require_admin()?;
+        Ok(Json(svc::create_park(&state.db, body.0.into()).await?.into()))
+    }
+
+    /// Get a park
+    #[oai(path = "/parks/:id", method = "get", operation_id = "get_park")]
+    async fn get_park(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Park>> {
+        Ok(Json(svc::get_park(&state.db, id.0).await?.into()))
+    }
+
+    /// Replace a park
+    ///
+    /// Administrators only.
+    #[oai(path = "/parks/:id", method = "put", operation_id = "update_park")]
+    async fn update_park(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<ParkInput>,
+    ) -> ApiResult<Json<Park>> {
+        auth.require_admin()?;
+        Ok(Json(svc::update_park(&state.db, id.0, body.0.into()).await?.into()))
+    }
+
+    /// Delete a park
+    ///
+    /// Administrators only; refused with 409 while projects refer to it.
+    #[oai(path = "/parks/:id", method = "delete", operation_id = "delete_park")]
+    async fn delete_park(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+        auth.require_admin()?;
+        svc::delete_park(&state.db, id.0).await?;
+        Ok(Deleted::NoContent)
+    }
+}

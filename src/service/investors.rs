@@ -1,0 +1,154 @@
+//! Investors: the companies behind projects, identified by their unified social credit code.
+
+use entity::investor;
+use sea_orm::Condition;
+use sea_orm::sea_query::LikeExpr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+
+use super::{PageRequest, Problems, ServiceError, ServiceResult, clean, now};
+
+/// An investor as written by a client.
+#[derive(Debug, Clone)]
+pub struct InvestorInput {
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub origin_region: Option<String>,
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with `%` and `_` in it taken literally.
+pub fn contains_pattern(text: &str) -> LikeExpr {
+    let escaped = text
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+/// A unified social credit code (统一社会信用代码): 18 characters of digits and capital letters
+/// other than I, O, Z, S and V.
+pub fn check_credit_code(code: &str) -> Result<String, String> {
+    let code = code.trim().to_ascii_uppercase();
+    let valid = code.len() == 18
+        && code
+            .chars()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOZSV".contains(c)));
+    if valid {
+        Ok(code)
+    } else {
+        Err(format!("`{code}` is not an 18-character unified social credit code"))
+    }
+}
+
+fn check(input: InvestorInput) -> ServiceResult<InvestorInput> {
+    let mut problems = Problems::default();
+    let name = input.name.trim().to_string();
+    if name.is_empty() {
+        problems.add("name", "must not be blank");
+    } else if name.chars().count() > 200 {
+        problems.add("name", "must be at most 200 characters");
+    }
+    let credit_code = clean(input.credit_code).and_then(|c| problems.check("credit_code", check_credit_code(&c)));
+    problems.finish()?;
+    Ok(InvestorInput {
+        name,
+        credit_code,
+        origin_region: clean(input.origin_region),
+    })
+}
+
+fn duplicate_code(err: sea_orm::DbErr, code: &Option<String>) -> ServiceError {
+    match ServiceError::from(err) {
+        ServiceError::Conflict { .. } => ServiceError::conflict(
+            "credit_code",
+            format!(
+                "an investor with credit code `{}` exists",
+                code.as_deref().unwrap_or_default()
+            ),
+        ),
+        other => other,
+    }
+}
+
+pub async fn list_investors(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    page: PageRequest,
+) -> ServiceResult<(u64, Vec<investor::Model>)> {
+    let mut query = investor::Entity::find();
+    if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(investor::Column::Name.like(contains_pattern(q)))
+                .add(investor::Column::CreditCode.like(contains_pattern(q))),
+        );
+    }
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_asc(investor::Column::Name)
+        .order_by_asc(investor::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await?;
+    Ok((total, items))
+}
+
+pub async fn get_investor(db: &impl ConnectionTrait, id: i32) -> ServiceResult<investor::Model> {
+    investor::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("investor", id))
+}
+
+pub async fn create_investor(db: &impl ConnectionTrait, input: InvestorInput) -> ServiceResult<investor::Model> {
+    let input = check(input)?;
+    let at = now();
+    investor::ActiveModel {
+        name: Set(input.name),
+        credit_code: Set(input.credit_code.clone()),
+        origin_region: Set(input.origin_region),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| duplicate_code(e, &input.credit_code))
+}
+
+pub async fn update_investor(
+    db: &impl ConnectionTrait,
+    id: i32,
+    input: InvestorInput,
+) -> ServiceResult<investor::Model> {
+    let existing = get_investor(db, id).await?;
+    let input = check(input)?;
+    let mut model: investor::ActiveModel = existing.into();
+    model.name = Set(input.name);
+    model.credit_code = Set(input.credit_code.clone());
+    model.origin_region = Set(input.origin_region);
+    model.updated_at = Set(now());
+    model
+        .update(db)
+        .await
+        .map_err(|e| duplicate_code(e, &input.credit_code))
+}
+
+pub async fn delete_investor(db: &impl ConnectionTrait, id: i32) -> ServiceResult<()> {
+    get_investor(db, id).await?;
+    investor::Entity::delete_by_id(id)
+        .exec(db)
+        .await
+        .map_err(|e| match ServiceError::from(e) {
+            ServiceError::Invalid { .. } => ServiceError::Conflict {
+                message: "this investor still has projects; delete or reassign them first".into(),
+                details: vec![],
+            },
+            other => other,
+        })?;
+    Ok(())
+}

@@ -1,0 +1,489 @@
+//! Projects: creating, editing, finding and listing them, with the figures a list shows
+//! beside each (names, contract terms, funds arrived) fetched in a fixed number of queries.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::enums::Stage;
+use entity::{cluster, contract, funding, investor, park, project, stage_history, team, user};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+};
+
+use super::investors::contains_pattern;
+use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
+use crate::domain::{money, today};
+
+/// A project's editable fields as written by a client.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectInput {
+    /// 项目编号; generated when absent on creation, kept when absent on update.
+    pub code: Option<String>,
+    pub name: String,
+    pub investor_id: Option<i32>,
+    pub cluster_id: Option<i32>,
+    pub park_id: Option<i32>,
+    pub team_id: i32,
+    pub owner_id: Option<i32>,
+    pub sponsoring_leader: Option<String>,
+    pub source: Option<String>,
+    pub planned_investment: Option<Decimal>,
+    pub land_area: Option<Decimal>,
+    pub registered_on: Option<NaiveDate>,
+    pub registered_capital: Option<Decimal>,
+    pub land_supplied_on: Option<NaiveDate>,
+    pub progress: Option<String>,
+    pub issues: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// The checked, storable form of [`ProjectInput`].
+struct Checked {
+    code: Option<String>,
+    name: String,
+    planned_investment_yuan: Option<i64>,
+    land_area_centimu: Option<i64>,
+    registered_capital_yuan: Option<i64>,
+}
+
+/// A project with what a reader wants beside it.
+#[derive(Debug, Clone)]
+pub struct ProjectView {
+    pub project: project::Model,
+    pub investor: Option<investor::Model>,
+    pub team_name: Option<String>,
+    pub cluster_name: Option<String>,
+    pub park_name: Option<String>,
+    pub contract: Option<contract::Model>,
+    /// All funds arrived, in yuan.
+    pub funds_arrived_yuan: i64,
+    /// Funds arrived that count for assessment, in yuan.
+    pub funds_counted_yuan: i64,
+}
+
+/// Which projects a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    pub team_id: Option<i32>,
+    pub cluster_id: Option<i32>,
+    pub park_id: Option<i32>,
+    pub stage: Option<Stage>,
+    pub signed_from: Option<NaiveDate>,
+    pub signed_to: Option<NaiveDate>,
+    /// Text found in the project's or the investor's name, or the project code.
+    pub q: Option<String>,
+}
+
+/// The orders a list can be sorted in; never free text pasted into SQL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProjectSort {
+    #[default]
+    CreatedAt,
+    UpdatedAt,
+    Code,
+    Name,
+    SignedOn,
+    PlannedInvestment,
+}
+
+fn check_code(code: &str) -> Result<String, String> {
+    let code = code.trim();
+    let valid = (1..=64).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if valid {
+        Ok(code.to_string())
+    } else {
+        Err(format!("`{code}` must be 1 to 64 letters, digits, `-` or `_`"))
+    }
+}
+
+fn not_future(date: Option<NaiveDate>) -> Result<Option<NaiveDate>, String> {
+    let today = today();
+    match date {
+        Some(d) if d > today => Err(format!("{d} is later than today ({today})")),
+        other => Ok(other),
+    }
+}
+
+async fn check(db: &impl ConnectionTrait, input: &ProjectInput) -> ServiceResult<Checked> {
+    let mut problems = Problems::default();
+    let code = input
+        .code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .and_then(|c| problems.check("code", check_code(c)));
+    let name = input.name.trim().to_string();
+    if name.is_empty() {
+        problems.add("name", "must not be blank");
+    } else if name.chars().count() > 200 {
+        problems.add("name", "must be at most 200 characters");
+    }
+    let planned_investment_yuan = input
+        .planned_investment
+        .and_then(|a| problems.check("planned_investment", money::wan_to_yuan(a)));
+    let registered_capital_yuan = input
+        .registered_capital
+        .and_then(|a| problems.check("registered_capital", money::wan_to_yuan(a)));
+    let land_area_centimu = input
+        .land_area
+        .and_then(|a| problems.check("land_area", money::mu_to_centimu(a)));
+    problems.check("registered_on", not_future(input.registered_on));
+    problems.check("land_supplied_on", not_future(input.land_supplied_on));
+
+    if team::Entity::find_by_id(input.team_id).one(db).await?.is_none() {
+        problems.add("team_id", format!("no team has id {}", input.team_id));
+    }
+    if let Some(id) = input.investor_id
+        && investor::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        problems.add("investor_id", format!("no investor has id {id}"));
+    }
+    if let Some(id) = input.cluster_id
+        && cluster::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        problems.add("cluster_id", format!("no cluster has id {id}"));
+    }
+    if let Some(id) = input.park_id
+        && park::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        problems.add("park_id", format!("no park has id {id}"));
+    }
+    if let Some(id) = input.owner_id
+        && user::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        problems.add("owner_id", format!("no user has id {id}"));
+    }
+    problems.finish()?;
+    Ok(Checked {
+        code,
+        name,
+        planned_investment_yuan,
+        land_area_centimu,
+        registered_capital_yuan,
+    })
+}
+
+fn duplicate_code(err: sea_orm::DbErr, code: &str) -> ServiceError {
+    match ServiceError::from(err) {
+        ServiceError::Conflict { .. } => ServiceError::conflict("code", format!("a project with code `{code}` exists")),
+        other => other,
+    }
+}
+
+/// Logs a new project as a lead (reached on `lead_on`, default today), with its first
+/// history entry, in one transaction.
+pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    input: ProjectInput,
+    lead_on: Option<NaiveDate>,
+    actor: &Actor,
+) -> ServiceResult<ProjectView> {
+    let lead_on = not_future(lead_on)
+        .map_err(|m| ServiceError::invalid("lead_on", m))?
+        .unwrap_or_else(today);
+    let txn = db.begin().await?;
+    let checked = check(&txn, &input).await?;
+    let at = now();
+    // Without a code, insert under a provisional one and then number it from its id.
+    let provisional = checked
+        .code
+        .clone()
+        .unwrap_or_else(|| format!("new-{}", at.timestamp_nanos_opt().unwrap_or_default()));
+    let model = project::ActiveModel {
+        code: Set(provisional.clone()),
+        name: Set(checked.name),
+        investor_id: Set(input.investor_id),
+        cluster_id: Set(input.cluster_id),
+        park_id: Set(input.park_id),
+        team_id: Set(input.team_id),
+        owner_id: Set(input.owner_id),
+        sponsoring_leader: Set(clean(input.sponsoring_leader)),
+        source: Set(clean(input.source)),
+        planned_investment_yuan: Set(checked.planned_investment_yuan),
+        land_area_centimu: Set(checked.land_area_centimu),
+        stage: Set(Stage::Lead),
+        lead_on: Set(Some(lead_on)),
+        registered_on: Set(input.registered_on),
+        registered_capital_yuan: Set(checked.registered_capital_yuan),
+        land_supplied_on: Set(input.land_supplied_on),
+        progress: Set(clean(input.progress)),
+        issues: Set(clean(input.issues)),
+        notes: Set(clean(input.notes)),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| duplicate_code(e, &provisional))?;
+    let model = if checked.code.is_none() {
+        let code = format!("P{}{:05}", lead_on.format("%Y"), model.id);
+        let mut numbered: project::ActiveModel = model.into();
+        numbered.code = Set(code.clone());
+        numbered.update(&txn).await.map_err(|e| duplicate_code(e, &code))?
+    } else {
+        model
+    };
+    stage_history::ActiveModel {
+        project_id: Set(model.id),
+        from_stage: Set(None),
+        to_stage: Set(Stage::Lead),
+        effective_on: Set(lead_on),
+        user_id: Set(Some(actor.user_id)),
+        recorded_at: Set(at),
+        reason: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    get_project(db, model.id).await
+}
+
+/// Fails with 409 unless the client read the current version.
+pub fn check_version(current: &project::Model, expected: Option<i32>) -> ServiceResult<()> {
+    match expected {
+        Some(v) if v != current.version => Err(ServiceError::Conflict {
+            message: format!(
+                "project {} was changed since you read it (you sent version {v}, it is now at version {}); reload and retry",
+                current.id, current.version
+            ),
+            details: vec![super::FieldError::new(
+                "version",
+                format!("current version is {}", current.version),
+            )],
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Replaces a project's editable fields; the stage and its dates change only by transitions.
+pub async fn update_project<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: i32,
+    input: ProjectInput,
+    expected_version: Option<i32>,
+) -> ServiceResult<ProjectView> {
+    let txn = db.begin().await?;
+    let existing = find_project(&txn, id).await?;
+    check_version(&existing, expected_version)?;
+    let checked = check(&txn, &input).await?;
+    let code = checked.code.unwrap_or_else(|| existing.code.clone());
+    let version = existing.version;
+    let mut model: project::ActiveModel = existing.into();
+    model.code = Set(code.clone());
+    model.name = Set(checked.name);
+    model.investor_id = Set(input.investor_id);
+    model.cluster_id = Set(input.cluster_id);
+    model.park_id = Set(input.park_id);
+    model.team_id = Set(input.team_id);
+    model.owner_id = Set(input.owner_id);
+    model.sponsoring_leader = Set(clean(input.sponsoring_leader));
+    model.source = Set(clean(input.source));
+    model.planned_investment_yuan = Set(checked.planned_investment_yuan);
+    model.land_area_centimu = Set(checked.land_area_centimu);
+    model.registered_on = Set(input.registered_on);
+    model.registered_capital_yuan = Set(checked.registered_capital_yuan);
+    model.land_supplied_on = Set(input.land_supplied_on);
+    model.progress = Set(clean(input.progress));
+    model.issues = Set(clean(input.issues));
+    model.notes = Set(clean(input.notes));
+    save_versioned(&txn, model, version).await.map_err(|e| match e {
+        ServiceError::Conflict { details, .. } if details.is_empty() => {
+            ServiceError::conflict("code", format!("a project with code `{code}` exists"))
+        }
+        other => other,
+    })?;
+    txn.commit().await?;
+    get_project(db, id).await
+}
+
+/// Writes a changed project only if nobody else changed it since it was read at `version`,
+/// bumping the version and the update time.
+pub async fn save_versioned(
+    db: &impl ConnectionTrait,
+    mut model: project::ActiveModel,
+    version: i32,
+) -> ServiceResult<project::Model> {
+    let id = *model.id.as_ref();
+    model.version = Set(version + 1);
+    model.updated_at = Set(now());
+    let result = project::Entity::update_many()
+        .set(model)
+        .filter(project::Column::Id.eq(id))
+        .filter(project::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ServiceError::Conflict {
+            message: format!("project {id} was changed by someone else at the same time; reload and retry"),
+            details: vec![super::FieldError::new("version", "stale")],
+        });
+    }
+    find_project(db, id).await
+}
+
+pub async fn delete_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<()> {
+    find_project(db, id).await?;
+    project::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// The bare project row.
+pub async fn find_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<project::Model> {
+    project::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("project", id))
+}
+
+/// One project with its names, contract and funds.
+pub async fn get_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<ProjectView> {
+    let model = find_project(db, id).await?;
+    Ok(enrich(db, vec![model]).await?.remove(0))
+}
+
+/// A page of projects matching a filter, and how many match in all.
+pub async fn list_projects(
+    db: &impl ConnectionTrait,
+    filter: &ProjectFilter,
+    sort: ProjectSort,
+    order: Order,
+    page: PageRequest,
+) -> ServiceResult<(u64, Vec<ProjectView>)> {
+    let mut condition = Condition::all();
+    if let Some(id) = filter.team_id {
+        condition = condition.add(project::Column::TeamId.eq(id));
+    }
+    if let Some(id) = filter.cluster_id {
+        condition = condition.add(project::Column::ClusterId.eq(id));
+    }
+    if let Some(id) = filter.park_id {
+        condition = condition.add(project::Column::ParkId.eq(id));
+    }
+    if let Some(stage) = filter.stage {
+        condition = condition.add(project::Column::Stage.eq(stage));
+    }
+    if let Some(from) = filter.signed_from {
+        condition = condition.add(project::Column::SignedOn.gte(from));
+    }
+    if let Some(to) = filter.signed_to {
+        condition = condition.add(project::Column::SignedOn.lte(to));
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let investors = investor::Entity::find()
+            .select_only()
+            .column(investor::Column::Id)
+            .filter(investor::Column::Name.like(contains_pattern(q)))
+            .into_query();
+        condition = condition.add(
+            Condition::any()
+                .add(project::Column::Name.like(contains_pattern(q)))
+                .add(project::Column::Code.like(contains_pattern(q)))
+                .add(project::Column::InvestorId.in_subquery(investors)),
+        );
+    }
+    let query = project::Entity::find().filter(condition);
+    let total = query.clone().count(db).await?;
+    let column = match sort {
+        ProjectSort::CreatedAt => project::Column::CreatedAt,
+        ProjectSort::UpdatedAt => project::Column::UpdatedAt,
+        ProjectSort::Code => project::Column::Code,
+        ProjectSort::Name => project::Column::Name,
+        ProjectSort::SignedOn => project::Column::SignedOn,
+        ProjectSort::PlannedInvestment => project::Column::PlannedInvestmentYuan,
+    };
+    let models = query
+        .order_by(column, order.clone())
+        .order_by(project::Column::Id, order)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await?;
+    Ok((total, enrich(db, models).await?))
+}
+
+/// Fetches what a list shows beside each project: six queries whatever the page size.
+async fn enrich(db: &impl ConnectionTrait, models: Vec<project::Model>) -> ServiceResult<Vec<ProjectView>> {
+    let ids: Vec<i32> = models.iter().map(|p| p.id).collect();
+    let ids_of = |f: fn(&project::Model) -> Option<i32>| {
+        let mut v: Vec<i32> = models.iter().filter_map(f).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let investors: HashMap<i32, investor::Model> = investor::Entity::find()
+        .filter(investor::Column::Id.is_in(ids_of(|p| p.investor_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let teams: HashMap<i32, String> = team::Entity::find()
+        .filter(team::Column::Id.is_in(ids_of(|p| Some(p.team_id))))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let clusters: HashMap<i32, String> = cluster::Entity::find()
+        .filter(cluster::Column::Id.is_in(ids_of(|p| p.cluster_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let parks: HashMap<i32, String> = park::Entity::find()
+        .filter(park::Column::Id.is_in(ids_of(|p| p.park_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let mut contracts: HashMap<i32, contract::Model> = contract::Entity::find()
+        .filter(contract::Column::ProjectId.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.project_id, c))
+        .collect();
+    let funds: HashMap<i32, (i64, i64)> = funding::Entity::find()
+        .select_only()
+        .column(funding::Column::ProjectId)
+        .column_as(Expr::cust("CAST(COALESCE(SUM(amount_yuan), 0) AS BIGINT)"), "arrived")
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(CASE WHEN counted THEN amount_yuan ELSE 0 END), 0) AS BIGINT)"),
+            "counted",
+        )
+        .filter(funding::Column::ProjectId.is_in(ids))
+        .group_by(funding::Column::ProjectId)
+        .into_tuple::<(i32, i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, arrived, counted)| (id, (arrived, counted)))
+        .collect();
+    Ok(models
+        .into_iter()
+        .map(|project| {
+            let (funds_arrived_yuan, funds_counted_yuan) = funds.get(&project.id).copied().unwrap_or_default();
+            ProjectView {
+                investor: project.investor_id.and_then(|id| investors.get(&id).cloned()),
+                team_name: teams.get(&project.team_id).cloned(),
+                cluster_name: project.cluster_id.and_then(|id| clusters.get(&id).cloned()),
+                park_name: project.park_id.and_then(|id| parks.get(&id).cloned()),
+                contract: contracts.remove(&project.id),
+                funds_arrived_yuan,
+                funds_counted_yuan,
+                project,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,207 @@
+//! What accumulates on a project: fund arrivals, follow-up activities and output reports.
+
+use chrono::NaiveDate;
+use entity::enums::{ActivityKind, FundingKind};
+use entity::{activity, funding, output_report};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::projects::find_project;
+use super::{Actor, Problems, ServiceError, ServiceResult, clean, now};
+use crate::domain::{money, today};
+
+/// A payment as written by a client.
+#[derive(Debug, Clone)]
+pub struct FundingInput {
+    pub arrived_on: NaiveDate,
+    pub amount: Decimal,
+    pub kind: FundingKind,
+    pub counted: bool,
+    pub note: Option<String>,
+}
+
+/// A follow-up activity as written by a client.
+#[derive(Debug, Clone)]
+pub struct ActivityInput {
+    pub occurred_on: NaiveDate,
+    pub kind: ActivityKind,
+    pub people: Option<String>,
+    pub summary: String,
+    pub next_step: Option<String>,
+    pub due_on: Option<NaiveDate>,
+}
+
+/// An output report as written by a client.
+#[derive(Debug, Clone)]
+pub struct OutputInput {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub output_value: Decimal,
+    pub tax: Decimal,
+}
+
+fn not_future(problems: &mut Problems, field: &str, date: NaiveDate) {
+    let today = today();
+    if date > today {
+        problems.add(field, format!("{date} is later than today ({today})"));
+    }
+}
+
+/// Records money that arrived for a signed project.
+pub async fn add_funding(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    input: FundingInput,
+) -> ServiceResult<funding::Model> {
+    let project = find_project(db, project_id).await?;
+    let mut problems = Problems::default();
+    let amount_yuan = problems.check("amount", money::wan_to_yuan(input.amount));
+    if amount_yuan == Some(0) {
+        problems.add("amount", "must be more than zero");
+    }
+    not_future(&mut problems, "arrived_on", input.arrived_on);
+    problems.finish()?;
+    if project.signed_on.is_none() {
+        return Err(ServiceError::invalid(
+            "project",
+            format!("project {project_id} has not been signed; funds are recorded against signed projects"),
+        ));
+    }
+    Ok(funding::ActiveModel {
+        project_id: Set(project_id),
+        arrived_on: Set(input.arrived_on),
+        amount_yuan: Set(amount_yuan.unwrap_or_default()),
+        kind: Set(input.kind),
+        counted: Set(input.counted),
+        note: Set(clean(input.note)),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn list_fundings(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Vec<funding::Model>> {
+    find_project(db, project_id).await?;
+    Ok(funding::Entity::find()
+        .filter(funding::Column::ProjectId.eq(project_id))
+        .order_by_asc(funding::Column::ArrivedOn)
+        .order_by_asc(funding::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Removes a payment recorded by mistake.
+pub async fn delete_funding(db: &impl ConnectionTrait, project_id: i32, funding_id: i32) -> ServiceResult<()> {
+    let result = funding::Entity::delete_many()
+        .filter(funding::Column::Id.eq(funding_id))
+        .filter(funding::Column::ProjectId.eq(project_id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ServiceError::not_found(
+            "funding",
+            format!("{funding_id} of project {project_id}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Records a visit, call, negotiation or event.
+pub async fn add_activity(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    input: ActivityInput,
+    actor: &Actor,
+) -> ServiceResult<activity::Model> {
+    find_project(db, project_id).await?;
+    let mut problems = Problems::default();
+    not_future(&mut problems, "occurred_on", input.occurred_on);
+    let summary = input.summary.trim().to_string();
+    if summary.is_empty() {
+        problems.add("summary", "must not be blank");
+    }
+    if let Some(due) = input.due_on
+        && due < input.occurred_on
+    {
+        problems.add(
+            "due_on",
+            format!("{due} is earlier than the activity ({})", input.occurred_on),
+        );
+    }
+    problems.finish()?;
+    Ok(activity::ActiveModel {
+        project_id: Set(project_id),
+        occurred_on: Set(input.occurred_on),
+        kind: Set(input.kind),
+        people: Set(clean(input.people)),
+        summary: Set(summary),
+        next_step: Set(clean(input.next_step)),
+        due_on: Set(input.due_on),
+        recorded_by: Set(Some(actor.user_id)),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn list_activities(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Vec<activity::Model>> {
+    find_project(db, project_id).await?;
+    Ok(activity::Entity::find()
+        .filter(activity::Column::ProjectId.eq(project_id))
+        .order_by_desc(activity::Column::OccurredOn)
+        .order_by_desc(activity::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Records the output value and tax a project reported for a period.
+pub async fn add_output(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    input: OutputInput,
+) -> ServiceResult<output_report::Model> {
+    let project = find_project(db, project_id).await?;
+    let mut problems = Problems::default();
+    let output_value_yuan = problems.check("output_value", money::wan_to_yuan(input.output_value));
+    let tax_yuan = problems.check("tax", money::wan_to_yuan(input.tax));
+    if input.period_end < input.period_start {
+        problems.add(
+            "period_end",
+            format!(
+                "{} is earlier than period_start ({})",
+                input.period_end, input.period_start
+            ),
+        );
+    }
+    not_future(&mut problems, "period_start", input.period_start);
+    problems.finish()?;
+    if project.producing_on.is_none() {
+        return Err(ServiceError::invalid(
+            "project",
+            format!("project {project_id} has not started production; output is reported by producing projects"),
+        ));
+    }
+    Ok(output_report::ActiveModel {
+        project_id: Set(project_id),
+        period_start: Set(input.period_start),
+        period_end: Set(input.period_end),
+        output_value_yuan: Set(output_value_yuan.unwrap_or_default()),
+        tax_yuan: Set(tax_yuan.unwrap_or_default()),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn list_outputs(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Vec<output_report::Model>> {
+    find_project(db, project_id).await?;
+    Ok(output_report::Entity::find()
+        .filter(output_report::Column::ProjectId.eq(project_id))
+        .order_by_asc(output_report::Column::PeriodStart)
+        .order_by_asc(output_report::Column::Id)
+        .all(db)
+        .await?)
+}

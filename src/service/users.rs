@@ -1,0 +1,121 @@
+//! Users of the service and what they may be.
+
+use entity::enums::Role;
+use entity::{team, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+
+use super::{ServiceError, ServiceResult, now};
+
+/// A user as written by a client.
+#[derive(Debug, Clone)]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team_id: Option<i32>,
+    pub archived: bool,
+}
+
+fn check_username(username: &str) -> ServiceResult<String> {
+    let username = username.trim();
+    let valid = (2..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid {
+        return Err(ServiceError::invalid(
+            "username",
+            "must be 2 to 64 letters, digits, `_`, `-` or `.`",
+        ));
+    }
+    Ok(username.to_string())
+}
+
+async fn check_team(db: &impl ConnectionTrait, role: Role, team_id: Option<i32>) -> ServiceResult<()> {
+    match (role, team_id) {
+        (Role::Admin | Role::Leader, Some(_)) => {
+            Err(ServiceError::invalid("team_id", "admins and leaders belong to no team"))
+        }
+        (Role::TeamLead | Role::Member, None) => Err(ServiceError::invalid(
+            "team_id",
+            "team leads and members belong to a team",
+        )),
+        (_, Some(id)) if team::Entity::find_by_id(id).one(db).await?.is_none() => {
+            Err(ServiceError::invalid("team_id", format!("no team has id {id}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub async fn count_users(db: &impl ConnectionTrait) -> ServiceResult<u64> {
+    Ok(user::Entity::find().count(db).await?)
+}
+
+pub async fn list_users(db: &impl ConnectionTrait) -> ServiceResult<Vec<user::Model>> {
+    Ok(user::Entity::find().order_by_asc(user::Column::Id).all(db).await?)
+}
+
+pub async fn get_user(db: &impl ConnectionTrait, id: i32) -> ServiceResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))
+}
+
+pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> ServiceResult<user::Model> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", username))
+}
+
+pub async fn create_user(db: &impl ConnectionTrait, input: UserInput) -> ServiceResult<user::Model> {
+    let username = check_username(&input.username)?;
+    check_team(db, input.role, input.team_id).await?;
+    let display_name = input.display_name.trim();
+    let at = now();
+    user::ActiveModel {
+        username: Set(username.clone()),
+        display_name: Set(if display_name.is_empty() {
+            username.clone()
+        } else {
+            display_name.to_string()
+        }),
+        role: Set(input.role),
+        team_id: Set(input.team_id),
+        archived: Set(input.archived),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match ServiceError::from(e) {
+        ServiceError::Conflict { .. } => {
+            ServiceError::conflict("username", format!("the username `{username}` is taken"))
+        }
+        other => other,
+    })
+}
+
+pub async fn update_user(db: &impl ConnectionTrait, id: i32, input: UserInput) -> ServiceResult<user::Model> {
+    let existing = get_user(db, id).await?;
+    let username = check_username(&input.username)?;
+    check_team(db, input.role, input.team_id).await?;
+    let mut model: user::ActiveModel = existing.into();
+    model.username = Set(username.clone());
+    model.display_name = Set(input.display_name.trim().to_string());
+    model.role = Set(input.role);
+    model.team_id = Set(input.team_id);
+    model.archived = Set(input.archived);
+    model.updated_at = Set(now());
+    model.update(db).await.map_err(|e| match ServiceError::from(e) {
+        ServiceError::Conflict { .. } => {
+            ServiceError::conflict("username", format!("the username `{username}` is taken"))
+        }
+        other => other,
+    })
+}
