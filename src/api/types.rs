@@ -168,7 +168,7 @@ fn parse_decimal(text: &str, decimals: usize) -> Result<Decimal, String> {
         && whole.len() <= 15
         && whole.bytes().all(|b| b.is_ascii_digit())
         && fraction.bytes().all(|b| b.is_ascii_digit())
-        && (unsigned.contains('.') == !fraction.is_empty());
+        && unsigned.contains('.') != fraction.is_empty();
     if !plain {
         return Err(format!("`{text}` is not a decimal number such as 1234.5"));
     }

@@ -86,6 +86,12 @@ impl From<DbErr> for ServiceError {
                 message: format!("the record refers to, or is referred to by, another record ({detail})"),
                 details: vec![],
             },
+            // SQLite reports an `ON DELETE RESTRICT` refusal as SQLITE_CONSTRAINT_TRIGGER (1811),
+            // which sea-orm does not classify.
+            _ if err.to_string().contains("FOREIGN KEY constraint failed") => Self::Invalid {
+                message: "the record refers to, or is referred to by, another record".into(),
+                details: vec![],
+            },
             _ => Self::Db(err),
         }
     }

@@ -1,0 +1,205 @@
+//! `TestApp`: the real application on its own fresh, migrated database, with an admin token,
+//! and short helpers to drive it.
+
+use poem::EndpointExt;
+use poem::endpoint::BoxEndpoint;
+use poem::http::{Method, StatusCode};
+use poem::test::TestClient;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use zhaoshang::service::{auth, users};
+use zhaoshang::{AppState, app, db};
+
+pub struct TestApp {
+    pub client: TestClient<BoxEndpoint<'static>>,
+    pub db: DatabaseConnection,
+    pub token: String,
+    /// The PostgreSQL server URL and the schema this test owns, dropped with the app.
+    pg_schema: Option<(String, String)>,
+}
+
+/// A response, read: its status and its JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {:#}", self.body);
+        self.body
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let (url, pg_schema) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(server) if server.starts_with("postgres") => {
+                let schema = format!("zs_test_{:016x}", rand::random::<u64>());
+                let admin = db::connect(&server).await.expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .expect("create schema");
+                admin.close().await.ok();
+                let separator = if server.contains('?') { '&' } else { '?' };
+                (
+                    format!("{server}{separator}options=-c%20search_path%3D{schema}"),
+                    Some((server, schema)),
+                )
+            }
+            _ => ("sqlite::memory:".to_string(), None),
+        };
+        let db = db::connect_and_migrate(&url).await.expect("migrate the test database");
+        let admin_user = users::create_user(
+            &db,
+            users::UserInput {
+                username: "admin".into(),
+                display_name: "Admin".into(),
+                role: entity::enums::Role::Admin,
+                team_id: None,
+                archived: false,
+            },
+        )
+        .await
+        .expect("create admin");
+        let (token, _) = auth::issue_token(&db, admin_user.id, "tests", None)
+            .await
+            .expect("issue token");
+        let client = TestClient::new(app(AppState { db: db.clone() }).map_to_response().boxed());
+        Self {
+            client,
+            db,
+            token,
+            pg_schema,
+        }
+    }
+
+    /// Sends a request with the admin token (or `token`), and a JSON body when given.
+    pub async fn send_as(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, path);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some(body) = body {
+            request = request.body_json(&body);
+        }
+        let response = request.send().await.0;
+        let status = response.status();
+        let bytes = response.into_body().into_vec().await.expect("read body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply { status, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send_as(Some(&self.token), Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send_as(Some(&self.token), Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send_as(Some(&self.token), Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send_as(Some(&self.token), Method::DELETE, path, None).await
+    }
+
+    /// Sends a raw body with a content type, for malformed input.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &'static str) -> Reply {
+        let response = self
+            .client
+            .post(path)
+            .header("Authorization", format!("Bearer {}", self.token))
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .0;
+        let status = response.status();
+        let body = response.into_body().into_json::<Value>().await.unwrap_or(Value::Null);
+        Reply { status, body }
+    }
+
+    /// The id of a seeded reference record by name (`teams`, `clusters`, `parks`).
+    pub async fn reference_id(&self, kind: &str, name: &str) -> i64 {
+        let list = self.get(&format!("/api/v1/{kind}")).await.expect(200);
+        list.as_array()
+            .and_then(|items| items.iter().find(|i| i["name"] == name))
+            .and_then(|i| i["id"].as_i64())
+            .unwrap_or_else(|| panic!("no {kind} named {name}"))
+    }
+
+    /// Creates an investor and a project (a lead) of the given team; returns the project.
+    pub async fn create_project(&self, code: &str, team: &str) -> Value {
+        let team_id = self.reference_id("teams", team).await;
+        let investor = self
+            .post(
+                "/api/v1/investors",
+                json!({"name": format!("{code}投资有限公司"), "origin_region": "上海市"}),
+            )
+            .await
+            .expect(200);
+        self.post(
+            "/api/v1/projects",
+            json!({
+                "code": code,
+                "name": format!("{code}项目"),
+                "investor_id": investor["id"],
+                "team_id": team_id,
+                "lead_on": "2025-01-10",
+            }),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// Counts the rows of a table, to show a failed request changed nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((server, schema)) = self.pg_schema.take() {
+            // Drop the test's schema on a thread and runtime of its own: Drop cannot await, and
+            // waiting here would block the test's runtime, whose pool may still hold locks on the
+            // schema until this value is gone. `.ci/run` also clears leftovers before a run.
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    if let Ok(admin) = db::connect(&server).await {
+                        admin
+                            .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                            .await
+                            .ok();
+                        admin.close().await.ok();
+                    }
+                });
+            });
+        }
+    }
+}

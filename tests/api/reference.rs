@@ -1,0 +1,151 @@
+//! Reference data: 大足's defaults are there and editable; users and tokens.
+
+use poem::http::Method;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn dazu_reference_data_is_shipped_and_editable() {
+    let app = TestApp::spawn().await;
+    let teams = app.get("/api/v1/teams").await.expect(200);
+    assert_eq!(teams.as_array().unwrap().len(), 24);
+    let clusters = app.get("/api/v1/clusters").await.expect(200);
+    assert_eq!(clusters.as_array().unwrap().len(), 12);
+    assert!(
+        clusters
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "智能电梯及特种设备" && c["category"] == "特色产业")
+    );
+    let parks = app.get("/api/v1/parks").await.expect(200);
+    assert!(parks.as_array().unwrap().iter().any(|p| p["name"] == "大足高新区"));
+
+    let park = app
+        .post("/api/v1/parks", json!({"name": "宝顶文旅园"}))
+        .await
+        .expect(200);
+    let id = park["id"].as_i64().unwrap();
+    app.post("/api/v1/parks", json!({"name": "宝顶文旅园"}))
+        .await
+        .expect(409);
+    let renamed = app
+        .put(
+            &format!("/api/v1/parks/{id}"),
+            json!({"name": "宝顶文旅产业园", "archived": true}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(renamed["archived"], true);
+    let listed = app.get("/api/v1/parks").await.expect(200);
+    assert!(
+        !listed.as_array().unwrap().iter().any(|p| p["id"] == id),
+        "archived parks are hidden by default"
+    );
+    let all = app.get("/api/v1/parks?include_archived=true").await.expect(200);
+    assert!(all.as_array().unwrap().iter().any(|p| p["id"] == id));
+    app.delete(&format!("/api/v1/parks/{id}")).await.expect(204);
+    app.get(&format!("/api/v1/parks/{id}")).await.expect(404);
+
+    // A team with projects cannot be deleted, only archived.
+    let project = app.create_project("DZ-REF-1", "摩托车专班").await;
+    let body = app
+        .delete(&format!("/api/v1/teams/{}", project["team"]["id"]))
+        .await
+        .expect(409);
+    assert!(body["message"].as_str().unwrap().contains("archive"), "{body}");
+}
+
+#[tokio::test]
+async fn users_get_tokens_and_roles_limit_writes() {
+    let app = TestApp::spawn().await;
+    let team_id = app.reference_id("teams", "光电显示专班").await;
+    let body = app
+        .post("/api/v1/users", json!({"username": "wang", "role": "member"}))
+        .await
+        .expect(422);
+    assert_eq!(body["details"][0]["field"], "team_id");
+    let member = app
+        .post(
+            "/api/v1/users",
+            json!({"username": "wang", "display_name": "王芳", "role": "member", "team_id": team_id}),
+        )
+        .await
+        .expect(200);
+    let leader = app
+        .post("/api/v1/users", json!({"username": "li", "role": "leader"}))
+        .await
+        .expect(200);
+    app.post("/api/v1/users", json!({"username": "li", "role": "leader"}))
+        .await
+        .expect(409);
+
+    let token = app
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "wang's laptop", "user_id": member["id"]}),
+        )
+        .await
+        .expect(200);
+    let member_token = token["token"].as_str().unwrap().to_string();
+    let me = app
+        .send_as(Some(&member_token), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(200);
+    assert_eq!(me["username"], "wang");
+    // Members cannot manage users.
+    app.send_as(
+        Some(&member_token),
+        Method::POST,
+        "/api/v1/users",
+        Some(json!({"username": "x", "role": "admin"})),
+    )
+    .await
+    .expect(403);
+
+    let leader_token = app
+        .post("/api/v1/tokens", json!({"name": "ipad", "user_id": leader["id"]}))
+        .await
+        .expect(200);
+    let leader_token = leader_token["token"].as_str().unwrap();
+    app.send_as(Some(leader_token), Method::GET, "/api/v1/projects", None)
+        .await
+        .expect(200);
+    let body = app
+        .send_as(
+            Some(leader_token),
+            Method::POST,
+            "/api/v1/projects",
+            Some(json!({"name": "x", "team_id": team_id})),
+        )
+        .await
+        .expect(403);
+    assert_eq!(body["code"], "forbidden");
+
+    // Archived users' tokens stop working.
+    app.put(
+        &format!("/api/v1/users/{}", member["id"]),
+        json!({"username": "wang", "role": "member", "team_id": team_id, "archived": true}),
+    )
+    .await
+    .expect(200);
+    app.send_as(Some(&member_token), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(401);
+
+    // Tokens are stored as digests only.
+    let stored: Vec<String> = sea_orm::ConnectionTrait::query_all_raw(
+        &app.db,
+        sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT token_hash FROM api_tokens".to_string(),
+        ),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.try_get::<String>("", "token_hash").unwrap())
+    .collect();
+    assert!(!stored.iter().any(|h| h == &member_token || h == &app.token));
+}
