@@ -1,0 +1,1 @@
+//! Tests of the whole reader: the real sample ledger, messy workbooks built in memory, bad files.
