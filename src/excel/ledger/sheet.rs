@@ -159,6 +159,9 @@ impl<'a> SheetReader<'a> {
 
     /// Finds the header in the buffered rows, then reads the buffered rows below it.
     fn decide(&mut self) -> Result<(), LedgerFileError> {
+        if !matches!(self.phase, Phase::Scanning(_)) {
+            return Ok(());
+        }
         let Phase::Scanning(buffer) = std::mem::replace(&mut self.phase, Phase::Skipped) else {
             return Ok(());
         };

@@ -1,1 +1,2 @@
 //! Tests of the whole reader: the real sample ledger, messy workbooks built in memory, bad files.
+mod sample;
