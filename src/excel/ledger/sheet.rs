@@ -263,23 +263,31 @@ impl HeaderLayout {
 /// 项目名称 and at least three fields in all; ties go to the upper row.
 fn detect_header(rows: &[Row], merges: &[Dimensions]) -> Option<HeaderLayout> {
     let mut best: Option<HeaderLayout> = None;
-    for (at, row) in rows.iter().enumerate() {
+    let mut singles: Vec<HeaderLayout> = rows.iter().map(|r| one_row_header(r, merges)).collect();
+    let single_scores: Vec<usize> = singles.iter().map(HeaderLayout::score).collect();
+    for (at, row) in rows.iter().enumerate().rev() {
         let below = rows.get(at + 1).filter(|next| next.index == row.index + 1);
-        let one = one_row_header(row, merges);
         let two = two_row_header(row, below, merges);
+        // The upper row must add something to what the lower row says alone: a title line
+        // above a one-row header is not a group row.
+        let below_alone = below.map_or(0, |_| single_scores[at + 1]);
+        let Some(one) = singles.pop() else { break };
         let spans_two = merges
             .iter()
             .any(|m| m.start.0 == row.index && m.end.0 > row.index);
         let gain = two.score().saturating_sub(one.score());
         let unresolved = two.unresolved();
-        let chosen = if (gain > 0 && unresolved < gain)
+        let chosen = if two.score() <= below_alone {
+            one
+        } else if (gain > 0 && unresolved < gain)
             || (spans_two && gain == 0 && unresolved == 0 && two.score() > 0)
         {
             two
         } else {
             one
         };
-        if chosen.is_ledger_header() && best.as_ref().is_none_or(|b| chosen.score() > b.score()) {
+        // Walking upwards, ties go to the upper row.
+        if chosen.is_ledger_header() && best.as_ref().is_none_or(|b| chosen.score() >= b.score()) {
             best = Some(chosen);
         }
     }
