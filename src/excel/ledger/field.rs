@@ -179,7 +179,9 @@ impl LedgerField {
             Self::Owner => &["责任人", "项目负责人"],
             Self::Source => &["项目来源", "信息来源"],
             Self::Stage => &["项目阶段", "项目状态", "进展阶段", "当前阶段"],
-            Self::PlannedInvestment => &["计划投资额", "拟投资额", "投资额", "计划总投资", "计划投资"],
+            Self::PlannedInvestment => {
+                &["计划投资额", "拟投资额", "投资额", "计划总投资", "计划投资"]
+            }
             Self::LandArea => &["用地面积", "用地", "供地面积", "用地需求"],
             Self::NegotiatingSince => &["洽谈时间", "接洽时间", "首次洽谈时间"],
             Self::AgreementType => &["协议类型", "签约类型"],
@@ -261,7 +263,10 @@ impl Unit {
             Some(Unit::Yi)
         } else if text.contains('万') {
             Some(Unit::Wan)
-        } else if ["平方米", "平米", "㎡", "m2", "m²"].iter().any(|u| text.contains(u)) {
+        } else if ["平方米", "平米", "㎡", "m2", "m²"]
+            .iter()
+            .any(|u| text.contains(u))
+        {
             Some(Unit::SquareMetre)
         } else if text.contains("公顷") {
             Some(Unit::Hectare)
@@ -309,10 +314,7 @@ pub(crate) fn resolve_header(group: Option<&str>, text: &str) -> Option<HeaderMe
         Some(group) => {
             let (group_name, group_unit) = split_unit(&normalise_header(group));
             let unit = unit.or(group_unit);
-            let combined = [
-                format!("{group_name}{name}"),
-                format!("{name}{group_name}"),
-            ];
+            let combined = [format!("{group_name}{name}"), format!("{name}{group_name}")];
             for candidate in &combined {
                 if let Some((field, suffix_unit)) = lookup(candidate) {
                     return Some(field_with_unit(field, unit.or(suffix_unit)));
@@ -502,8 +504,18 @@ mod tests {
     #[test]
     fn every_field_resolves_from_its_chinese_and_english_header() {
         for f in LedgerField::ALL {
-            assert_eq!(field(None, f.chinese()).map(|m| m.0), Some(f), "{}", f.chinese());
-            assert_eq!(field(None, f.english()).map(|m| m.0), Some(f), "{}", f.english());
+            assert_eq!(
+                field(None, f.chinese()).map(|m| m.0),
+                Some(f),
+                "{}",
+                f.chinese()
+            );
+            assert_eq!(
+                field(None, f.english()).map(|m| m.0),
+                Some(f),
+                "{}",
+                f.english()
+            );
             assert_eq!(
                 field(None, &f.english().to_uppercase().replace('_', " ")).map(|m| m.0),
                 Some(f)
@@ -518,14 +530,35 @@ mod tests {
     #[test]
     fn brackets_spaces_breaks_and_units() {
         use LedgerField::*;
-        assert_eq!(field(None, "合同投资额(亿元)"), Some((ContractedInvestment, Some(Unit::Yi))));
-        assert_eq!(field(None, "合同投资额（万元）"), Some((ContractedInvestment, Some(Unit::Wan))));
-        assert_eq!(field(None, "合同投资额\n（亿元）"), Some((ContractedInvestment, Some(Unit::Yi))));
-        assert_eq!(field(None, " 合同 投资额 "), Some((ContractedInvestment, None)));
-        assert_eq!(field(None, "合同投资额【亿元】"), Some((ContractedInvestment, Some(Unit::Yi))));
-        assert_eq!(field(None, "合同投资额万元"), Some((ContractedInvestment, Some(Unit::Wan))));
+        assert_eq!(
+            field(None, "合同投资额(亿元)"),
+            Some((ContractedInvestment, Some(Unit::Yi)))
+        );
+        assert_eq!(
+            field(None, "合同投资额（万元）"),
+            Some((ContractedInvestment, Some(Unit::Wan)))
+        );
+        assert_eq!(
+            field(None, "合同投资额\n（亿元）"),
+            Some((ContractedInvestment, Some(Unit::Yi)))
+        );
+        assert_eq!(
+            field(None, " 合同 投资额 "),
+            Some((ContractedInvestment, None))
+        );
+        assert_eq!(
+            field(None, "合同投资额【亿元】"),
+            Some((ContractedInvestment, Some(Unit::Yi)))
+        );
+        assert_eq!(
+            field(None, "合同投资额万元"),
+            Some((ContractedInvestment, Some(Unit::Wan)))
+        );
         assert_eq!(field(None, "用地(亩)"), Some((LandArea, Some(Unit::Mu))));
-        assert_eq!(field(None, "用地面积（平方米）"), Some((LandArea, Some(Unit::SquareMetre))));
+        assert_eq!(
+            field(None, "用地面积（平方米）"),
+            Some((LandArea, Some(Unit::SquareMetre)))
+        );
         assert_eq!(field(None, "签约时间(年月日)"), Some((SignedOn, None)));
         assert_eq!(field(None, "*项目名称："), Some((Name, None)));
         // A unit that does not fit the field is dropped.
@@ -536,14 +569,23 @@ mod tests {
     fn group_and_sub_headers() {
         use LedgerField::*;
         assert_eq!(field(Some("资金到位"), "本年"), Some((FundsThisYear, None)));
-        assert_eq!(field(Some("资金到位情况（亿元）"), "累计"), Some((FundsCumulative, Some(Unit::Yi))));
+        assert_eq!(
+            field(Some("资金到位情况（亿元）"), "累计"),
+            Some((FundsCumulative, Some(Unit::Yi)))
+        );
         assert_eq!(field(Some("签约情况"), "签约时间"), Some((SignedOn, None)));
         assert_eq!(field(Some("签约情况"), "时间"), Some((SignedOn, None)));
         assert_eq!(field(Some("签约情况"), "类型"), Some((AgreementType, None)));
-        assert_eq!(field(Some("签约情况"), "金额(亿元)"), Some((ContractedInvestment, Some(Unit::Yi))));
+        assert_eq!(
+            field(Some("签约情况"), "金额(亿元)"),
+            Some((ContractedInvestment, Some(Unit::Yi)))
+        );
         assert_eq!(field(Some("开工时间"), "约定"), Some((PromisedStart, None)));
         assert_eq!(field(Some("开工时间"), "实际"), Some((ActualStart, None)));
-        assert_eq!(field(Some("约定时间"), "达产"), Some((PromisedFullProduction, None)));
+        assert_eq!(
+            field(Some("约定时间"), "达产"),
+            Some((PromisedFullProduction, None))
+        );
         assert_eq!(field(Some("实际"), "投产"), Some((ActualProduction, None)));
         assert_eq!(field(None, "资金到位/本年"), Some((FundsThisYear, None)));
         assert_eq!(field(None, "签约情况/签约时间"), Some((SignedOn, None)));

@@ -10,7 +10,9 @@ use calamine::{Dimensions, Xlsx, XlsxError};
 use chrono::NaiveDate;
 use entity::enums::Stage;
 
-use super::field::{FieldKind, HeaderMeaning, LedgerField, Unit, names_field_alone, resolve_header};
+use super::field::{
+    FieldKind, HeaderMeaning, LedgerField, Unit, names_field_alone, resolve_header,
+};
 use super::text::{compact, trim_text};
 use super::value::{
     Problem, Raw, parse_date_text, read_agreement_type, read_amount, read_area, read_date,
@@ -51,11 +53,11 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
         match &mut pending {
             Some(current) if current.index == row => current.cells.push((col, raw)),
             _ => {
-                if let Some(done) = pending.replace(Row::new(row, col, raw)) {
-                    if sheet.push(done)? == Flow::Stop {
-                        pending = None;
-                        break;
-                    }
+                if let Some(done) = pending.replace(Row::new(row, col, raw))
+                    && sheet.push(done)? == Flow::Stop
+                {
+                    pending = None;
+                    break;
                 }
             }
         }
@@ -152,8 +154,8 @@ impl<'a> SheetReader<'a> {
                 table.process(row, self.ledger, self.limits, self.is_1904)?;
                 Ok(Flow::Continue)
             }
-            Phase::Skipped => Ok(Flow::Stop),
-            Phase::Scanning(_) => unreachable!("decide() always leaves the scanning phase"),
+            // decide() has left the scanning phase: no header, nothing more to read.
+            Phase::Skipped | Phase::Scanning(_) => Ok(Flow::Stop),
         }
     }
 
@@ -165,7 +167,14 @@ impl<'a> SheetReader<'a> {
         let Phase::Scanning(buffer) = std::mem::replace(&mut self.phase, Phase::Skipped) else {
             return Ok(());
         };
-        let Some(layout) = detect_header(&buffer, &self.merges) else {
+        // Only merges that start among the scanned rows can shape the header.
+        let header_merges: Vec<Dimensions> = self
+            .merges
+            .iter()
+            .filter(|m| m.start.0 < HEADER_SCAN_ROWS)
+            .copied()
+            .collect();
+        let Some(layout) = detect_header(&buffer, &header_merges) else {
             let reason = if buffer.is_empty() {
                 "空白工作表".to_owned()
             } else {
@@ -173,7 +182,9 @@ impl<'a> SheetReader<'a> {
                     "没有可识别的表头（前{HEADER_SCAN_ROWS}行中没有一行包含“项目名称”及至少另外两个已知列）"
                 )
             };
-            self.ledger.sheets.push(SheetReport::skipped(&self.name, &reason));
+            self.ledger
+                .sheets
+                .push(SheetReport::skipped(&self.name, &reason));
             return Ok(());
         };
         let title_rows: Vec<&Row> = buffer.iter().filter(|r| r.index < layout.top).collect();
@@ -200,10 +211,8 @@ impl<'a> SheetReader<'a> {
             if self.ledger.as_of.is_none() {
                 self.ledger.as_of = report.as_of;
             }
-            report.projects = u32::try_from(
-                self.ledger.rows.len() - table.rows_at_start,
-            )
-            .unwrap_or(u32::MAX);
+            report.projects =
+                u32::try_from(self.ledger.rows.len() - table.rows_at_start).unwrap_or(u32::MAX);
             self.ledger.sheets.push(report);
         }
         Ok(())
@@ -266,7 +275,9 @@ fn detect_header(rows: &[Row], merges: &[Dimensions]) -> Option<HeaderLayout> {
     let mut singles: Vec<HeaderLayout> = rows.iter().map(|r| one_row_header(r, merges)).collect();
     let single_scores: Vec<usize> = singles.iter().map(HeaderLayout::score).collect();
     for (at, row) in rows.iter().enumerate().rev() {
-        let below = rows.get(at + 1).filter(|next| next.index == row.index + 1);
+        let below = rows
+            .get(at + 1)
+            .filter(|next| next.index == row.index.saturating_add(1));
         let two = two_row_header(row, below, merges);
         // The upper row must add something to what the lower row says alone: a title line
         // above a one-row header is not a group row.
@@ -358,7 +369,10 @@ fn two_row_header(row: &Row, below: Option<&Row>, merges: &[Dimensions]) -> Head
     for &col in &cols {
         let group = group_of(col).or_else(|| {
             // A group written once over several sub-headers, without a merge.
-            let left = cols.iter().rev().find(|&&c| c < col && row.text(c).is_some())?;
+            let left = cols
+                .iter()
+                .rev()
+                .find(|&&c| c < col && row.text(c).is_some())?;
             (sub_of(*left).is_some() && !covered(*left))
                 .then(|| row.text(*left))
                 .flatten()
@@ -550,7 +564,11 @@ impl Table {
             let reason = match hc.meaning {
                 Some(HeaderMeaning::Field(field, unit)) => {
                     match columns.iter().find(|c| c.field == field) {
-                        Some(first) => format!("与{}列重复（{}），未读取", first.cref.letter, field.chinese()),
+                        Some(first) => format!(
+                            "与{}列重复（{}），未读取",
+                            first.cref.letter,
+                            field.chinese()
+                        ),
                         None => {
                             columns.push(Column {
                                 col: hc.col,
@@ -639,7 +657,7 @@ impl Table {
         for blank in self.next_row..row.index {
             self.skip(ledger, blank, SkipReason::Blank);
         }
-        self.next_row = self.next_row.max(row.index + 1);
+        self.next_row = self.next_row.max(row.index.saturating_add(1));
         self.report.rows_read = self.next_row - self.data_start;
 
         let inherited = self.inherited(&row);
@@ -657,7 +675,7 @@ impl Table {
     fn skip(&self, ledger: &mut Ledger, index: u32, reason: SkipReason) {
         ledger.skipped.push(SkippedRow {
             sheet: self.sheet.clone(),
-            row: index + 1,
+            row: index.saturating_add(1),
             reason,
         });
     }
@@ -740,7 +758,7 @@ impl Table {
         limits: &ReadLimits,
         is_1904: bool,
     ) {
-        let excel_row = row.index + 1;
+        let excel_row = row.index.saturating_add(1);
         let mut values = LedgerValues::default();
         let mut cells = BTreeMap::new();
         let mut failed: Vec<LedgerField> = Vec::new();
@@ -768,9 +786,13 @@ impl Table {
                 Ok(false) => {}
                 Err(problem) => {
                     failed.push(column.field);
-                    ledger
-                        .errors
-                        .push(cell_error(&self.sheet, excel_row, &column.cref, raw, problem));
+                    ledger.errors.push(cell_error(
+                        &self.sheet,
+                        excel_row,
+                        &column.cref,
+                        raw,
+                        problem,
+                    ));
                 }
             }
         }
@@ -785,7 +807,9 @@ impl Table {
                     .unwrap_or_else(|| (column_letter(self.name_col), "项目名称".to_owned()));
                 let value = row.get(self.name_col).map(Raw::display).unwrap_or_default();
                 ledger.errors.push(CellError {
-                    message: format!("第{excel_row}行 {letter}列 {label}: 有数据但缺少项目名称 '{value}'"),
+                    message: format!(
+                        "第{excel_row}行 {letter}列 {label}: 有数据但缺少项目名称 '{value}'"
+                    ),
                     sheet: self.sheet.clone(),
                     row: excel_row,
                     column: letter,
@@ -853,13 +877,13 @@ fn read_value(
         }
         FieldKind::Date { promised } => {
             let date = read_date(raw, is_1904)?;
-            if let (Some(date), Some(as_of), false) = (date, as_of, promised) {
-                if date > as_of {
-                    return Err(Problem {
-                        code: "date_after_as_of",
-                        what: format!("日期晚于台账截至日期{as_of}"),
-                    });
-                }
+            if let (Some(date), Some(as_of), false) = (date, as_of, promised)
+                && date > as_of
+            {
+                return Err(Problem {
+                    code: "date_after_as_of",
+                    what: format!("日期晚于台账截至日期{as_of}"),
+                });
             }
             let slot = match field {
                 F::NegotiatingSince => &mut values.negotiating_since,
@@ -939,8 +963,18 @@ fn total_kind(text: &str) -> Option<SkipReason> {
 /// "注：…", "注1.…", "说明：…", "填表说明", "填表人：…" and the like.
 fn is_note_start(text: &str) -> bool {
     const MARKERS: [&str; 12] = [
-        "说明:", "填表说明", "填报说明", "备注:", "附注", "填表人", "填报人", "制表人", "审核人",
-        "联系人", "联系电话", "数据来源:",
+        "说明:",
+        "填表说明",
+        "填报说明",
+        "备注:",
+        "附注",
+        "填表人",
+        "填报人",
+        "制表人",
+        "审核人",
+        "联系人",
+        "联系电话",
+        "数据来源:",
     ];
     if MARKERS.iter().any(|m| text.starts_with(m)) {
         return true;
@@ -969,7 +1003,7 @@ fn is_section_heading(text: &str) -> bool {
 
 /// 0 → "A", 25 → "Z", 26 → "AA".
 pub(crate) fn column_letter(col: u32) -> String {
-    let mut n = col + 1;
+    let mut n = u64::from(col) + 1;
     let mut letters = Vec::new();
     while n > 0 {
         let rem = (n - 1) % 26;
@@ -996,10 +1030,15 @@ mod tests {
     #[test]
     fn title_lines() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
-        let line = compact("填报单位：区投资促进中心\u{3000}\u{3000}统计截至：2025年10月31日\u{3000}单位：万元");
+        let line = compact(
+            "填报单位：区投资促进中心\u{3000}\u{3000}统计截至：2025年10月31日\u{3000}单位：万元",
+        );
         assert_eq!(as_of_in(&line), d(2025, 10, 31));
         assert_eq!(amount_unit_in(&line), Some(Unit::Wan));
-        assert_eq!(as_of_in(&compact("（截至2025年10月31日止）")), d(2025, 10, 31));
+        assert_eq!(
+            as_of_in(&compact("（截至2025年10月31日止）")),
+            d(2025, 10, 31)
+        );
         assert_eq!(as_of_in(&compact("截止日期：2025-10-31")), d(2025, 10, 31));
         assert_eq!(as_of_in(&compact("截止到 2025.9.30")), d(2025, 9, 30));
         assert_eq!(as_of_in("大足区招商台账"), None);

@@ -12,7 +12,10 @@ pub(crate) fn half_width(c: char) -> char {
 
 /// Zero-width characters that some systems paste into cells.
 pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
 }
 
 /// Trims whitespace of every width and invisible characters from both ends.
@@ -45,7 +48,9 @@ mod tests {
 
     #[test]
     fn markers_and_widths() {
-        for marker in ["", " ", "-", "—", "——", "/", "无", "暂无", "空", "－", "／", " 无 ", "\u{3000}"] {
+        for marker in [
+            "", " ", "-", "—", "——", "/", "无", "暂无", "空", "－", "／", " 无 ", "\u{3000}",
+        ] {
             assert!(is_empty_marker(marker), "{marker:?}");
         }
         for value in ["0", "无锡", "-5", "空港"] {

@@ -31,8 +31,7 @@ fn not_xlsx_reason(bytes: &[u8]) -> String {
 /// A zip with the given parts, deflated.
 fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, content) in parts {
         writer.start_file(*name, options).expect("part started");
         writer.write_all(content).expect("part written");
@@ -127,7 +126,9 @@ fn files_that_are_not_xlsx() {
         "这是文本文件（可能是改了扩展名的 CSV），请用 Excel 另存为 .xlsx"
     );
     // The same CSV as Excel on Chinese Windows saves it, in GBK.
-    let gbk: &[u8] = &[0xCF, 0xEE, 0xC4, 0xBF, 0xC3, 0xFB, 0xB3, 0xC6, b',', b'1', b'\r', b'\n'];
+    let gbk: &[u8] = &[
+        0xCF, 0xEE, 0xC4, 0xBF, 0xC3, 0xFB, 0xB3, 0xC6, b',', b'1', b'\r', b'\n',
+    ];
     assert!(not_xlsx_reason(gbk).contains("CSV"));
     let mut xls = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     xls.extend(noise(1024, 3));
@@ -181,13 +182,14 @@ fn a_zip_bomb_that_declares_its_size_is_rejected_from_the_directory() {
         ("xl/workbook.xml", b"<workbook/>"),
         ("xl/worksheets/sheet1.xml", &zeros),
     ]);
-    assert!(bomb.len() < 20 * 1024, "2 MiB of zeros deflate to a few KiB");
+    assert!(
+        bomb.len() < 20 * 1024,
+        "2 MiB of zeros deflate to a few KiB"
+    );
     let error = rejected(&bomb, &small_unzip_limit());
     assert_eq!(
         error,
-        LedgerFileError::UnzippedTooLarge {
-            limit: MIB as u64
-        }
+        LedgerFileError::UnzippedTooLarge { limit: MIB as u64 }
     );
     assert_eq!(error.message(), "文件解压后超过 1 MB，已拒绝读取");
 }
@@ -225,9 +227,7 @@ fn a_zip_bomb_that_lies_about_its_size_is_stopped_while_inflating() {
     assert_eq!(declared, 200);
     assert_eq!(
         rejected(&bomb, &small_unzip_limit()),
-        LedgerFileError::UnzippedTooLarge {
-            limit: MIB as u64
-        }
+        LedgerFileError::UnzippedTooLarge { limit: MIB as u64 }
     );
 }
 
@@ -239,7 +239,10 @@ fn the_unzip_limit_counts_all_parts_together() {
         ("xl/a.xml", &half),
         ("xl/b.xml", &half),
     ]);
-    assert_eq!(rejected(&parts, &small_unzip_limit()).code(), "unzipped_too_large");
+    assert_eq!(
+        rejected(&parts, &small_unzip_limit()).code(),
+        "unzipped_too_large"
+    );
     // The real sample passes under a limit just above its own size.
     let sample = sample_bytes();
     let limits = ReadLimits {
@@ -266,7 +269,13 @@ fn too_many_rows() {
         max_rows: 10,
         ..ReadLimits::default()
     };
-    assert_eq!(read_ledger(&ledger_with_rows(10), &limits).unwrap().rows.len(), 10);
+    assert_eq!(
+        read_ledger(&ledger_with_rows(10), &limits)
+            .unwrap()
+            .rows
+            .len(),
+        10
+    );
     let error = rejected(&ledger_with_rows(11), &limits);
     assert_eq!(
         error,
@@ -282,7 +291,10 @@ fn too_many_rows() {
     strings(ws, 0, &["项目名称", "投资方", "合同投资额"]);
     strings(ws, 1, &["甲", "甲公司", "1"]);
     ws.write_string(1_000_000, 0, "迷路的单元格").unwrap();
-    assert_eq!(rejected(&save(&mut book), &ReadLimits::default()).code(), "too_many_rows");
+    assert_eq!(
+        rejected(&save(&mut book), &ReadLimits::default()).code(),
+        "too_many_rows"
+    );
 
     // The limit is for the whole file, over all sheets.
     let mut book = Workbook::new();
@@ -339,9 +351,18 @@ fn the_brief_example_message() {
     let ledger = read(&save(&mut book));
     assert_eq!(ledger.errors.len(), 1);
     let error = &ledger.errors[0];
-    assert_eq!(error.message, "第12行 M列 签约时间: 无法识别的日期 '2025.13.01'");
     assert_eq!(
-        (error.code, error.row, error.column.as_str(), error.header.as_str(), error.value.as_str()),
+        error.message,
+        "第12行 M列 签约时间: 无法识别的日期 '2025.13.01'"
+    );
+    assert_eq!(
+        (
+            error.code,
+            error.row,
+            error.column.as_str(),
+            error.header.as_str(),
+            error.value.as_str()
+        ),
         ("invalid_date", 12, "M", "签约时间", "2025.13.01")
     );
     assert_eq!(error.sheet, "Sheet1");
@@ -356,11 +377,31 @@ fn too_long_cells_formula_errors_and_other_bad_cells() {
     strings(
         ws,
         0,
-        &["项目名称", "投资方", "合同投资额", "项目阶段", "协议类型", "用地面积", "签约时间"],
+        &[
+            "项目名称",
+            "投资方",
+            "合同投资额",
+            "项目阶段",
+            "协议类型",
+            "用地面积",
+            "签约时间",
+        ],
     );
     let long_name = "长".repeat(5000);
     strings(ws, 1, &[&long_name, "甲公司"]);
-    strings(ws, 2, &["乙", &"很长的投资方名称".repeat(2), "1亿美元", "搁置", "意向书", "-3亩", "昨天"]);
+    strings(
+        ws,
+        2,
+        &[
+            "乙",
+            &"很长的投资方名称".repeat(2),
+            "1亿美元",
+            "搁置",
+            "意向书",
+            "-3亩",
+            "昨天",
+        ],
+    );
     strings(ws, 3, &["丙"]);
     ws.write_formula(3, 2, Formula::new("=1/0").set_result("#DIV/0!"))
         .unwrap();
@@ -375,20 +416,54 @@ fn too_long_cells_formula_errors_and_other_bad_cells() {
     assert_eq!(
         errors(&ledger),
         vec![
-            ("cell_too_long", format!("第2行 A列 项目名称: 内容超过10个字符 '{cut}'")),
-            ("cell_too_long", format!("第3行 B列 投资方: 内容超过10个字符 '{}'", "很长的投资方名称".repeat(2))),
-            ("invalid_amount", "第3行 C列 合同投资额: 无法识别的金额 '1亿美元'".into()),
-            ("unknown_stage", "第3行 D列 项目阶段: 无法识别的项目阶段 '搁置'".into()),
-            ("unknown_agreement_type", "第3行 E列 协议类型: 无法识别的协议类型 '意向书'".into()),
-            ("negative_land_area", "第3行 F列 用地面积: 用地面积不能为负数 '-3亩'".into()),
-            ("invalid_date", "第3行 G列 签约时间: 无法识别的日期 '昨天'".into()),
-            ("formula_error", "第4行 C列 合同投资额: 单元格是公式错误 '#DIV/0!'".into()),
-            ("invalid_date", "第4行 G列 签约时间: 无法识别的日期 'TRUE'".into()),
+            (
+                "cell_too_long",
+                format!("第2行 A列 项目名称: 内容超过10个字符 '{cut}'")
+            ),
+            (
+                "cell_too_long",
+                format!(
+                    "第3行 B列 投资方: 内容超过10个字符 '{}'",
+                    "很长的投资方名称".repeat(2)
+                )
+            ),
+            (
+                "invalid_amount",
+                "第3行 C列 合同投资额: 无法识别的金额 '1亿美元'".into()
+            ),
+            (
+                "unknown_stage",
+                "第3行 D列 项目阶段: 无法识别的项目阶段 '搁置'".into()
+            ),
+            (
+                "unknown_agreement_type",
+                "第3行 E列 协议类型: 无法识别的协议类型 '意向书'".into()
+            ),
+            (
+                "negative_land_area",
+                "第3行 F列 用地面积: 用地面积不能为负数 '-3亩'".into()
+            ),
+            (
+                "invalid_date",
+                "第3行 G列 签约时间: 无法识别的日期 '昨天'".into()
+            ),
+            (
+                "formula_error",
+                "第4行 C列 合同投资额: 单元格是公式错误 '#DIV/0!'".into()
+            ),
+            (
+                "invalid_date",
+                "第4行 G列 签约时间: 无法识别的日期 'TRUE'".into()
+            ),
         ]
     );
     assert_eq!(ledger.errors[0].value.chars().count(), 101);
     // A name too long to read leaves no row; the others are returned with what could be read.
-    let names: Vec<&str> = ledger.rows.iter().filter_map(|r| r.values.name.as_deref()).collect();
+    let names: Vec<&str> = ledger
+        .rows
+        .iter()
+        .filter_map(|r| r.values.name.as_deref())
+        .collect();
     assert_eq!(names, vec!["乙", "丙"]);
     assert_eq!(row(&ledger, "乙").values.investor, None);
     assert_eq!(row(&ledger, "乙").values.stage, None);
