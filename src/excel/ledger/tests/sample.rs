@@ -54,6 +54,44 @@ fn every_field_of_every_project_matches_the_truth() {
     assert_eq!(ledger.errors, vec![], "the sample has no faulty cells");
     assert_eq!(ledger.rows.len(), projects.len());
 
+    // Every key the truth has is checked below; a new one must be added here.
+    let checked = [
+        "code",
+        "name",
+        "investor",
+        "credit_code",
+        "cluster",
+        "park",
+        "team",
+        "leader",
+        "negotiating_since",
+        "agreement_type",
+        "signed_on",
+        "contracted_investment",
+        "funds_this_year",
+        "funds_cumulative",
+        "promised_start",
+        "actual_start",
+        "promised_production",
+        "actual_production",
+        "effective_on",
+        "promised_output",
+        "terminated",
+        "stage",
+    ];
+    for expected in projects {
+        let mut keys: Vec<&str> = expected
+            .as_object()
+            .expect("project object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut known = checked.to_vec();
+        known.sort_unstable();
+        assert_eq!(keys, known);
+    }
+
     for (row, expected) in ledger.rows.iter().zip(projects) {
         let v = &row.values;
         let code = expected["code"].as_str().unwrap_or("?");
