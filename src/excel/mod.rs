@@ -1,1 +1,3 @@
 //! Ledger (台账) reading with calamine and workbook writing with rust_xlsxwriter; no HTTP, no SQL.
+
+pub mod ledger;

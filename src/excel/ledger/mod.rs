@@ -1,0 +1,314 @@
+//! The ledger (台账) reader: an .xlsx as task forces keep it in, typed rows out, with every
+//! problem located by sheet, row, column and cell. Pure: no SQL, no HTTP. Matching the rows
+//! to projects and writing them is the next step's job; [`Ledger`] is its input.
+//!
+//! The file is checked as a zip before calamine sees it (size, workbook part, declared and
+//! actual unzipped size), then each worksheet is streamed cell by cell, so no sheet is ever
+//! held whole in memory.
+
+mod container;
+mod error;
+mod field;
+mod sheet;
+mod text;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use calamine::{Reader, SheetType, SheetVisible, Xlsx};
+use chrono::NaiveDate;
+use entity::enums::{AgreementType, Stage};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+pub use error::{LedgerFileError, ReadLimits};
+pub use field::{LedgerField, Unit};
+
+/// Reads an .xlsx ledger into typed rows.
+///
+/// Returns `Err` only when the whole file must be rejected (too large, not an .xlsx, a zip
+/// bomb, too many rows, no ledger sheet). Problems with single cells and rows are collected
+/// in [`Ledger::errors`]; a row with cell errors is still returned, without the values that
+/// could not be read, so the caller can show everything at once and decide.
+pub fn read_ledger(bytes: &[u8], limits: &ReadLimits) -> Result<Ledger, LedgerFileError> {
+    if bytes.len() > limits.max_file_bytes {
+        return Err(LedgerFileError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_file_bytes,
+        });
+    }
+    container::check_container(bytes, limits)?;
+
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| LedgerFileError::NotXlsx {
+        reason: format!("工作簿内容无法解析（{e}）"),
+    })?;
+    let is_1904 = workbook.has_1904_epoch();
+    let sheets = workbook.sheets_metadata().to_vec();
+
+    let mut ledger = Ledger::default();
+    for sheet in &sheets {
+        let skip_reason = match (sheet.typ, sheet.visible) {
+            (SheetType::ChartSheet, _) => Some("图表工作表，不含数据"),
+            (SheetType::WorkSheet, SheetVisible::Visible) => None,
+            (SheetType::WorkSheet, _) => Some("隐藏的工作表，未导入（如需导入请取消隐藏）"),
+            _ => Some("不是普通工作表（宏表或对话框表）"),
+        };
+        match skip_reason {
+            Some(reason) => ledger
+                .sheets
+                .push(SheetReport::skipped(&sheet.name, reason)),
+            None => sheet::read_sheet(&mut workbook, &sheet.name, limits, is_1904, &mut ledger)?,
+        }
+    }
+
+    if !ledger.sheets.iter().any(|s| s.imported) {
+        return Err(LedgerFileError::NoLedgerSheet {
+            sheets: sheets.into_iter().map(|s| s.name).collect(),
+        });
+    }
+    Ok(ledger)
+}
+
+/// Everything read from one ledger file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Ledger {
+    /// The as-of date (统计截至) from the title lines of the first sheet that states one.
+    pub as_of: Option<NaiveDate>,
+    /// One report per sheet, in workbook order, imported or not.
+    pub sheets: Vec<SheetReport>,
+    /// The project rows, in sheet and row order.
+    pub rows: Vec<LedgerRow>,
+    /// Rows deliberately not read: blank, subtotal, total, notes, section headings.
+    pub skipped: Vec<SkippedRow>,
+    /// Every cell that could not be read, and every row with data but no project name.
+    pub errors: Vec<CellError>,
+}
+
+/// What happened to one sheet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SheetReport {
+    /// The sheet's name.
+    pub name: String,
+    /// Whether its rows were read.
+    pub imported: bool,
+    /// Why it was not imported, in Chinese.
+    pub reason: Option<String>,
+    /// Excel row number (1-based) of the header; of its upper row when it has two.
+    pub header_row: Option<u32>,
+    /// How many rows the header takes (1 or 2; 0 when no header was found).
+    pub header_rows: u32,
+    /// Rows read below the header, including skipped and faulty ones.
+    pub rows_read: u32,
+    /// Project rows returned from this sheet.
+    pub projects: u32,
+    /// The as-of date its title lines state.
+    pub as_of: Option<NaiveDate>,
+    /// The unit of amount columns whose header names none ("单位：亿元" in the title, else 万元).
+    pub amount_unit: Unit,
+    /// The recognised columns, left to right.
+    pub columns: Vec<ColumnRef>,
+    /// Header cells that were not read, and why.
+    pub ignored_columns: Vec<IgnoredColumn>,
+}
+
+impl SheetReport {
+    pub(crate) fn skipped(name: &str, reason: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            imported: false,
+            reason: Some(reason.to_owned()),
+            header_row: None,
+            header_rows: 0,
+            rows_read: 0,
+            projects: 0,
+            as_of: None,
+            amount_unit: Unit::Wan,
+            columns: Vec::new(),
+            ignored_columns: Vec::new(),
+        }
+    }
+}
+
+/// A recognised column: where it is, what its header says, what it means.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ColumnRef {
+    /// Column letter, e.g. "M".
+    pub letter: String,
+    /// The header text as in the file; a two-row header as "group/sub", e.g. "签约情况/签约时间".
+    pub header: String,
+    /// Short header used in messages: the sub-header when it names the field alone
+    /// ("签约时间"), else "group/sub" ("资金到位情况/本年"); without spaces or line breaks.
+    pub label: String,
+    /// The field the column holds.
+    pub field: LedgerField,
+    /// Unit of its numbers: from the header, else the sheet's amount unit (amounts) or 亩
+    /// (land); [`Unit::NotApplicable`] for other columns.
+    pub unit: Unit,
+}
+
+/// A header cell that was not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IgnoredColumn {
+    /// Column letter.
+    pub letter: String,
+    /// The header text as in the file.
+    pub header: String,
+    /// Why, in Chinese: unknown header, 序号, or a second column for a field already read.
+    pub reason: String,
+}
+
+/// A row deliberately not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedRow {
+    /// Sheet name.
+    pub sheet: String,
+    /// Excel row number, 1-based.
+    pub row: u32,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// Why a row was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// No value in any recognised column (a 序号 alone counts as blank).
+    Blank,
+    /// A subtotal row (小计).
+    Subtotal,
+    /// A total row (合计, 总计).
+    Total,
+    /// A note under the table ("注：…", "说明：…", "填表说明", "填表人：…") or its continuation.
+    Note,
+    /// A section heading inside the table ("一、签约项目", "（二）在谈项目").
+    Section,
+    /// The header repeated inside the table.
+    RepeatedHeader,
+}
+
+/// One cell that could not be read, or a row without a project name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellError {
+    /// Sheet name.
+    pub sheet: String,
+    /// Excel row number, 1-based.
+    pub row: u32,
+    /// Column letter.
+    pub column: String,
+    /// The column's label (see [`ColumnRef::label`]).
+    pub header: String,
+    /// The cell as the user sees it (cut to 100 characters).
+    pub value: String,
+    /// Stable code: `invalid_date`, `date_after_as_of`, `invalid_amount`, `negative_amount`,
+    /// `invalid_land_area`, `negative_land_area`, `unknown_stage`, `unknown_agreement_type`,
+    /// `cell_too_long`, `formula_error`, `missing_project_name`.
+    pub code: &'static str,
+    /// "第{row}行 {column}列 {header}: {what} '{value}'", in Chinese.
+    pub message: String,
+}
+
+/// One project row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerRow {
+    /// Sheet name.
+    pub sheet: String,
+    /// Excel row number, 1-based.
+    pub row: u32,
+    /// The values read.
+    pub values: LedgerValues,
+    /// Where each value that is present came from, for later messages.
+    pub cells: BTreeMap<LedgerField, ColumnRef>,
+}
+
+/// The typed values of one row; `None` where the cell is absent, empty, an empty marker
+/// ("-", "/", "无", "暂无", …) or unreadable (then a [`CellError`] says why).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LedgerValues {
+    /// 项目编号
+    pub code: Option<String>,
+    /// 项目名称 (always present in a returned row)
+    pub name: Option<String>,
+    /// 投资方
+    pub investor: Option<String>,
+    /// 统一社会信用代码
+    pub credit_code: Option<String>,
+    /// 产业集群
+    pub cluster: Option<String>,
+    /// 落地园区
+    pub park: Option<String>,
+    /// 招商专班
+    pub team: Option<String>,
+    /// 包保领导
+    pub sponsoring_leader: Option<String>,
+    /// 责任人
+    pub owner: Option<String>,
+    /// 项目来源
+    pub source: Option<String>,
+    /// 项目阶段: as written, or inferred from the dates when the cell is empty.
+    pub stage: Option<Stage>,
+    /// Whether `stage` was inferred rather than read.
+    pub stage_inferred: bool,
+    /// Whether the stage is 终止/退库.
+    pub terminated: bool,
+    /// 计划投资额, 万元, 4 decimals.
+    pub planned_investment: Option<Decimal>,
+    /// 用地面积, 亩, 2 decimals.
+    pub land_area: Option<Decimal>,
+    /// 洽谈时间
+    pub negotiating_since: Option<NaiveDate>,
+    /// 协议类型
+    pub agreement_type: Option<AgreementType>,
+    /// 签约时间
+    pub signed_on: Option<NaiveDate>,
+    /// 合同投资额, 万元, 4 decimals.
+    pub contracted_investment: Option<Decimal>,
+    /// 本年到位资金, 万元, 4 decimals.
+    pub funds_this_year: Option<Decimal>,
+    /// 累计到位资金, 万元, 4 decimals.
+    pub funds_cumulative: Option<Decimal>,
+    /// 约定开工时间
+    pub promised_start: Option<NaiveDate>,
+    /// 实际开工时间
+    pub actual_start: Option<NaiveDate>,
+    /// 约定投产时间
+    pub promised_production: Option<NaiveDate>,
+    /// 实际投产时间
+    pub actual_production: Option<NaiveDate>,
+    /// 约定达产时间
+    pub promised_full_production: Option<NaiveDate>,
+    /// 实际达产时间
+    pub effective_on: Option<NaiveDate>,
+    /// 约定年产值, 万元, 4 decimals.
+    pub promised_output: Option<Decimal>,
+    /// 约定年税收, 万元, 4 decimals.
+    pub promised_tax: Option<Decimal>,
+    /// 项目进展
+    pub progress: Option<String>,
+    /// 存在问题
+    pub issues: Option<String>,
+    /// 备注
+    pub notes: Option<String>,
+}
+
+impl LedgerValues {
+    /// The stage the dates show when the stage cell is empty: the furthest milestone reached.
+    pub fn inferred_stage(&self) -> Stage {
+        if self.effective_on.is_some() {
+            Stage::Effective
+        } else if self.actual_production.is_some() {
+            Stage::Producing
+        } else if self.actual_start.is_some() {
+            Stage::Started
+        } else if self.signed_on.is_some() {
+            Stage::Signed
+        } else if self.negotiating_since.is_some() {
+            Stage::Negotiating
+        } else {
+            Stage::Lead
+        }
+    }
+}

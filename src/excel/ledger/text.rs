@@ -1,0 +1,62 @@
+//! Character-level clean-up shared by headers and values: full-width to half-width, invisible
+//! characters, trimming, and the markers teams write for "nothing here".
+
+/// Maps full-width ASCII (Ａ１，（ …) to half-width and the ideographic space to a space.
+pub(crate) fn half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Zero-width characters that some systems paste into cells.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+/// Trims whitespace of every width and invisible characters from both ends.
+pub(crate) fn trim_text(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+}
+
+/// Half-width, without any whitespace or invisible characters: the form compared against
+/// vocabularies (stages, agreement types, markers).
+pub(crate) fn compact(text: &str) -> String {
+    text.chars()
+        .map(half_width)
+        .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+        .collect()
+}
+
+/// "-", "—", "/", "无", "暂无", "空" and blanks: the cell holds no value.
+pub(crate) fn is_empty_marker(text: &str) -> bool {
+    let key = compact(text);
+    key.is_empty()
+        || matches!(
+            key.as_str(),
+            "-" | "--" | "---" | "—" | "——" | "–" | "/" | "//" | "无" | "暂无" | "空" | "\\"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_and_widths() {
+        for marker in [
+            "", " ", "-", "—", "——", "/", "无", "暂无", "空", "－", "／", " 无 ", "\u{3000}",
+        ] {
+            assert!(is_empty_marker(marker), "{marker:?}");
+        }
+        for value in ["0", "无锡", "-5", "空港"] {
+            assert!(!is_empty_marker(value), "{value:?}");
+        }
+        assert_eq!(compact("１２３，４ （万元）"), "123,4(万元)");
+        assert_eq!(trim_text("\u{3000}\u{FEFF} 上海 \n"), "上海");
+    }
+}
