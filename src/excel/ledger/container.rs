@@ -12,10 +12,9 @@ use super::error::{LedgerFileError, ReadLimits};
 pub(crate) fn check_container(bytes: &[u8], limits: &ReadLimits) -> Result<(), LedgerFileError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_xlsx(bytes))?;
 
-    let has_workbook = archive.file_names().any(|name| {
-        name.replace('\\', "/")
-            .eq_ignore_ascii_case("xl/workbook.xml")
-    });
+    let has_workbook = archive
+        .file_names()
+        .any(|name| name.replace('\\', "/").eq_ignore_ascii_case("xl/workbook.xml"));
     if !has_workbook {
         let reason = if archive
             .file_names()
@@ -52,11 +51,10 @@ pub(crate) fn check_container(bytes: &[u8], limits: &ReadLimits) -> Result<(), L
             continue;
         }
         let allowance = limits.max_unzipped_bytes - actual;
-        let inflated = io::copy(&mut entry.take(allowance + 1), &mut io::sink()).map_err(|e| {
-            LedgerFileError::NotXlsx {
+        let inflated =
+            io::copy(&mut entry.take(allowance + 1), &mut io::sink()).map_err(|e| LedgerFileError::NotXlsx {
                 reason: format!("压缩包已损坏（{e}）"),
-            }
-        })?;
+            })?;
         actual += inflated;
         if actual > limits.max_unzipped_bytes {
             return Err(too_large);
@@ -108,9 +106,7 @@ mod tests {
         utf8.truncate(4096 + 10);
         assert!(looks_like_text(&utf8));
         // "项目名称" in GBK.
-        assert!(looks_like_text(&[
-            0xCF, 0xEE, 0xC4, 0xBF, 0xC3, 0xFB, 0xB3, 0xC6, b','
-        ]));
+        assert!(looks_like_text(&[0xCF, 0xEE, 0xC4, 0xBF, 0xC3, 0xFB, 0xB3, 0xC6, b',']));
         assert!(!looks_like_text(&[0xFF, 0x00, 0x13, 0x88]));
     }
 }

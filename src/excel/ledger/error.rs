@@ -101,10 +101,6 @@ fn sheet_list(sheets: &[String]) -> String {
     if sheets.is_empty() {
         "（无）".to_owned()
     } else {
-        sheets
-            .iter()
-            .map(|s| format!("“{s}”"))
-            .collect::<Vec<_>>()
-            .join("、")
+        sheets.iter().map(|s| format!("“{s}”")).collect::<Vec<_>>().join("、")
     }
 }

@@ -179,9 +179,7 @@ impl LedgerField {
             Self::Owner => &["责任人", "项目负责人"],
             Self::Source => &["项目来源", "信息来源"],
             Self::Stage => &["项目阶段", "项目状态", "进展阶段", "当前阶段"],
-            Self::PlannedInvestment => {
-                &["计划投资额", "拟投资额", "投资额", "计划总投资", "计划投资"]
-            }
+            Self::PlannedInvestment => &["计划投资额", "拟投资额", "投资额", "计划总投资", "计划投资"],
             Self::LandArea => &["用地面积", "用地", "供地面积", "用地需求"],
             Self::NegotiatingSince => &["洽谈时间", "接洽时间", "首次洽谈时间"],
             Self::AgreementType => &["协议类型", "签约类型"],
@@ -263,10 +261,7 @@ impl Unit {
             Some(Unit::Yi)
         } else if text.contains('万') {
             Some(Unit::Wan)
-        } else if ["平方米", "平米", "㎡", "m2", "m²"]
-            .iter()
-            .any(|u| text.contains(u))
-        {
+        } else if ["平方米", "平米", "㎡", "m2", "m²"].iter().any(|u| text.contains(u)) {
             Some(Unit::SquareMetre)
         } else if text.contains("公顷") {
             Some(Unit::Hectare)
@@ -425,9 +420,9 @@ fn lookup_exact(name: &str) -> Option<LedgerField> {
         return None;
     }
     let ascii_key = name.replace(['_', '-', '.'], "");
-    LedgerField::ALL.into_iter().find(|field| {
-        field.synonyms().contains(&name) || field.english().replace('_', "") == ascii_key
-    })
+    LedgerField::ALL
+        .into_iter()
+        .find(|field| field.synonyms().contains(&name) || field.english().replace('_', "") == ascii_key)
 }
 
 /// Sub-headers that only mean something under their group: "本年" under "资金到位",
@@ -504,18 +499,8 @@ mod tests {
     #[test]
     fn every_field_resolves_from_its_chinese_and_english_header() {
         for f in LedgerField::ALL {
-            assert_eq!(
-                field(None, f.chinese()).map(|m| m.0),
-                Some(f),
-                "{}",
-                f.chinese()
-            );
-            assert_eq!(
-                field(None, f.english()).map(|m| m.0),
-                Some(f),
-                "{}",
-                f.english()
-            );
+            assert_eq!(field(None, f.chinese()).map(|m| m.0), Some(f), "{}", f.chinese());
+            assert_eq!(field(None, f.english()).map(|m| m.0), Some(f), "{}", f.english());
             assert_eq!(
                 field(None, &f.english().to_uppercase().replace('_', " ")).map(|m| m.0),
                 Some(f)
@@ -542,10 +527,7 @@ mod tests {
             field(None, "合同投资额\n（亿元）"),
             Some((ContractedInvestment, Some(Unit::Yi)))
         );
-        assert_eq!(
-            field(None, " 合同 投资额 "),
-            Some((ContractedInvestment, None))
-        );
+        assert_eq!(field(None, " 合同 投资额 "), Some((ContractedInvestment, None)));
         assert_eq!(
             field(None, "合同投资额【亿元】"),
             Some((ContractedInvestment, Some(Unit::Yi)))
@@ -582,10 +564,7 @@ mod tests {
         );
         assert_eq!(field(Some("开工时间"), "约定"), Some((PromisedStart, None)));
         assert_eq!(field(Some("开工时间"), "实际"), Some((ActualStart, None)));
-        assert_eq!(
-            field(Some("约定时间"), "达产"),
-            Some((PromisedFullProduction, None))
-        );
+        assert_eq!(field(Some("约定时间"), "达产"), Some((PromisedFullProduction, None)));
         assert_eq!(field(Some("实际"), "投产"), Some((ActualProduction, None)));
         assert_eq!(field(None, "资金到位/本年"), Some((FundsThisYear, None)));
         assert_eq!(field(None, "签约情况/签约时间"), Some((SignedOn, None)));

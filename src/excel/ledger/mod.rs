@@ -58,9 +58,7 @@ pub fn read_ledger(bytes: &[u8], limits: &ReadLimits) -> Result<Ledger, LedgerFi
             _ => Some("不是普通工作表（宏表或对话框表）"),
         };
         match skip_reason {
-            Some(reason) => ledger
-                .sheets
-                .push(SheetReport::skipped(&sheet.name, reason)),
+            Some(reason) => ledger.sheets.push(SheetReport::skipped(&sheet.name, reason)),
             None => sheet::read_sheet(&mut workbook, &sheet.name, limits, is_1904, &mut ledger)?,
         }
     }

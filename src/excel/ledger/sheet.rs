@@ -10,17 +10,14 @@ use calamine::{Dimensions, Xlsx, XlsxError};
 use chrono::NaiveDate;
 use entity::enums::Stage;
 
-use super::field::{
-    FieldKind, HeaderMeaning, LedgerField, Unit, names_field_alone, resolve_header,
-};
+use super::field::{FieldKind, HeaderMeaning, LedgerField, Unit, names_field_alone, resolve_header};
 use super::text::{compact, trim_text};
 use super::value::{
-    Problem, Raw, parse_date_text, read_agreement_type, read_amount, read_area, read_date,
-    read_stage, read_text,
+    Problem, Raw, parse_date_text, read_agreement_type, read_amount, read_area, read_date, read_stage, read_text,
 };
 use super::{
-    CellError, ColumnRef, IgnoredColumn, Ledger, LedgerFileError, LedgerRow, LedgerValues,
-    ReadLimits, SheetReport, SkipReason, SkippedRow,
+    CellError, ColumnRef, IgnoredColumn, Ledger, LedgerFileError, LedgerRow, LedgerValues, ReadLimits, SheetReport,
+    SkipReason, SkippedRow,
 };
 
 /// The header must be among the first rows of a sheet.
@@ -123,13 +120,7 @@ struct SheetReader<'a> {
 }
 
 impl<'a> SheetReader<'a> {
-    fn new(
-        name: &str,
-        merges: Vec<Dimensions>,
-        limits: &'a ReadLimits,
-        is_1904: bool,
-        ledger: &'a mut Ledger,
-    ) -> Self {
+    fn new(name: &str, merges: Vec<Dimensions>, limits: &'a ReadLimits, is_1904: bool, ledger: &'a mut Ledger) -> Self {
         Self {
             name: name.to_owned(),
             limits,
@@ -178,13 +169,9 @@ impl<'a> SheetReader<'a> {
             let reason = if buffer.is_empty() {
                 "空白工作表".to_owned()
             } else {
-                format!(
-                    "没有可识别的表头（前{HEADER_SCAN_ROWS}行中没有一行包含“项目名称”及至少另外两个已知列）"
-                )
+                format!("没有可识别的表头（前{HEADER_SCAN_ROWS}行中没有一行包含“项目名称”及至少另外两个已知列）")
             };
-            self.ledger
-                .sheets
-                .push(SheetReport::skipped(&self.name, &reason));
+            self.ledger.sheets.push(SheetReport::skipped(&self.name, &reason));
             return Ok(());
         };
         let title_rows: Vec<&Row> = buffer.iter().filter(|r| r.index < layout.top).collect();
@@ -211,8 +198,7 @@ impl<'a> SheetReader<'a> {
             if self.ledger.as_of.is_none() {
                 self.ledger.as_of = report.as_of;
             }
-            report.projects =
-                u32::try_from(self.ledger.rows.len() - table.rows_at_start).unwrap_or(u32::MAX);
+            report.projects = u32::try_from(self.ledger.rows.len() - table.rows_at_start).unwrap_or(u32::MAX);
             self.ledger.sheets.push(report);
         }
         Ok(())
@@ -283,16 +269,12 @@ fn detect_header(rows: &[Row], merges: &[Dimensions]) -> Option<HeaderLayout> {
         // above a one-row header is not a group row.
         let below_alone = below.map_or(0, |_| single_scores[at + 1]);
         let Some(one) = singles.pop() else { break };
-        let spans_two = merges
-            .iter()
-            .any(|m| m.start.0 == row.index && m.end.0 > row.index);
+        let spans_two = merges.iter().any(|m| m.start.0 == row.index && m.end.0 > row.index);
         let gain = two.score().saturating_sub(one.score());
         let unresolved = two.unresolved();
         let chosen = if two.score() <= below_alone {
             one
-        } else if (gain > 0 && unresolved < gain)
-            || (spans_two && gain == 0 && unresolved == 0 && two.score() > 0)
-        {
+        } else if (gain > 0 && unresolved < gain) || (spans_two && gain == 0 && unresolved == 0 && two.score() > 0) {
             two
         } else {
             one
@@ -369,10 +351,7 @@ fn two_row_header(row: &Row, below: Option<&Row>, merges: &[Dimensions]) -> Head
     for &col in &cols {
         let group = group_of(col).or_else(|| {
             // A group written once over several sub-headers, without a merge.
-            let left = cols
-                .iter()
-                .rev()
-                .find(|&&c| c < col && row.text(c).is_some())?;
+            let left = cols.iter().rev().find(|&&c| c < col && row.text(c).is_some())?;
             (sub_of(*left).is_some() && !covered(*left))
                 .then(|| row.text(*left))
                 .flatten()
@@ -418,9 +397,7 @@ fn two_row_header(row: &Row, below: Option<&Row>, merges: &[Dimensions]) -> Head
         }
     }
     // A group cell over sub-headers is not itself a column.
-    columns.retain(|c| {
-        c.meaning.is_some() || sub_of(c.col).is_some() || !is_group_cell(row, c.col, merges)
-    });
+    columns.retain(|c| c.meaning.is_some() || sub_of(c.col).is_some() || !is_group_cell(row, c.col, merges));
     HeaderLayout {
         top,
         height: 2,
@@ -562,29 +539,23 @@ impl Table {
         for hc in &layout.columns {
             let letter = column_letter(hc.col);
             let reason = match hc.meaning {
-                Some(HeaderMeaning::Field(field, unit)) => {
-                    match columns.iter().find(|c| c.field == field) {
-                        Some(first) => format!(
-                            "与{}列重复（{}），未读取",
-                            first.cref.letter,
-                            field.chinese()
-                        ),
-                        None => {
-                            columns.push(Column {
-                                col: hc.col,
+                Some(HeaderMeaning::Field(field, unit)) => match columns.iter().find(|c| c.field == field) {
+                    Some(first) => format!("与{}列重复（{}），未读取", first.cref.letter, field.chinese()),
+                    None => {
+                        columns.push(Column {
+                            col: hc.col,
+                            field,
+                            cref: ColumnRef {
+                                letter,
+                                header: hc.header.clone(),
+                                label: hc.label.clone(),
                                 field,
-                                cref: ColumnRef {
-                                    letter,
-                                    header: hc.header.clone(),
-                                    label: hc.label.clone(),
-                                    field,
-                                    unit: unit.unwrap_or(field.default_unit(amount_unit)),
-                                },
-                            });
-                            continue;
-                        }
+                                unit: unit.unwrap_or(field.default_unit(amount_unit)),
+                            },
+                        });
+                        continue;
                     }
-                }
+                },
                 Some(HeaderMeaning::Ignored) => "序号列，不读取".to_owned(),
                 None => "未识别的表头，未读取".to_owned(),
             };
@@ -764,12 +735,9 @@ impl Table {
         let mut failed: Vec<LedgerField> = Vec::new();
 
         for column in &self.columns {
-            let raw = row.get(column.col).or_else(|| {
-                inherited
-                    .iter()
-                    .find(|(c, _)| *c == column.col)
-                    .map(|(_, raw)| raw)
-            });
+            let raw = row
+                .get(column.col)
+                .or_else(|| inherited.iter().find(|(c, _)| *c == column.col).map(|(_, raw)| raw));
             let Some(raw) = raw else { continue };
             let outcome = if raw.text_chars() > limits.max_cell_chars {
                 Err(Problem {
@@ -786,13 +754,9 @@ impl Table {
                 Ok(false) => {}
                 Err(problem) => {
                     failed.push(column.field);
-                    ledger.errors.push(cell_error(
-                        &self.sheet,
-                        excel_row,
-                        &column.cref,
-                        raw,
-                        problem,
-                    ));
+                    ledger
+                        .errors
+                        .push(cell_error(&self.sheet, excel_row, &column.cref, raw, problem));
                 }
             }
         }
@@ -807,9 +771,7 @@ impl Table {
                     .unwrap_or_else(|| (column_letter(self.name_col), "项目名称".to_owned()));
                 let value = row.get(self.name_col).map(Raw::display).unwrap_or_default();
                 ledger.errors.push(CellError {
-                    message: format!(
-                        "第{excel_row}行 {letter}列 {label}: 有数据但缺少项目名称 '{value}'"
-                    ),
+                    message: format!("第{excel_row}行 {letter}列 {label}: 有数据但缺少项目名称 '{value}'"),
                     sheet: self.sheet.clone(),
                     row: excel_row,
                     column: letter,
@@ -1030,15 +992,10 @@ mod tests {
     #[test]
     fn title_lines() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
-        let line = compact(
-            "填报单位：区投资促进中心\u{3000}\u{3000}统计截至：2025年10月31日\u{3000}单位：万元",
-        );
+        let line = compact("填报单位：区投资促进中心\u{3000}\u{3000}统计截至：2025年10月31日\u{3000}单位：万元");
         assert_eq!(as_of_in(&line), d(2025, 10, 31));
         assert_eq!(amount_unit_in(&line), Some(Unit::Wan));
-        assert_eq!(
-            as_of_in(&compact("（截至2025年10月31日止）")),
-            d(2025, 10, 31)
-        );
+        assert_eq!(as_of_in(&compact("（截至2025年10月31日止）")), d(2025, 10, 31));
         assert_eq!(as_of_in(&compact("截止日期：2025-10-31")), d(2025, 10, 31));
         assert_eq!(as_of_in(&compact("截止到 2025.9.30")), d(2025, 9, 30));
         assert_eq!(as_of_in("大足区招商台账"), None);

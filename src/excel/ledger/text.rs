@@ -12,10 +12,7 @@ pub(crate) fn half_width(c: char) -> char {
 
 /// Zero-width characters that some systems paste into cells.
 pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
-    )
+    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// Trims whitespace of every width and invisible characters from both ends.

@@ -56,9 +56,7 @@ impl Raw {
             Raw::Text(s) => trim_text(s).to_owned(),
             Raw::Int(i) => i.to_string(),
             Raw::Float(f) => f.to_string(),
-            Raw::DateTime(Some(dt), _) if dt.time() == chrono::NaiveTime::MIN => {
-                dt.date().to_string()
-            }
+            Raw::DateTime(Some(dt), _) if dt.time() == chrono::NaiveTime::MIN => dt.date().to_string(),
             Raw::DateTime(Some(dt), _) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
             Raw::DateTime(None, serial) => serial.to_string(),
             Raw::Bool(true) => "TRUE".to_owned(),
@@ -211,11 +209,7 @@ const AREA_UNITS: &[(&str, Unit)] = &[
 
 /// "约1,234.5万元" → (1234.5, 万元): approximation words, thousands separators of either
 /// width, full-width digits and a trailing unit are accepted.
-fn parse_quantity(
-    text: &str,
-    column_unit: Unit,
-    units: &[(&str, Unit)],
-) -> Option<(Decimal, Unit)> {
+fn parse_quantity(text: &str, column_unit: Unit, units: &[(&str, Unit)]) -> Option<(Decimal, Unit)> {
     let cleaned: String = compact(text).chars().filter(|c| *c != ',').collect();
     let mut rest = cleaned.as_str();
     for prefix in ["约为", "大约", "约"] {
@@ -396,16 +390,10 @@ pub(crate) fn parse_date_text(text: &str) -> Option<NaiveDate> {
     }
     let number = |s: &str| s.parse::<u32>().ok();
     let (year, month, day) = match numbers.as_slice() {
-        [compact] if compact.len() == 8 => (
-            number(&compact[..4])?,
-            number(&compact[4..6])?,
-            number(&compact[6..])?,
-        ),
+        [compact] if compact.len() == 8 => (number(&compact[..4])?, number(&compact[4..6])?, number(&compact[6..])?),
         [compact] if compact.len() == 6 => (number(&compact[..4])?, number(&compact[4..])?, 1),
         [y, m] if y.len() == 4 && m.len() <= 2 => (number(y)?, number(m)?, 1),
-        [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => {
-            (number(y)?, number(m)?, number(d)?)
-        }
+        [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => (number(y)?, number(m)?, number(d)?),
         _ => return None,
     };
     NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day).and_then(plausible)
@@ -440,18 +428,12 @@ pub(crate) fn read_stage(raw: &Raw) -> Parsed<Stage> {
     };
     let stage = match vocabulary_key(text).as_str() {
         "线索" | "信息" | "储备" | "lead" => Stage::Lead,
-        "在谈" | "洽谈" | "洽谈中" | "在洽谈" | "接洽" | "negotiating" => {
-            Stage::Negotiating
-        }
+        "在谈" | "洽谈" | "洽谈中" | "在洽谈" | "接洽" | "negotiating" => Stage::Negotiating,
         "签约" | "已签约" | "签约落地" | "signed" => Stage::Signed,
-        "开工" | "已开工" | "开工建设" | "在建" | "建设中" | "动工" | "started" => {
-            Stage::Started
-        }
+        "开工" | "已开工" | "开工建设" | "在建" | "建设中" | "动工" | "started" => Stage::Started,
         "投产" | "已投产" | "试生产" | "部分投产" | "producing" => Stage::Producing,
         "达产" | "达产达效" | "已达产" | "effective" => Stage::Effective,
-        "终止" | "退库" | "已终止" | "放弃" | "已退库" | "terminated" => {
-            Stage::Terminated
-        }
+        "终止" | "退库" | "已终止" | "放弃" | "已退库" | "terminated" => Stage::Terminated,
         _ => return Err(unknown()),
     };
     Ok(Some(stage))
@@ -468,9 +450,7 @@ pub(crate) fn read_agreement_type(raw: &Raw) -> Parsed<AgreementType> {
     };
     let kind = match vocabulary_key(text).as_str() {
         "框架协议" | "框架" | "framework" => AgreementType::Framework,
-        "正式合同" | "正式协议" | "投资协议" | "合同" | "formal" => {
-            AgreementType::Formal
-        }
+        "正式合同" | "正式协议" | "投资协议" | "合同" | "formal" => AgreementType::Formal,
         "补充协议" | "supplementary" => AgreementType::Supplementary,
         _ => return Err(unknown()),
     };
@@ -527,16 +507,7 @@ mod tests {
         assert_eq!(code(text("-5")), "negative_amount");
         assert_eq!(code(text("－5万元")), "negative_amount");
         assert_eq!(code(Raw::Float(-0.5)), "negative_amount");
-        for bad in [
-            "12亿美元",
-            "abc",
-            "1.2.3",
-            "五千万",
-            "1e400",
-            "1,2,3,元元",
-            "e5",
-            ".",
-        ] {
+        for bad in ["12亿美元", "abc", "1.2.3", "五千万", "1e400", "1,2,3,元元", "e5", "."] {
             assert_eq!(code(text(bad)), "invalid_amount", "{bad}");
         }
         assert_eq!(code(Raw::Float(1e300)), "invalid_amount");
@@ -551,10 +522,7 @@ mod tests {
         assert_eq!(mu(Raw::Float(80.555), Unit::Mu), "80.56");
         assert_eq!(mu(text("10000平方米"), Unit::Mu), "15.00");
         assert_eq!(mu(Raw::Int(2), Unit::Hectare), "30.00");
-        assert_eq!(
-            read_area(&text("-3"), Unit::Mu).unwrap_err().code,
-            "negative_land_area"
-        );
+        assert_eq!(read_area(&text("-3"), Unit::Mu).unwrap_err().code, "negative_land_area");
         assert_eq!(
             read_area(&text("很大"), Unit::Mu).unwrap_err().code,
             "invalid_land_area"
@@ -589,10 +557,7 @@ mod tests {
         assert_eq!(number(Raw::Int(202503)), ymd(2025, 3, 1));
         assert_eq!(number(Raw::Float(2025.3)), ymd(2025, 3, 1));
         assert_eq!(number(Raw::Float(2025.12)), ymd(2025, 12, 1));
-        assert_eq!(
-            read_date(&Raw::Int(44378), true).unwrap().unwrap(),
-            ymd(2025, 7, 2)
-        );
+        assert_eq!(read_date(&Raw::Int(44378), true).unwrap().unwrap(), ymd(2025, 7, 2));
         for marker in ["-", "—", "/", "无", "暂无", "空"] {
             assert_eq!(read_date(&text(marker), false), Ok(None));
         }

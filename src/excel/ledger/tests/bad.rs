@@ -126,9 +126,7 @@ fn files_that_are_not_xlsx() {
         "这是文本文件（可能是改了扩展名的 CSV），请用 Excel 另存为 .xlsx"
     );
     // The same CSV as Excel on Chinese Windows saves it, in GBK.
-    let gbk: &[u8] = &[
-        0xCF, 0xEE, 0xC4, 0xBF, 0xC3, 0xFB, 0xB3, 0xC6, b',', b'1', b'\r', b'\n',
-    ];
+    let gbk: &[u8] = &[0xCF, 0xEE, 0xC4, 0xBF, 0xC3, 0xFB, 0xB3, 0xC6, b',', b'1', b'\r', b'\n'];
     assert!(not_xlsx_reason(gbk).contains("CSV"));
     let mut xls = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     xls.extend(noise(1024, 3));
@@ -158,10 +156,7 @@ fn zips_that_are_not_workbooks() {
     let plain = zip_of(&[("hello.txt", b"hello")]);
     assert_eq!(not_xlsx_reason(&plain), "压缩包中没有 xl/workbook.xml");
     let xlsb = zip_of(&[("xl/workbook.bin", b"\x00\x01")]);
-    assert_eq!(
-        not_xlsx_reason(&xlsb),
-        "这是二进制工作簿（.xlsb），请另存为 .xlsx"
-    );
+    assert_eq!(not_xlsx_reason(&xlsb), "这是二进制工作簿（.xlsb），请另存为 .xlsx");
     let garbage = zip_of(&[("xl/workbook.xml", b"<not a workbook")]);
     assert!(not_xlsx_reason(&garbage).starts_with("工作簿内容无法解析"));
 }
@@ -182,15 +177,9 @@ fn a_zip_bomb_that_declares_its_size_is_rejected_from_the_directory() {
         ("xl/workbook.xml", b"<workbook/>"),
         ("xl/worksheets/sheet1.xml", &zeros),
     ]);
-    assert!(
-        bomb.len() < 20 * 1024,
-        "2 MiB of zeros deflate to a few KiB"
-    );
+    assert!(bomb.len() < 20 * 1024, "2 MiB of zeros deflate to a few KiB");
     let error = rejected(&bomb, &small_unzip_limit());
-    assert_eq!(
-        error,
-        LedgerFileError::UnzippedTooLarge { limit: MIB as u64 }
-    );
+    assert_eq!(error, LedgerFileError::UnzippedTooLarge { limit: MIB as u64 });
     assert_eq!(error.message(), "文件解压后超过 1 MB，已拒绝读取");
 }
 
@@ -239,10 +228,7 @@ fn the_unzip_limit_counts_all_parts_together() {
         ("xl/a.xml", &half),
         ("xl/b.xml", &half),
     ]);
-    assert_eq!(
-        rejected(&parts, &small_unzip_limit()).code(),
-        "unzipped_too_large"
-    );
+    assert_eq!(rejected(&parts, &small_unzip_limit()).code(), "unzipped_too_large");
     // The real sample passes under a limit just above its own size.
     let sample = sample_bytes();
     let limits = ReadLimits {
@@ -269,13 +255,7 @@ fn too_many_rows() {
         max_rows: 10,
         ..ReadLimits::default()
     };
-    assert_eq!(
-        read_ledger(&ledger_with_rows(10), &limits)
-            .unwrap()
-            .rows
-            .len(),
-        10
-    );
+    assert_eq!(read_ledger(&ledger_with_rows(10), &limits).unwrap().rows.len(), 10);
     let error = rejected(&ledger_with_rows(11), &limits);
     assert_eq!(
         error,
@@ -351,10 +331,7 @@ fn the_brief_example_message() {
     let ledger = read(&save(&mut book));
     assert_eq!(ledger.errors.len(), 1);
     let error = &ledger.errors[0];
-    assert_eq!(
-        error.message,
-        "第12行 M列 签约时间: 无法识别的日期 '2025.13.01'"
-    );
+    assert_eq!(error.message, "第12行 M列 签约时间: 无法识别的日期 '2025.13.01'");
     assert_eq!(
         (
             error.code,
@@ -416,25 +393,16 @@ fn too_long_cells_formula_errors_and_other_bad_cells() {
     assert_eq!(
         errors(&ledger),
         vec![
+            ("cell_too_long", format!("第2行 A列 项目名称: 内容超过10个字符 '{cut}'")),
             (
                 "cell_too_long",
-                format!("第2行 A列 项目名称: 内容超过10个字符 '{cut}'")
-            ),
-            (
-                "cell_too_long",
-                format!(
-                    "第3行 B列 投资方: 内容超过10个字符 '{}'",
-                    "很长的投资方名称".repeat(2)
-                )
+                format!("第3行 B列 投资方: 内容超过10个字符 '{}'", "很长的投资方名称".repeat(2))
             ),
             (
                 "invalid_amount",
                 "第3行 C列 合同投资额: 无法识别的金额 '1亿美元'".into()
             ),
-            (
-                "unknown_stage",
-                "第3行 D列 项目阶段: 无法识别的项目阶段 '搁置'".into()
-            ),
+            ("unknown_stage", "第3行 D列 项目阶段: 无法识别的项目阶段 '搁置'".into()),
             (
                 "unknown_agreement_type",
                 "第3行 E列 协议类型: 无法识别的协议类型 '意向书'".into()
@@ -443,27 +411,17 @@ fn too_long_cells_formula_errors_and_other_bad_cells() {
                 "negative_land_area",
                 "第3行 F列 用地面积: 用地面积不能为负数 '-3亩'".into()
             ),
-            (
-                "invalid_date",
-                "第3行 G列 签约时间: 无法识别的日期 '昨天'".into()
-            ),
+            ("invalid_date", "第3行 G列 签约时间: 无法识别的日期 '昨天'".into()),
             (
                 "formula_error",
                 "第4行 C列 合同投资额: 单元格是公式错误 '#DIV/0!'".into()
             ),
-            (
-                "invalid_date",
-                "第4行 G列 签约时间: 无法识别的日期 'TRUE'".into()
-            ),
+            ("invalid_date", "第4行 G列 签约时间: 无法识别的日期 'TRUE'".into()),
         ]
     );
     assert_eq!(ledger.errors[0].value.chars().count(), 101);
     // A name too long to read leaves no row; the others are returned with what could be read.
-    let names: Vec<&str> = ledger
-        .rows
-        .iter()
-        .filter_map(|r| r.values.name.as_deref())
-        .collect();
+    let names: Vec<&str> = ledger.rows.iter().filter_map(|r| r.values.name.as_deref()).collect();
     assert_eq!(names, vec!["乙", "丙"]);
     assert_eq!(row(&ledger, "乙").values.investor, None);
     assert_eq!(row(&ledger, "乙").values.stage, None);

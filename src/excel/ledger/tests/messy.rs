@@ -24,11 +24,7 @@ fn title_lines_and_two_row_merged_header() {
     merged(ws, (2, 3), (1, 1), "项目名称");
     merged(ws, (2, 3), (2, 2), "投资主体");
     merged(ws, (2, 2), (3, 5), "签约情况");
-    strings(
-        ws,
-        3,
-        &["", "", "", "协议类型", "签约时间", "合同投资额（万元）"],
-    );
+    strings(ws, 3, &["", "", "", "协议类型", "签约时间", "合同投资额（万元）"]);
     merged(ws, (2, 2), (6, 7), "资金到位");
     strings(ws, 3, &["", "", "", "", "", "", "本年", "累计"]);
     merged(ws, (2, 2), (8, 9), "开工时间");
@@ -37,40 +33,15 @@ fn title_lines_and_two_row_merged_header() {
     merged(ws, (2, 3), (11, 11), "备 注");
 
     ws.write_number(4, 0, 1).unwrap();
-    strings(
-        ws,
-        4,
-        &["", "甲项目", "甲公司", "框架协议", "2025.3.15", "5000"],
-    );
+    strings(ws, 4, &["", "甲项目", "甲公司", "框架协议", "2025.3.15", "5000"]);
     ws.write_number(4, 6, 1.5).unwrap();
-    strings(
-        ws,
-        4,
-        &["", "", "", "", "", "", "", "2亿", "2025.6", "2025年7月1日"],
-    );
+    strings(ws, 4, &["", "", "", "", "", "", "", "2亿", "2025.6", "2025年7月1日"]);
     ws.write_number(5, 0, 2).unwrap();
+    strings(ws, 5, &["", "乙项目", "乙公司", "正式协议", "2024/12/9", "1.2亿"]);
     strings(
         ws,
         5,
-        &["", "乙项目", "乙公司", "正式协议", "2024/12/9", "1.2亿"],
-    );
-    strings(
-        ws,
-        5,
-        &[
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "300万",
-            "9000万元",
-            "",
-            "",
-            "签约",
-            "重点",
-        ],
+        &["", "", "", "", "", "", "300万", "9000万元", "", "", "签约", "重点"],
     );
 
     let ledger = read(&save(&mut book));
@@ -84,15 +55,7 @@ fn title_lines_and_two_row_merged_header() {
     let columns: Vec<(&str, &str, &str, LedgerField, Unit)> = sheet
         .columns
         .iter()
-        .map(|c| {
-            (
-                c.letter.as_str(),
-                c.header.as_str(),
-                c.label.as_str(),
-                c.field,
-                c.unit,
-            )
-        })
+        .map(|c| (c.letter.as_str(), c.header.as_str(), c.label.as_str(), c.field, c.unit))
         .collect();
     use LedgerField as F;
     let na = Unit::NotApplicable;
@@ -110,20 +73,8 @@ fn title_lines_and_two_row_merged_header() {
                 F::ContractedInvestment,
                 Unit::Wan
             ),
-            (
-                "G",
-                "资金到位/本年",
-                "资金到位/本年",
-                F::FundsThisYear,
-                Unit::Yi
-            ),
-            (
-                "H",
-                "资金到位/累计",
-                "资金到位/累计",
-                F::FundsCumulative,
-                Unit::Yi
-            ),
+            ("G", "资金到位/本年", "资金到位/本年", F::FundsThisYear, Unit::Yi),
+            ("H", "资金到位/累计", "资金到位/累计", F::FundsCumulative, Unit::Yi),
             ("I", "开工时间/约定", "开工时间/约定", F::PromisedStart, na),
             ("J", "开工时间/实际", "开工时间/实际", F::ActualStart, na),
             ("K", "项目\n阶段", "项目阶段", F::Stage, na),
@@ -140,20 +91,14 @@ fn title_lines_and_two_row_merged_header() {
     assert_eq!(first.funds_cumulative, wan("20000.0000"));
     assert_eq!(first.promised_start, ymd(2025, 6, 1));
     assert_eq!(first.actual_start, ymd(2025, 7, 1));
-    assert_eq!(
-        (first.stage, first.stage_inferred),
-        (Some(Stage::Started), true)
-    );
+    assert_eq!((first.stage, first.stage_inferred), (Some(Stage::Started), true));
 
     let second = &row(&ledger, "乙项目").values;
     assert_eq!(second.agreement_type, Some(AgreementType::Formal));
     assert_eq!(second.contracted_investment, wan("12000.0000"));
     assert_eq!(second.funds_this_year, wan("300.0000"));
     assert_eq!(second.funds_cumulative, wan("9000.0000"));
-    assert_eq!(
-        (second.stage, second.stage_inferred),
-        (Some(Stage::Signed), false)
-    );
+    assert_eq!((second.stage, second.stage_inferred), (Some(Stage::Signed), false));
     assert_eq!(second.notes.as_deref(), Some("重点"));
     assert_eq!(ledger.rows[1].row, 6);
 }
@@ -162,11 +107,7 @@ fn title_lines_and_two_row_merged_header() {
 fn group_header_written_once_without_a_merge() {
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
-    strings(
-        ws,
-        0,
-        &["项目名称", "投资方", "资金到位情况（万元）", "", "签约情况"],
-    );
+    strings(ws, 0, &["项目名称", "投资方", "资金到位情况（万元）", "", "签约情况"]);
     strings(ws, 1, &["", "", "本年", "累计", "时间"]);
     strings(ws, 2, &["丙项目", "丙公司", "10", "20", "2025.1.2"]);
     let ledger = read(&save(&mut book));
@@ -193,10 +134,7 @@ fn group_header_written_once_without_a_merge() {
 const SYNONYMS: [(LedgerField, &[&str]); 30] = [
     (LedgerField::Code, &["项目编号", "编号"]),
     (LedgerField::Name, &["项目名称"]),
-    (
-        LedgerField::Investor,
-        &["投资方", "投资主体", "投资企业", "签约企业"],
-    ),
+    (LedgerField::Investor, &["投资方", "投资主体", "投资企业", "签约企业"]),
     (LedgerField::CreditCode, &["统一社会信用代码", "信用代码"]),
     (LedgerField::Cluster, &["产业集群", "所属产业", "产业类别"]),
     (LedgerField::Park, &["落地园区", "园区", "落地地点"]),
@@ -210,37 +148,22 @@ const SYNONYMS: [(LedgerField, &[&str]); 30] = [
         &["计划投资额", "拟投资额", "投资额", "计划总投资"],
     ),
     (LedgerField::LandArea, &["用地面积", "用地(亩)", "供地面积"]),
-    (
-        LedgerField::NegotiatingSince,
-        &["洽谈时间", "接洽时间", "首次洽谈时间"],
-    ),
+    (LedgerField::NegotiatingSince, &["洽谈时间", "接洽时间", "首次洽谈时间"]),
     (LedgerField::AgreementType, &["协议类型", "签约类型"]),
     (LedgerField::SignedOn, &["签约时间", "签约日期"]),
     (
         LedgerField::ContractedInvestment,
         &["合同投资额", "协议投资额", "签约金额"],
     ),
-    (
-        LedgerField::FundsThisYear,
-        &["本年到位", "本年到位资金", "今年到位"],
-    ),
+    (LedgerField::FundsThisYear, &["本年到位", "本年到位资金", "今年到位"]),
     (LedgerField::FundsCumulative, &["累计到位", "累计到位资金"]),
-    (
-        LedgerField::PromisedStart,
-        &["约定开工时间", "计划开工时间"],
-    ),
+    (LedgerField::PromisedStart, &["约定开工时间", "计划开工时间"]),
     (LedgerField::ActualStart, &["实际开工时间", "开工时间"]),
-    (
-        LedgerField::PromisedProduction,
-        &["约定投产时间", "计划投产时间"],
-    ),
+    (LedgerField::PromisedProduction, &["约定投产时间", "计划投产时间"]),
     (LedgerField::ActualProduction, &["实际投产时间", "投产时间"]),
     (LedgerField::PromisedFullProduction, &["约定达产时间"]),
     (LedgerField::EffectiveOn, &["达产时间", "实际达产时间"]),
-    (
-        LedgerField::PromisedOutput,
-        &["约定年产值", "预计年产值", "达产年产值"],
-    ),
+    (LedgerField::PromisedOutput, &["约定年产值", "预计年产值", "达产年产值"]),
     (LedgerField::PromisedTax, &["约定年税收", "预计年税收"]),
     (LedgerField::Progress, &["项目进展", "进展情况"]),
     (LedgerField::Issues, &["存在问题", "问题"]),
@@ -324,16 +247,9 @@ fn assert_data_row(ledger: &super::super::Ledger, sheet: &str) {
     };
     assert_eq!(v, &expected, "sheet {sheet}");
     // Exactly 4 decimals for money, 2 for land.
-    assert_eq!(
-        v.funds_this_year.map(|d| d.to_string()),
-        Some("1200.5000".into())
-    );
+    assert_eq!(v.funds_this_year.map(|d| d.to_string()), Some("1200.5000".into()));
     assert_eq!(v.land_area.map(|d| d.to_string()), Some("120.00".into()));
-    assert_eq!(
-        found.cells.len(),
-        27,
-        "sheet {sheet}: 27 cells hold a value"
-    );
+    assert_eq!(found.cells.len(), 27, "sheet {sheet}: 27 cells hold a value");
 }
 
 #[test]
@@ -387,28 +303,20 @@ fn english_and_canonical_chinese_headers() {
     let english = book.add_worksheet();
     english.set_name("english").unwrap();
     for (col, field) in LedgerField::ALL.iter().enumerate() {
-        english
-            .write_string(0, col as u16, field.english())
-            .unwrap();
+        english.write_string(0, col as u16, field.english()).unwrap();
         english.write_string(1, col as u16, DATA[col]).unwrap();
     }
     let chinese = book.add_worksheet();
     chinese.set_name("chinese").unwrap();
     for (col, field) in LedgerField::ALL.iter().enumerate() {
-        chinese
-            .write_string(0, col as u16, field.chinese())
-            .unwrap();
+        chinese.write_string(0, col as u16, field.chinese()).unwrap();
         chinese.write_string(1, col as u16, DATA[col]).unwrap();
     }
     let ledger = read(&save(&mut book));
     assert_eq!(ledger.errors, vec![]);
     assert_data_row(&ledger, "english");
     assert_data_row(&ledger, "chinese");
-    let headers: Vec<&str> = ledger.sheets[0]
-        .columns
-        .iter()
-        .map(|c| c.header.as_str())
-        .collect();
+    let headers: Vec<&str> = ledger.sheets[0].columns.iter().map(|c| c.header.as_str()).collect();
     assert_eq!(headers[16], "contracted_investment");
 }
 
@@ -433,11 +341,7 @@ fn amounts_with_units_in_headers_and_cells() {
     strings(ws, 2, &["", "", "1.2亿"]);
     ws.write_number(2, 3, 12345678).unwrap();
     strings(ws, 2, &["", "", "", "", "5000万元"]);
-    strings(
-        ws,
-        3,
-        &["二号", "约2亿", "1,234.5", "12345678元", "１２３４．５"],
-    );
+    strings(ws, 3, &["二号", "约2亿", "1,234.5", "12345678元", "１２３４．５"]);
     strings(ws, 4, &["三号", "5000万元", "约为3亿元"]);
     ws.write_number(4, 3, 0.5).unwrap();
     strings(ws, 4, &["", "", "", "", "大约1，000万"]);
@@ -451,13 +355,7 @@ fn amounts_with_units_in_headers_and_cells() {
     let units: Vec<Unit> = ledger.sheets[0].columns.iter().map(|c| c.unit).collect();
     assert_eq!(
         units,
-        vec![
-            Unit::NotApplicable,
-            Unit::Yi,
-            Unit::Wan,
-            Unit::Yuan,
-            Unit::Wan
-        ]
+        vec![Unit::NotApplicable, Unit::Yi, Unit::Wan, Unit::Yuan, Unit::Wan]
     );
     let amounts = |name: &str| {
         let v = &row(&ledger, name).values;
@@ -469,18 +367,9 @@ fn amounts_with_units_in_headers_and_cells() {
         ]
         .map(|d| d.map(|d| d.to_string()).unwrap_or_default())
     };
-    assert_eq!(
-        amounts("一号"),
-        ["12345.6780", "12000.0000", "1234.5678", "5000.0000"]
-    );
-    assert_eq!(
-        amounts("二号"),
-        ["20000.0000", "1234.5000", "1234.5678", "1234.5000"]
-    );
-    assert_eq!(
-        amounts("三号"),
-        ["5000.0000", "30000.0000", "0.0001", "1000.0000"]
-    );
+    assert_eq!(amounts("一号"), ["12345.6780", "12000.0000", "1234.5678", "5000.0000"]);
+    assert_eq!(amounts("二号"), ["20000.0000", "1234.5000", "1234.5678", "1234.5000"]);
+    assert_eq!(amounts("三号"), ["5000.0000", "30000.0000", "0.0001", "1000.0000"]);
     assert_eq!(amounts("四号"), ["0.0001", "1.2346", "10.1960", "0.0001"]);
     assert_eq!(amounts("五号"), ["", "", "", ""]);
     assert_eq!(
@@ -514,12 +403,7 @@ fn title_unit_applies_to_amount_columns_without_one() {
     strings(
         ws,
         1,
-        &[
-            "项目名称",
-            "合同投资额",
-            "累计到位（万元）",
-            "用地面积(平方米)",
-        ],
+        &["项目名称", "合同投资额", "累计到位（万元）", "用地面积(平方米)"],
     );
     strings(ws, 2, &["一号", "1.5", "300", "6667"]);
     let ledger = read(&save(&mut book));
@@ -561,8 +445,7 @@ fn every_date_form() {
     // numbers, and numbers typed as yyyymmdd, yyyymm and yyyy.m.
     let day = chrono::NaiveDate::from_ymd_opt(2025, 7, 2).unwrap();
     ws.write_string(r, 0, "日期单元格").unwrap();
-    ws.write_datetime_with_format(r, 1, day, &date_format)
-        .unwrap();
+    ws.write_datetime_with_format(r, 1, day, &date_format).unwrap();
     ws.write_string(r + 1, 0, "无格式日期").unwrap();
     ws.write_datetime(r + 1, 1, day).unwrap();
     ws.write_string(r + 2, 0, "序列号").unwrap();
@@ -583,18 +466,10 @@ fn every_date_form() {
         assert_eq!(v.negotiating_since, *expected, "{text}");
     }
     for name in ["日期单元格", "无格式日期", "序列号", "八位数"] {
-        assert_eq!(
-            row(&ledger, name).values.negotiating_since,
-            ymd(2025, 7, 2),
-            "{name}"
-        );
+        assert_eq!(row(&ledger, name).values.negotiating_since, ymd(2025, 7, 2), "{name}");
     }
     for name in ["六位数", "年点月"] {
-        assert_eq!(
-            row(&ledger, name).values.negotiating_since,
-            ymd(2025, 7, 1),
-            "{name}"
-        );
+        assert_eq!(row(&ledger, name).values.negotiating_since, ymd(2025, 7, 1), "{name}");
     }
     let future = &row(&ledger, "未来").values;
     assert_eq!(future.negotiating_since, None);
@@ -672,10 +547,7 @@ fn every_empty_marker_in_every_kind_of_column() {
             ..Default::default()
         };
         assert_eq!(found.values, expected, "row {}", found.row);
-        assert_eq!(
-            found.cells.keys().copied().collect::<Vec<_>>(),
-            vec![LedgerField::Name]
-        );
+        assert_eq!(found.cells.keys().copied().collect::<Vec<_>>(), vec![LedgerField::Name]);
     }
     assert_eq!(ledger.skipped.len(), 1);
     assert_eq!(
@@ -745,9 +617,7 @@ fn every_stage_word_and_inference_from_dates() {
     let inferred: [(&str, &[&str], Stage); 6] = [
         (
             "推达产",
-            &[
-                "", "", "2024.1.1", "2024.2.1", "2024.3.1", "2024.4.1", "2025.1.1",
-            ],
+            &["", "", "2024.1.1", "2024.2.1", "2024.3.1", "2024.4.1", "2025.1.1"],
             Stage::Effective,
         ),
         (
@@ -755,16 +625,8 @@ fn every_stage_word_and_inference_from_dates() {
             &["", "", "2024.1.1", "2024.2.1", "2024.3.1", "2024.4.1", "-"],
             Stage::Producing,
         ),
-        (
-            "推开工",
-            &["", "", "2024.1.1", "2024.2.1", "2024.3.1"],
-            Stage::Started,
-        ),
-        (
-            "推签约",
-            &["", "", "2024.1.1", "2024.2.1", "无"],
-            Stage::Signed,
-        ),
+        ("推开工", &["", "", "2024.1.1", "2024.2.1", "2024.3.1"], Stage::Started),
+        ("推签约", &["", "", "2024.1.1", "2024.2.1", "无"], Stage::Signed),
         ("推在谈", &["", "/", "2024.1.1"], Stage::Negotiating),
         ("推线索", &["", "暂无"], Stage::Lead),
     ];
@@ -861,14 +723,9 @@ fn subtotal_total_note_section_and_blank_rows() {
 
     let ledger = read(&save(&mut book));
     assert_eq!(ledger.errors, vec![]);
-    let names: Vec<&str> = ledger
-        .rows
-        .iter()
-        .filter_map(|r| r.values.name.as_deref())
-        .collect();
+    let names: Vec<&str> = ledger.rows.iter().filter_map(|r| r.values.name.as_deref()).collect();
     assert_eq!(names, vec!["甲", "乙", "丙"]);
-    let skipped: Vec<(u32, SkipReason)> =
-        ledger.skipped.iter().map(|s| (s.row, s.reason)).collect();
+    let skipped: Vec<(u32, SkipReason)> = ledger.skipped.iter().map(|s| (s.row, s.reason)).collect();
     use SkipReason::*;
     assert_eq!(
         skipped,
@@ -909,10 +766,7 @@ fn data_without_a_project_name_is_an_error() {
                 "missing_project_name",
                 "第3行 B列 项目名称: 有数据但缺少项目名称 ''".into()
             ),
-            (
-                "invalid_amount",
-                "第4行 D列 合同投资额: 无法识别的金额 'abc'".into()
-            ),
+            ("invalid_amount", "第4行 D列 合同投资额: 无法识别的金额 'abc'".into()),
             (
                 "missing_project_name",
                 "第4行 B列 项目名称: 有数据但缺少项目名称 '暂无'".into()
@@ -950,8 +804,7 @@ fn merged_cells_in_the_body_fill_down() {
     assert_eq!(leader("丙"), None);
     assert_eq!(team("己"), None);
     assert_eq!(row(&ledger, "乙").cells[&LedgerField::Team].letter, "B");
-    let skipped: Vec<(u32, SkipReason)> =
-        ledger.skipped.iter().map(|s| (s.row, s.reason)).collect();
+    let skipped: Vec<(u32, SkipReason)> = ledger.skipped.iter().map(|s| (s.row, s.reason)).collect();
     assert_eq!(skipped, vec![(7, SkipReason::Blank)]);
 }
 
@@ -965,16 +818,8 @@ fn sheets_that_are_not_ledgers_are_reported_and_skipped() {
     strings(help, 2, &["2. 金额单位为万元，日期写成2025.3.15。"]);
     let ledger_sheet = book.add_worksheet();
     ledger_sheet.set_name("台账").unwrap();
-    strings(
-        ledger_sheet,
-        0,
-        &["大足区招商项目台账（截至2025年9月30日）"],
-    );
-    strings(
-        ledger_sheet,
-        1,
-        &["项目名称", "投资方", "合同投资额", "签约时间"],
-    );
+    strings(ledger_sheet, 0, &["大足区招商项目台账（截至2025年9月30日）"]);
+    strings(ledger_sheet, 1, &["项目名称", "投资方", "合同投资额", "签约时间"]);
     strings(ledger_sheet, 2, &["甲", "甲公司", "100", "2025.9.1"]);
     ledger_sheet
         .write_formula(3, 2, Formula::new("=C3*2").set_result("200"))
@@ -1012,11 +857,7 @@ fn sheets_that_are_not_ledgers_are_reported_and_skipped() {
                 Some("没有可识别的表头（前20行中没有一行包含“项目名称”及至少另外两个已知列）")
             ),
             ("台账", true, None),
-            (
-                "旧台账",
-                false,
-                Some("隐藏的工作表，未导入（如需导入请取消隐藏）")
-            ),
+            ("旧台账", false, Some("隐藏的工作表，未导入（如需导入请取消隐藏）")),
             ("空表", false, Some("空白工作表")),
             ("续表", true, None),
             ("图表", false, Some("图表工作表，不含数据")),
@@ -1030,10 +871,7 @@ fn sheets_that_are_not_ledgers_are_reported_and_skipped() {
         .collect();
     assert_eq!(names, vec![("台账", "甲"), ("台账", "乙"), ("续表", "丙")]);
     // A formula's cached result is read like a typed value.
-    assert_eq!(
-        row(&ledger, "乙").values.contracted_investment,
-        wan("200.0000")
-    );
+    assert_eq!(row(&ledger, "乙").values.contracted_investment, wan("200.0000"));
     // The second sheet has no title: the ledger's as-of date still bounds its dates.
     assert_eq!(
         errors(&ledger),

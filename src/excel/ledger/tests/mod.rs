@@ -15,9 +15,7 @@ use super::{Ledger, LedgerRow, ReadLimits, read_ledger};
 fn strings(sheet: &mut Worksheet, row: u32, cells: &[&str]) {
     for (col, text) in cells.iter().enumerate() {
         if !text.is_empty() {
-            sheet
-                .write_string(row, col as u16, *text)
-                .expect("cell written");
+            sheet.write_string(row, col as u16, *text).expect("cell written");
         }
     }
 }
@@ -56,9 +54,5 @@ fn row<'a>(ledger: &'a Ledger, name: &str) -> &'a LedgerRow {
 
 /// (code, message) of every error, in order.
 fn errors(ledger: &Ledger) -> Vec<(&'static str, String)> {
-    ledger
-        .errors
-        .iter()
-        .map(|e| (e.code, e.message.clone()))
-        .collect()
+    ledger.errors.iter().map(|e| (e.code, e.message.clone())).collect()
 }

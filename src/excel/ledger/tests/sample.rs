@@ -99,19 +99,11 @@ fn every_field_of_every_project_matches_the_truth() {
         assert_eq!(v.code, text(&expected["code"]), "{ctx} code");
         assert_eq!(v.name, text(&expected["name"]), "{ctx} name");
         assert_eq!(v.investor, text(&expected["investor"]), "{ctx} investor");
-        assert_eq!(
-            v.credit_code,
-            text(&expected["credit_code"]),
-            "{ctx} credit_code"
-        );
+        assert_eq!(v.credit_code, text(&expected["credit_code"]), "{ctx} credit_code");
         assert_eq!(v.cluster, text(&expected["cluster"]), "{ctx} cluster");
         assert_eq!(v.park, text(&expected["park"]), "{ctx} park");
         assert_eq!(v.team, text(&expected["team"]), "{ctx} team");
-        assert_eq!(
-            v.sponsoring_leader,
-            text(&expected["leader"]),
-            "{ctx} leader"
-        );
+        assert_eq!(v.sponsoring_leader, text(&expected["leader"]), "{ctx} leader");
         assert_eq!(
             v.negotiating_since,
             date(&expected["negotiating_since"]),
@@ -130,11 +122,7 @@ fn every_field_of_every_project_matches_the_truth() {
             ("promised_output", v.promised_output),
         ];
         for (key, value) in amounts {
-            assert_eq!(
-                value.map(|d| d.to_string()),
-                amount(&expected[key]),
-                "{ctx} {key}"
-            );
+            assert_eq!(value.map(|d| d.to_string()), amount(&expected[key]), "{ctx} {key}");
         }
         let dates = [
             ("promised_start", v.promised_start),
@@ -146,16 +134,9 @@ fn every_field_of_every_project_matches_the_truth() {
         for (key, value) in dates {
             assert_eq!(value, date(&expected[key]), "{ctx} {key}");
         }
-        assert_eq!(
-            Some(v.terminated),
-            expected["terminated"].as_bool(),
-            "{ctx} terminated"
-        );
+        assert_eq!(Some(v.terminated), expected["terminated"].as_bool(), "{ctx} terminated");
         assert_eq!(json_of(&v.stage), expected["stage"], "{ctx} stage");
-        assert!(
-            !v.stage_inferred,
-            "{ctx}: every sample row states its stage"
-        );
+        assert!(!v.stage_inferred, "{ctx}: every sample row states its stage");
     }
 }
 
@@ -179,27 +160,15 @@ fn as_of_header_and_skipped_rows() {
     // Rows 5..=38 lie below the header.
     assert_eq!(sheet.rows_read, 34);
 
-    let m = sheet
-        .columns
-        .iter()
-        .find(|c| c.letter == "M")
-        .expect("column M");
+    let m = sheet.columns.iter().find(|c| c.letter == "M").expect("column M");
     assert_eq!(m.field, LedgerField::SignedOn);
     assert_eq!(m.header, "签约情况/签约时间");
     assert_eq!(m.label, "签约时间");
-    let o = sheet
-        .columns
-        .iter()
-        .find(|c| c.letter == "O")
-        .expect("column O");
+    let o = sheet.columns.iter().find(|c| c.letter == "O").expect("column O");
     assert_eq!(o.field, LedgerField::FundsThisYear);
     assert_eq!(o.header, "资金到位情况/本年到位");
     assert_eq!(o.unit, Unit::Wan);
-    let u = sheet
-        .columns
-        .iter()
-        .find(|c| c.letter == "U")
-        .expect("column U");
+    let u = sheet.columns.iter().find(|c| c.letter == "U").expect("column U");
     assert_eq!(u.field, LedgerField::EffectiveOn);
     assert_eq!(
         sheet.ignored_columns,
@@ -210,8 +179,7 @@ fn as_of_header_and_skipped_rows() {
         }]
     );
 
-    let skipped: Vec<(u32, SkipReason)> =
-        ledger.skipped.iter().map(|s| (s.row, s.reason)).collect();
+    let skipped: Vec<(u32, SkipReason)> = ledger.skipped.iter().map(|s| (s.row, s.reason)).collect();
     assert_eq!(
         skipped,
         vec![
@@ -236,10 +204,7 @@ fn rows_say_where_each_value_came_from() {
     // The whole report serialises (it is the next step's input and the API's output).
     let json = json_of(&ledger);
     assert_eq!(json["rows"][0]["values"]["stage"], "signed");
-    assert_eq!(
-        json["rows"][0]["values"]["contracted_investment"],
-        "6056.0000"
-    );
+    assert_eq!(json["rows"][0]["values"]["contracted_investment"], "6056.0000");
     assert_eq!(json["rows"][0]["cells"]["signed_on"]["letter"], "M");
     assert_eq!(json["skipped"][1]["reason"], "total");
 }
