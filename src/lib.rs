@@ -10,7 +10,6 @@ pub mod excel;
 pub mod service;
 
 use poem::http::StatusCode;
-use poem::middleware::Tracing;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use sea_orm::DatabaseConnection;
 
@@ -18,6 +17,17 @@ use sea_orm::DatabaseConnection;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Failed password sign-ins, to slow guessing down.
+    pub login_throttle: std::sync::Arc<service::auth::LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            login_throttle: Default::default(),
+        }
+    }
 }
 
 /// The largest JSON body the API accepts.
@@ -35,13 +45,31 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.json", spec)
         .around(limit_body)
         .catch_all_error(api::error::render_framework_error)
-        .with(Tracing)
+        .around(tag_request)
         .data(state)
 }
 
 /// The OpenAPI document the server serves, as pretty JSON (what `openapi/openapi.json` holds).
 pub fn openapi_json() -> String {
     api::service().spec()
+}
+
+/// Gives every request an id, carried by the response (`x-request-id`) and by every log line
+/// written while serving it, so a user's report of an error can be found in the log.
+async fn tag_request<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    use tracing::Instrument;
+    let request_id = format!("{:016x}", rand::random::<u64>());
+    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+    async move {
+        let mut response = next.call(req).await?.into_response();
+        tracing::info!(status = response.status().as_u16(), "served");
+        if let Ok(value) = request_id.parse() {
+            response.headers_mut().insert("x-request-id", value);
+        }
+        Ok(response)
+    }
+    .instrument(span)
+    .await
 }
 
 /// Refuses request bodies over [`MAX_BODY_BYTES`] with 413, whether or not they declare their

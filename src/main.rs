@@ -10,7 +10,7 @@ use poem::Server;
 use poem::listener::TcpListener;
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
-use zhaoshang::service::{auth, demo, users};
+use zhaoshang::service::{Actor, auth, demo, users};
 use zhaoshang::{AppState, app, db};
 
 #[derive(Debug, Parser)]
@@ -86,6 +86,17 @@ enum TokenAction {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+    /// List a user's tokens (never their secrets).
+    List {
+        /// The user's username.
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a token by its id; it stops working at once.
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: i32,
+    },
 }
 
 #[tokio::main]
@@ -119,16 +130,45 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Token {
-            action: TokenAction::Create { user, name },
-        } => {
+        Command::Token { action } => {
             let db = db::connect_and_migrate(&cli.database_url)
                 .await
                 .context("opening the database")?;
-            let token = auth::issue_token_for(&db, &user, &name)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{token}");
+            // The command line acts as the administrator: whoever runs it holds the database.
+            let admin = users::find_by_username(&db, "admin").await?;
+            let actor = Actor {
+                user_id: admin.id,
+                username: admin.username,
+                role: admin.role,
+                team_id: None,
+            };
+            match action {
+                TokenAction::Create { user, name } => {
+                    let owner = users::find_by_username(&db, &user).await?;
+                    let (token, _) = auth::create_token(&db, &actor, Some(owner.id), &name, None).await?;
+                    println!("{token}");
+                }
+                TokenAction::List { user } => {
+                    let owner = users::find_by_username(&db, &user).await?;
+                    let show = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".to_string(), |t| t.to_rfc3339());
+                    println!("id\tname\tcreated\texpires\tlast used\trevoked");
+                    for token in auth::list_tokens(&db, &actor, Some(owner.id)).await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}",
+                            token.id,
+                            token.name,
+                            token.created_at.to_rfc3339(),
+                            show(token.expires_at),
+                            show(token.last_used_at),
+                            show(token.revoked_at)
+                        );
+                    }
+                }
+                TokenAction::Revoke { id } => {
+                    let revoked = auth::revoke_token(&db, &actor, id).await?;
+                    println!("revoked token {} ({})", revoked.id, revoked.name);
+                }
+            }
             Ok(())
         }
     }
@@ -140,19 +180,13 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         .context("opening and migrating the database")?;
     let first_token = ensure_admin(&db).await?;
     let demo_token = if args.demo {
-        let loaded = demo::load(&db, zhaoshang::domain::today())
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let loaded = demo::load(&db, zhaoshang::domain::today()).await?;
         if loaded > 0 {
             tracing::info!(projects = loaded, "demo district loaded");
         }
         match first_token {
             Some(_) => None,
-            None => Some(
-                auth::issue_token_for(&db, "admin", "demo")
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
-            ),
+            None => Some(auth::issue_token_for(&db, "admin", "demo").await?),
         }
     } else {
         None
@@ -167,7 +201,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.bind);
     Server::new(listener)
         .run_with_graceful_shutdown(
-            app(AppState { db }),
+            app(AppState::new(db)),
             shutdown_signal(),
             Some(std::time::Duration::from_secs(10)),
         )
@@ -177,24 +211,11 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
 
 /// On first start, creates the `admin` user and returns its first token.
 async fn ensure_admin(db: &DatabaseConnection) -> anyhow::Result<Option<String>> {
-    if users::count_users(db).await.map_err(|e| anyhow::anyhow!("{e}"))? > 0 {
+    if users::count_users(db).await? > 0 {
         return Ok(None);
     }
-    let admin = users::create_user(
-        db,
-        users::UserInput {
-            username: "admin".into(),
-            display_name: "Administrator".into(),
-            role: entity::enums::Role::Admin,
-            team_id: None,
-            archived: false,
-        },
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (token, _) = auth::issue_token(db, admin.id, "first start", None)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let admin = users::bootstrap_admin(db).await?;
+    let (token, _) = auth::issue_token(db, admin.id, "first start", None).await?;
     Ok(Some(token))
 }
 

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "api_tokens")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -10,6 +10,7 @@ pub struct Model {
     pub user_id: i32,
     pub name: String,
     #[sea_orm(unique)]
+    #[serde(skip)]
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,

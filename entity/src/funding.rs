@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::enums::FundingKind;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "fundings")]
 pub struct Model {
     #[sea_orm(primary_key)]

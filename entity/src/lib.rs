@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod api_token;
+pub mod audit_entry;
 pub mod cluster;
 pub mod contract;
 pub mod enums;

@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::enums::Stage;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "stage_history")]
 pub struct Model {
     #[sea_orm(primary_key)]

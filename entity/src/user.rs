@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::enums::Role;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -15,6 +15,9 @@ pub struct Model {
     pub role: Role,
     pub team_id: Option<i32>,
     pub archived: bool,
+    /// argon2 PHC string; only for users who sign in with a password.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

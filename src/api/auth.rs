@@ -1,6 +1,6 @@
-//! Bearer-token authentication and the coarse role checks of the API.
+//! Bearer-token authentication: who is calling. What they may do is decided in
+//! `domain::access`, applied by the services.
 
-use entity::enums::Role;
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
@@ -21,23 +21,5 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
         Ok(Some(actor)) => Ok(actor),
         Ok(None) => Err(ApiError::unauthorized("the bearer token is unknown, revoked or expired").into()),
         Err(err) => Err(ApiError::from(err).into()),
-    }
-}
-
-impl BearerAuth {
-    /// Only administrators manage users and reference data.
-    pub fn require_admin(&self) -> Result<&Actor, ApiError> {
-        match self.0.role {
-            Role::Admin => Ok(&self.0),
-            _ => Err(ApiError::forbidden("only an administrator may do this")),
-        }
-    }
-
-    /// Leaders read everything and write nothing.
-    pub fn require_writer(&self) -> Result<&Actor, ApiError> {
-        match self.0.role {
-            Role::Leader => Err(ApiError::forbidden("leaders read but do not change data")),
-            _ => Ok(&self.0),
-        }
     }
 }

@@ -22,7 +22,7 @@ pub struct ErrorDetail {
 #[derive(Debug, Clone, Object)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `invalid`, `internal`.
+    /// `conflict`, `invalid`, `too_many_requests`, `internal`.
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,
@@ -62,6 +62,9 @@ pub enum ApiError {
     /// The request is well-formed but breaks a rule; `details` names the fields.
     #[oai(status = 422)]
     Invalid(Json<ErrorBody>),
+    /// Too many failed attempts; try again later.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>),
     /// Something failed on the server; the cause is in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -101,6 +104,10 @@ impl From<ServiceError> for ApiError {
                 Self::Invalid(Json(with_details("invalid", message, details)))
             }
             ServiceError::Forbidden(message) => Self::forbidden(message),
+            ServiceError::Unauthenticated(message) => Self::unauthorized(message),
+            ServiceError::TooManyAttempts(message) => {
+                Self::TooManyRequests(Json(ErrorBody::new("too_many_requests", message)))
+            }
             ServiceError::Db(cause) => {
                 tracing::error!(error = %cause, "database error");
                 Self::Internal(Json(ErrorBody::new(
@@ -154,6 +161,7 @@ fn code_for(status: StatusCode) -> &'static str {
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::CONFLICT => "conflict",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
         s if s.is_server_error() => "internal",
         _ => "error",
     }

@@ -118,8 +118,9 @@ impl InvestorsApi {
         auth: BearerAuth,
         body: Json<InvestorInput>,
     ) -> ApiResult<Json<Investor>> {
-        auth.require_writer()?;
-        Ok(Json(svc::create_investor(&state.db, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::create_investor(&state.db, &auth.0, body.0.into()).await?.into(),
+        ))
     }
 
     /// Get an investor
@@ -142,8 +143,11 @@ impl InvestorsApi {
         id: Path<i32>,
         body: Json<InvestorInput>,
     ) -> ApiResult<Json<Investor>> {
-        auth.require_writer()?;
-        Ok(Json(svc::update_investor(&state.db, id.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::update_investor(&state.db, &auth.0, id.0, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete an investor
@@ -151,8 +155,7 @@ impl InvestorsApi {
     /// Administrators only; refused with 409 while projects refer to it.
     #[oai(path = "/investors/:id", method = "delete", operation_id = "delete_investor")]
     async fn delete_investor(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        auth.require_admin()?;
-        svc::delete_investor(&state.db, id.0).await?;
+        svc::delete_investor(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{contract, stage_history};
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
@@ -164,18 +164,21 @@ impl LifecycleApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
+        /// The project version read (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<TransitionRequest>,
     ) -> ApiResult<Json<TransitionResult>> {
-        let actor = auth.require_writer()?;
         let body = body.0;
+        let expected_version = super::projects::version_sent(body.version, if_match.0.as_deref())?;
         let input = svc::TransitionInput {
             to: body.stage.into(),
             on: body.date.map(|d| d.0),
             reason: body.reason,
             contract: body.contract.map(Into::into),
-            expected_version: body.version,
+            expected_version,
         };
-        let (project, entry) = svc::transition(&state.db, id.0, input, actor).await?;
+        let (project, entry) = svc::transition(&state.db, id.0, input, &auth.0).await?;
         Ok(Json(TransitionResult {
             project: project.into(),
             history_entry: entry.into(),
@@ -184,13 +187,8 @@ impl LifecycleApi {
 
     /// Get a project's contract terms
     #[oai(path = "/projects/:id/contract", method = "get", operation_id = "get_contract")]
-    async fn get_contract(
-        &self,
-        state: Data<&AppState>,
-        _auth: BearerAuth,
-        id: Path<i32>,
-    ) -> ApiResult<Json<Contract>> {
-        Ok(Json(svc::get_contract(&state.db, id.0).await?.into()))
+    async fn get_contract(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Contract>> {
+        Ok(Json(svc::get_contract(&state.db, &auth.0, id.0).await?.into()))
     }
 
     /// Record or correct a project's contract terms
@@ -205,8 +203,9 @@ impl LifecycleApi {
         id: Path<i32>,
         body: Json<ContractInput>,
     ) -> ApiResult<Json<Contract>> {
-        auth.require_writer()?;
-        Ok(Json(svc::put_contract(&state.db, id.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::put_contract(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
+        ))
     }
 
     /// Read a project's stage history
@@ -220,11 +219,11 @@ impl LifecycleApi {
     async fn list_project_history(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<HistoryEntry>>> {
         Ok(Json(
-            svc::history(&state.db, id.0)
+            svc::history(&state.db, &auth.0, id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)

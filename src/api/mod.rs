@@ -1,6 +1,7 @@
 //! The HTTP API under `/api/v1`: DTOs, tags, authentication, one file per resource. It
 //! converts between JSON and domain values and hands off to `service`; it never decides.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod health;
@@ -31,6 +32,8 @@ pub enum ApiTags {
     Lifecycle,
     /// Fund arrivals, follow-up activities and output reports of a project.
     Records,
+    /// The trail of every change: who, when, what, why.
+    Audit,
 }
 
 /// Every operation of the API, as one OpenAPI service.
@@ -42,6 +45,7 @@ pub type Api = (
     projects::ProjectsApi,
     lifecycle::LifecycleApi,
     records::RecordsApi,
+    audit::AuditApi,
 );
 
 /// The documented service; the spec it produces is committed at `openapi/openapi.json`.
@@ -55,6 +59,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             projects::ProjectsApi,
             lifecycle::LifecycleApi,
             records::RecordsApi,
+            audit::AuditApi,
         ),
         "zhaoshang",
         env!("CARGO_PKG_VERSION"),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
@@ -14,8 +14,8 @@ use super::types::{Date, Mu, SortOrder, Stage, Wan};
 use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::domain::money;
-use crate::service::PageRequest;
 use crate::service::projects::{self as svc, ProjectFilter, ProjectSort, ProjectView};
+use crate::service::{PageRequest, ServiceError};
 
 /// A record referred to by id, with its name.
 #[derive(Debug, Object)]
@@ -204,7 +204,7 @@ pub struct ProjectCreate {
 pub struct ProjectUpdate {
     #[oai(flatten)]
     pub fields: ProjectFields,
-    /// The version you read; when sent and stale, the update is refused with 409.
+    /// The version you read (or send it as `If-Match`); a stale one is refused with 409.
     pub version: Option<i32>,
 }
 
@@ -244,6 +244,30 @@ impl From<ProjectSortKey> for ProjectSort {
     }
 }
 
+/// The version a client read, from the body or an `If-Match` header (`3`, `"3"` or `W/"3"`).
+pub fn version_sent(body: Option<i32>, if_match: Option<&str>) -> Result<Option<i32>, ServiceError> {
+    match (body, if_match) {
+        (Some(version), _) => Ok(Some(version)),
+        (None, Some(tag)) => tag
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse()
+            .map(Some)
+            .map_err(|_| ServiceError::invalid("If-Match", format!("`{tag}` is not a project version"))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn required_version(body: Option<i32>, if_match: Option<&str>) -> Result<i32, ServiceError> {
+    version_sent(body, if_match)?.ok_or_else(|| {
+        ServiceError::invalid(
+            "version",
+            "required: send the version you read, in the body or as If-Match",
+        )
+    })
+}
+
 pub struct ProjectsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Projects")]
@@ -257,7 +281,7 @@ impl ProjectsApi {
     async fn list_projects(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         /// Only this task force's projects.
         team_id: Query<Option<i32>>,
         /// Only this cluster's projects.
@@ -304,7 +328,8 @@ impl ProjectsApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list_projects(&state.db, &filter, sort.0.into(), order.0.into(), paging).await?;
+        let (total, items) =
+            svc::list_projects(&state.db, &auth.0, &filter, sort.0.into(), order.0.into(), paging).await?;
         Ok(Json(ProjectPage {
             items: items.into_iter().map(Into::into).collect(),
             total,
@@ -323,10 +348,9 @@ impl ProjectsApi {
         auth: BearerAuth,
         body: Json<ProjectCreate>,
     ) -> ApiResult<Json<Project>> {
-        let actor = auth.require_writer()?;
         let body = body.0;
         Ok(Json(
-            svc::create_project(&state.db, body.fields.into(), body.lead_on.map(|d| d.0), actor)
+            svc::create_project(&state.db, body.fields.into(), body.lead_on.map(|d| d.0), &auth.0)
                 .await?
                 .into(),
         ))
@@ -334,28 +358,29 @@ impl ProjectsApi {
 
     /// Get a project
     #[oai(path = "/projects/:id", method = "get", operation_id = "get_project")]
-    async fn get_project(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Project>> {
-        Ok(Json(svc::get_project(&state.db, id.0).await?.into()))
+    async fn get_project(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Project>> {
+        Ok(Json(svc::get_project(&state.db, &auth.0, id.0).await?.into()))
     }
 
     /// Replace a project's fields
     ///
-    /// Send the `version` you read to be protected from overwriting someone else's change.
+    /// Send the `version` you read, in the body or as `If-Match`; when someone changed the
+    /// project since, the update is refused with 409 and the current version.
     #[oai(path = "/projects/:id", method = "put", operation_id = "update_project")]
     async fn update_project(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<ProjectUpdate>,
     ) -> ApiResult<Json<Project>> {
-        auth.require_writer()?;
         let body = body.0;
-        Ok(Json(
-            svc::update_project(&state.db, id.0, body.fields.into(), body.version)
-                .await?
-                .into(),
-        ))
+        let version = required_version(body.version, if_match.0.as_deref())?;
+        let updated = svc::update_project(&state.db, &auth.0, id.0, body.fields.into(), Some(version)).await?;
+        Ok(Json(updated.into()))
     }
 
     /// Delete a project
@@ -364,8 +389,7 @@ impl ProjectsApi {
     /// activities, outputs and history go with it. Terminate real projects instead.
     #[oai(path = "/projects/:id", method = "delete", operation_id = "delete_project")]
     async fn delete_project(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        auth.require_admin()?;
-        svc::delete_project(&state.db, id.0).await?;
+        svc::delete_project(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 }

@@ -166,11 +166,11 @@ impl RecordsApi {
     async fn list_fundings(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<Funding>>> {
         Ok(Json(
-            svc::list_fundings(&state.db, id.0)
+            svc::list_fundings(&state.db, &auth.0, id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -189,7 +189,6 @@ impl RecordsApi {
         id: Path<i32>,
         body: Json<FundingInput>,
     ) -> ApiResult<Json<Funding>> {
-        auth.require_writer()?;
         let f = body.0;
         let input = svc::FundingInput {
             arrived_on: f.arrived_on.0,
@@ -198,7 +197,7 @@ impl RecordsApi {
             counted: f.counted,
             note: f.note,
         };
-        Ok(Json(svc::add_funding(&state.db, id.0, input).await?.into()))
+        Ok(Json(svc::add_funding(&state.db, &auth.0, id.0, input).await?.into()))
     }
 
     /// Delete a fund arrival recorded by mistake
@@ -214,8 +213,7 @@ impl RecordsApi {
         id: Path<i32>,
         funding_id: Path<i32>,
     ) -> ApiResult<Deleted> {
-        auth.require_writer()?;
-        svc::delete_funding(&state.db, id.0, funding_id.0).await?;
+        svc::delete_funding(&state.db, &auth.0, id.0, funding_id.0).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -226,11 +224,11 @@ impl RecordsApi {
     async fn list_activities(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<Activity>>> {
         Ok(Json(
-            svc::list_activities(&state.db, id.0)
+            svc::list_activities(&state.db, &auth.0, id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -247,7 +245,6 @@ impl RecordsApi {
         id: Path<i32>,
         body: Json<ActivityInput>,
     ) -> ApiResult<Json<Activity>> {
-        let actor = auth.require_writer()?;
         let a = body.0;
         let input = svc::ActivityInput {
             occurred_on: a.occurred_on.0,
@@ -257,7 +254,7 @@ impl RecordsApi {
             next_step: a.next_step,
             due_on: a.due_on.map(|d| d.0),
         };
-        Ok(Json(svc::add_activity(&state.db, id.0, input, actor).await?.into()))
+        Ok(Json(svc::add_activity(&state.db, id.0, input, &auth.0).await?.into()))
     }
 
     /// List a project's output reports
@@ -267,11 +264,11 @@ impl RecordsApi {
     async fn list_outputs(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<OutputReport>>> {
         Ok(Json(
-            svc::list_outputs(&state.db, id.0)
+            svc::list_outputs(&state.db, &auth.0, id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -290,7 +287,6 @@ impl RecordsApi {
         id: Path<i32>,
         body: Json<OutputInput>,
     ) -> ApiResult<Json<OutputReport>> {
-        auth.require_writer()?;
         let o = body.0;
         let input = svc::OutputInput {
             period_start: o.period_start.0,
@@ -298,6 +294,6 @@ impl RecordsApi {
             output_value: o.output_value.0,
             tax: o.tax.0,
         };
-        Ok(Json(svc::add_output(&state.db, id.0, input).await?.into()))
+        Ok(Json(svc::add_output(&state.db, &auth.0, id.0, input).await?.into()))
     }
 }

@@ -186,8 +186,7 @@ impl ReferenceApi {
         auth: BearerAuth,
         body: Json<TeamInput>,
     ) -> ApiResult<Json<Team>> {
-        auth.require_admin()?;
-        Ok(Json(svc::create_team(&state.db, body.0.into()).await?.into()))
+        Ok(Json(svc::create_team(&state.db, &auth.0, body.0.into()).await?.into()))
     }
 
     /// Get a task force
@@ -207,8 +206,9 @@ impl ReferenceApi {
         id: Path<i32>,
         body: Json<TeamInput>,
     ) -> ApiResult<Json<Team>> {
-        auth.require_admin()?;
-        Ok(Json(svc::update_team(&state.db, id.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::update_team(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
+        ))
     }
 
     /// Delete a task force
@@ -216,8 +216,7 @@ impl ReferenceApi {
     /// Administrators only; refused with 409 while projects or users refer to it.
     #[oai(path = "/teams/:id", method = "delete", operation_id = "delete_team")]
     async fn delete_team(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        auth.require_admin()?;
-        svc::delete_team(&state.db, id.0).await?;
+        svc::delete_team(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -250,8 +249,9 @@ impl ReferenceApi {
         auth: BearerAuth,
         body: Json<ClusterInput>,
     ) -> ApiResult<Json<Cluster>> {
-        auth.require_admin()?;
-        Ok(Json(svc::create_cluster(&state.db, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::create_cluster(&state.db, &auth.0, body.0.into()).await?.into(),
+        ))
     }
 
     /// Get an industry cluster
@@ -271,8 +271,11 @@ impl ReferenceApi {
         id: Path<i32>,
         body: Json<ClusterInput>,
     ) -> ApiResult<Json<Cluster>> {
-        auth.require_admin()?;
-        Ok(Json(svc::update_cluster(&state.db, id.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::update_cluster(&state.db, &auth.0, id.0, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete an industry cluster
@@ -280,8 +283,7 @@ impl ReferenceApi {
     /// Administrators only; refused with 409 while teams or projects refer to it.
     #[oai(path = "/clusters/:id", method = "delete", operation_id = "delete_cluster")]
     async fn delete_cluster(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        auth.require_admin()?;
-        svc::delete_cluster(&state.db, id.0).await?;
+        svc::delete_cluster(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -314,8 +316,7 @@ impl ReferenceApi {
         auth: BearerAuth,
         body: Json<ParkInput>,
     ) -> ApiResult<Json<Park>> {
-        auth.require_admin()?;
-        Ok(Json(svc::create_park(&state.db, body.0.into()).await?.into()))
+        Ok(Json(svc::create_park(&state.db, &auth.0, body.0.into()).await?.into()))
     }
 
     /// Get a park
@@ -335,8 +336,9 @@ impl ReferenceApi {
         id: Path<i32>,
         body: Json<ParkInput>,
     ) -> ApiResult<Json<Park>> {
-        auth.require_admin()?;
-        Ok(Json(svc::update_park(&state.db, id.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::update_park(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
+        ))
     }
 
     /// Delete a park
@@ -344,8 +346,7 @@ impl ReferenceApi {
     /// Administrators only; refused with 409 while projects refer to it.
     #[oai(path = "/parks/:id", method = "delete", operation_id = "delete_park")]
     async fn delete_park(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        auth.require_admin()?;
-        svc::delete_park(&state.db, id.0).await?;
+        svc::delete_park(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 }

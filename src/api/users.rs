@@ -1,16 +1,17 @@
-//! `/api/v1/users` and `/api/v1/tokens`: who signs in, and their bearer tokens.
+//! `/api/v1/users`, `/api/v1/tokens` and `/api/v1/sessions`: who signs in, their bearer
+//! tokens, and password sign-in for people using the Swagger UI.
 
 use chrono::{DateTime, Utc};
 use entity::{api_token, user};
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use super::ApiTags;
 use super::auth::BearerAuth;
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::types::Role;
+use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::service::{auth as auth_svc, users as svc};
 
@@ -26,6 +27,8 @@ pub struct User {
     pub team_id: Option<i32>,
     /// Archived users cannot sign in.
     pub archived: bool,
+    /// Whether the user can sign in with a password.
+    pub has_password: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -39,6 +42,7 @@ impl From<user::Model> for User {
             role: m.role.into(),
             team_id: m.team_id,
             archived: m.archived,
+            has_password: m.password_hash.is_some(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -72,6 +76,14 @@ impl From<UserInput> for svc::UserInput {
     }
 }
 
+/// A new password.
+#[derive(Debug, Object)]
+pub struct PasswordInput {
+    /// 10 to 200 characters; stored only as an argon2 hash.
+    #[oai(write_only)]
+    pub password: String,
+}
+
 /// A request for a new bearer token.
 #[derive(Debug, Object)]
 pub struct TokenRequest {
@@ -84,29 +96,57 @@ pub struct TokenRequest {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// A newly issued token. The secret is shown once and never stored in plain text.
+/// A bearer token as listed: never its secret.
 #[derive(Debug, Object)]
-pub struct IssuedToken {
+pub struct Token {
     pub id: i32,
     pub user_id: i32,
     pub name: String,
-    /// The bearer token; send it as `Authorization: Bearer <token>`.
-    pub token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Updated at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<api_token::Model> for Token {
+    fn from(m: api_token::Model) -> Self {
+        Self {
+            id: m.id,
+            user_id: m.user_id,
+            name: m.name,
+            created_at: m.created_at,
+            expires_at: m.expires_at,
+            last_used_at: m.last_used_at,
+            revoked_at: m.revoked_at,
+        }
+    }
+}
+
+/// A newly issued token. The secret is shown once and never stored in plain text.
+#[derive(Debug, Object)]
+pub struct IssuedToken {
+    /// The bearer token; send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    #[oai(flatten)]
+    pub details: Token,
 }
 
 impl IssuedToken {
     fn new(token: String, m: api_token::Model) -> Self {
         Self {
-            id: m.id,
-            user_id: m.user_id,
-            name: m.name,
             token,
-            created_at: m.created_at,
-            expires_at: m.expires_at,
+            details: m.into(),
         }
     }
+}
+
+/// Password sign-in.
+#[derive(Debug, Object)]
+pub struct SessionRequest {
+    pub username: String,
+    #[oai(write_only)]
+    pub password: String,
 }
 
 pub struct UsersApi;
@@ -115,18 +155,22 @@ pub struct UsersApi;
 impl UsersApi {
     /// List users
     ///
-    /// Administrators only.
+    /// Administrators see everyone; team leads their own team.
     #[oai(path = "/users", method = "get", operation_id = "list_users")]
     async fn list_users(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Vec<User>>> {
-        auth.require_admin()?;
         Ok(Json(
-            svc::list_users(&state.db).await?.into_iter().map(Into::into).collect(),
+            svc::list_users(&state.db, &auth.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         ))
     }
 
     /// Create a user
     ///
-    /// Administrators only. Issue the user a token with `create_token`.
+    /// Administrators create anyone; team leads create members of their own team. Issue
+    /// the user a token with `create_token`, or set a password.
     #[oai(path = "/users", method = "post", operation_id = "create_user")]
     async fn create_user(
         &self,
@@ -134,30 +178,27 @@ impl UsersApi {
         auth: BearerAuth,
         body: Json<UserInput>,
     ) -> ApiResult<Json<User>> {
-        auth.require_admin()?;
-        Ok(Json(svc::create_user(&state.db, body.0.into()).await?.into()))
+        Ok(Json(svc::create_user(&state.db, &auth.0, body.0.into()).await?.into()))
     }
 
     /// Get the signed-in user
     #[oai(path = "/users/me", method = "get", operation_id = "get_current_user")]
     async fn get_current_user(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<User>> {
-        Ok(Json(svc::get_user(&state.db, auth.0.user_id).await?.into()))
+        Ok(Json(svc::get_user(&state.db, &auth.0, auth.0.user_id).await?.into()))
     }
 
     /// Get a user
     ///
-    /// Administrators, or the user themself.
+    /// The user themself, an administrator, or their team lead.
     #[oai(path = "/users/:id", method = "get", operation_id = "get_user")]
     async fn get_user(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<User>> {
-        if auth.0.user_id != id.0 {
-            auth.require_admin()?;
-        }
-        Ok(Json(svc::get_user(&state.db, id.0).await?.into()))
+        Ok(Json(svc::get_user(&state.db, &auth.0, id.0).await?.into()))
     }
 
     /// Replace a user
     ///
-    /// Administrators only. Archive a user to stop them signing in.
+    /// Administrators, or a team lead for their own team's members. Archive a user to stop
+    /// them signing in.
     #[oai(path = "/users/:id", method = "put", operation_id = "update_user")]
     async fn update_user(
         &self,
@@ -166,8 +207,44 @@ impl UsersApi {
         id: Path<i32>,
         body: Json<UserInput>,
     ) -> ApiResult<Json<User>> {
-        auth.require_admin()?;
-        Ok(Json(svc::update_user(&state.db, id.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::update_user(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
+        ))
+    }
+
+    /// Set a user's password
+    ///
+    /// The user themself or an administrator.
+    #[oai(path = "/users/:id/password", method = "put", operation_id = "set_password")]
+    async fn set_password(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<PasswordInput>,
+    ) -> ApiResult<Deleted> {
+        auth_svc::set_password(&state.db, &auth.0, id.0, &body.0.password).await?;
+        Ok(Deleted::NoContent)
+    }
+
+    /// List bearer tokens
+    ///
+    /// The caller's own, or (administrators) another user's; never the secrets.
+    #[oai(path = "/tokens", method = "get", operation_id = "list_tokens")]
+    async fn list_tokens(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Whose tokens; defaults to the caller.
+        user_id: Query<Option<i32>>,
+    ) -> ApiResult<Json<Vec<Token>>> {
+        Ok(Json(
+            auth_svc::list_tokens(&state.db, &auth.0, user_id.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
     }
 
     /// Issue a bearer token
@@ -181,16 +258,28 @@ impl UsersApi {
         auth: BearerAuth,
         body: Json<TokenRequest>,
     ) -> ApiResult<Json<IssuedToken>> {
-        let user_id = body.0.user_id.unwrap_or(auth.0.user_id);
-        if user_id != auth.0.user_id {
-            auth.require_admin()?;
-        }
-        let name = body.0.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(crate::service::ServiceError::invalid("name", "must be 1 to 100 characters").into());
-        }
-        let owner = svc::get_user(&state.db, user_id).await.map_err(ApiError::from)?;
-        let (token, model) = auth_svc::issue_token(&state.db, owner.id, name, body.0.expires_at).await?;
+        let body = body.0;
+        let (token, model) =
+            auth_svc::create_token(&state.db, &auth.0, body.user_id, &body.name, body.expires_at).await?;
+        Ok(Json(IssuedToken::new(token, model)))
+    }
+
+    /// Revoke a bearer token
+    ///
+    /// Its owner or an administrator; it stops working at once.
+    #[oai(path = "/tokens/:id", method = "delete", operation_id = "revoke_token")]
+    async fn revoke_token(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Token>> {
+        Ok(Json(auth_svc::revoke_token(&state.db, &auth.0, id.0).await?.into()))
+    }
+
+    /// Sign in with a password
+    ///
+    /// Returns a bearer token valid for 12 hours. After five failed attempts for a username
+    /// within 15 minutes, further attempts are refused with 429 until the window has passed.
+    #[oai(path = "/sessions", method = "post", operation_id = "create_session")]
+    async fn create_session(&self, state: Data<&AppState>, body: Json<SessionRequest>) -> ApiResult<Json<IssuedToken>> {
+        let (token, model) =
+            auth_svc::login(&state.db, &state.login_throttle, &body.0.username, &body.0.password).await?;
         Ok(Json(IssuedToken::new(token, model)))
     }
 }

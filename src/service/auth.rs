@@ -1,11 +1,21 @@
-//! Bearer tokens: issued once in plain text, stored as SHA-256 digests, checked per request.
+//! Bearer tokens (issued once in plain text, stored as SHA-256 digests, checked per request,
+//! revocable) and password sign-in (argon2 hashes, throttled after repeated failures).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use argon2::password_hash::SaltString;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use entity::{api_token, user};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
+    TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 
+use super::audit::{self, Change};
 use super::{Actor, ServiceError, ServiceResult, now};
 
 /// Every token starts with this, so a leaked one is recognisable in logs and scanners.
@@ -80,3 +90,220 @@ pub async fn issue_token_for(db: &impl ConnectionTrait, username: &str, name: &s
     }
     Ok(issue_token(db, owner.id, name, None).await?.0)
 }
+
+/// A user's tokens (never their secrets): the caller's own, or anyone's for an admin.
+pub async fn list_tokens(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Option<i32>,
+) -> ServiceResult<Vec<api_token::Model>> {
+    let user_id = user_id.unwrap_or(actor.user_id);
+    if user_id != actor.user_id {
+        actor.principal().check_admin()?;
+    }
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_asc(api_token::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Issues a token for the caller, or (admins) for another user, and records it in the trail.
+pub async fn create_token<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    user_id: Option<i32>,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> ServiceResult<(String, api_token::Model)> {
+    let user_id = user_id.unwrap_or(actor.user_id);
+    if user_id != actor.user_id {
+        actor.principal().check_admin()?;
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if expires_at.is_some_and(|at| at <= now()) {
+        return Err(ServiceError::invalid("expires_at", "must be in the future"));
+    }
+    let txn = db.begin().await?;
+    super::users::find_user(&txn, user_id).await?;
+    let (token, model) = issue_token(&txn, user_id, name, expires_at).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity: "api_token",
+            entity_id: model.id,
+            project_id: None,
+            action: "create",
+            before: None,
+            after: Some(&model),
+            reason: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((token, model))
+}
+
+/// Revokes a token: its owner or an admin. Revoking twice is harmless.
+pub async fn revoke_token<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    token_id: i32,
+) -> ServiceResult<api_token::Model> {
+    let txn = db.begin().await?;
+    let existing = api_token::Entity::find_by_id(token_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("token", token_id))?;
+    if existing.user_id != actor.user_id {
+        actor.principal().check_admin()?;
+    }
+    if existing.revoked_at.is_some() {
+        return Ok(existing);
+    }
+    let before = existing.clone();
+    let mut model: api_token::ActiveModel = existing.into();
+    model.revoked_at = Set(Some(now()));
+    let revoked = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity: "api_token",
+            entity_id: token_id,
+            project_id: None,
+            action: "revoke",
+            before: Some(&before),
+            after: Some(&revoked),
+            reason: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(revoked)
+}
+
+/// Sets a user's password (themself or an admin); stored as an argon2 hash only.
+pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    user_id: i32,
+    password: &str,
+) -> ServiceResult<()> {
+    if user_id != actor.user_id {
+        actor.principal().check_admin()?;
+    }
+    if password.chars().count() < 10 || password.len() > 200 {
+        return Err(ServiceError::invalid("password", "must be 10 to 200 characters"));
+    }
+    let hash = Argon2::default()
+        .hash_password(
+            password.as_bytes(),
+            &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng),
+        )
+        .map_err(|e| ServiceError::invalid("password", e.to_string()))?
+        .to_string();
+    let txn = db.begin().await?;
+    let existing = super::users::find_user(&txn, user_id).await?;
+    let mut model: user::ActiveModel = existing.into();
+    model.password_hash = Set(Some(hash));
+    model.updated_at = Set(now());
+    model.update(&txn).await?;
+    let changed = serde_json::json!({"password": "changed"});
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity: "user",
+            entity_id: user_id,
+            project_id: None,
+            action: "set_password",
+            before: None,
+            after: Some(&changed),
+            reason: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Slows down password guessing: after [`MAX_FAILURES`] failed logins for a username within
+/// [`FAILURE_WINDOW`], further attempts are refused until the window has passed.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+}
+
+const MAX_FAILURES: u32 = 5;
+const FAILURE_WINDOW: Duration = Duration::minutes(15);
+
+impl LoginThrottle {
+    fn locked_until(&self, username: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let failures = self.failures.lock().expect("throttle lock");
+        failures
+            .get(username)
+            .filter(|(count, last)| *count >= MAX_FAILURES && at - *last < FAILURE_WINDOW)
+            .map(|(_, last)| *last + FAILURE_WINDOW)
+    }
+
+    fn fail(&self, username: &str, at: DateTime<Utc>) {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        let entry = failures.entry(username.to_string()).or_insert((0, at));
+        if at - entry.1 >= FAILURE_WINDOW {
+            *entry = (0, at);
+        }
+        *entry = (entry.0 + 1, at);
+    }
+
+    fn succeed(&self, username: &str) {
+        self.failures.lock().expect("throttle lock").remove(username);
+    }
+}
+
+/// Signs in with a password and returns a new token valid for [`SESSION_LENGTH`].
+pub async fn login(
+    db: &impl ConnectionTrait,
+    throttle: &LoginThrottle,
+    username: &str,
+    password: &str,
+) -> ServiceResult<(String, api_token::Model)> {
+    let at = now();
+    if let Some(until) = throttle.locked_until(username, at) {
+        return Err(ServiceError::TooManyAttempts(format!(
+            "too many failed sign-ins for `{username}`; try again after {}",
+            until.format("%H:%M UTC")
+        )));
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?;
+    let verified = found
+        .as_ref()
+        .filter(|u| !u.archived)
+        .and_then(|u| u.password_hash.as_deref())
+        .is_some_and(|hash| {
+            PasswordHash::new(hash)
+                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        });
+    match found {
+        Some(owner) if verified => {
+            throttle.succeed(username);
+            issue_token(db, owner.id, "password sign-in", Some(at + SESSION_LENGTH)).await
+        }
+        _ => {
+            throttle.fail(username, at);
+            Err(ServiceError::Unauthenticated(
+                "the username or password is wrong".into(),
+            ))
+        }
+    }
+}
+
+/// How long a token from a password sign-in lasts.
+pub const SESSION_LENGTH: Duration = Duration::hours(12);

@@ -11,9 +11,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, TransactionTrait};
 
 use super::investors::{InvestorInput, create_investor};
 use super::lifecycle::{ContractInput, TransitionInput, transition_in};
@@ -93,6 +91,7 @@ async fn generate_project(
         .collect();
     let investor = create_investor(
         db,
+        actor,
         InvestorInput {
             name: investor_name,
             credit_code: Some(credit_code),
@@ -196,13 +195,14 @@ async fn generate_project(
         )
         .await?;
         if let Some(investment) = signed {
-            add_payments(db, rng, id, on, investment, today).await?;
+            add_payments(db, actor, rng, id, on, investment, today).await?;
         }
         if stage == Stage::Producing {
             let period_start = after(on, rng, 0, 30);
             if period_start <= today {
                 add_output(
                     db,
+                    actor,
                     id,
                     OutputInput {
                         period_start,
@@ -280,7 +280,8 @@ async fn generate_project(
 }
 
 async fn add_payments(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
+    actor: &Actor,
     rng: &mut ChaCha8Rng,
     project_id: i32,
     signed_on: NaiveDate,
@@ -299,6 +300,7 @@ async fn add_payments(
         let amount = (total / Decimal::from(count)).round_dp(4) + Decimal::from(k);
         add_funding(
             db,
+            actor,
             project_id,
             FundingInput {
                 arrived_on: date,

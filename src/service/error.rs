@@ -33,6 +33,12 @@ pub enum ServiceError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The credentials are wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed attempts; try later.
+    #[error("{0}")]
+    TooManyAttempts(String),
     #[error(transparent)]
     Db(DbErr),
 }
@@ -116,5 +122,11 @@ impl Problems {
         } else {
             Err(ServiceError::invalid_fields(self.0))
         }
+    }
+}
+
+impl From<crate::domain::access::Denied> for ServiceError {
+    fn from(denied: crate::domain::access::Denied) -> Self {
+        Self::Forbidden(denied.to_string())
     }
 }

@@ -1,14 +1,14 @@
 //! Investors: the companies behind projects, identified by their unified social credit code.
 
 use entity::investor;
-use sea_orm::Condition;
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
-use super::{PageRequest, Problems, ServiceError, ServiceResult, clean, now};
+use super::audit::{self, Change};
+use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
 
 /// An investor as written by a client.
 #[derive(Debug, Clone)]
@@ -104,10 +104,16 @@ pub async fn get_investor(db: &impl ConnectionTrait, id: i32) -> ServiceResult<i
         .ok_or_else(|| ServiceError::not_found("investor", id))
 }
 
-pub async fn create_investor(db: &impl ConnectionTrait, input: InvestorInput) -> ServiceResult<investor::Model> {
+pub async fn create_investor<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: InvestorInput,
+) -> ServiceResult<investor::Model> {
+    actor.principal().check_write_shared()?;
     let input = check(input)?;
     let at = now();
-    investor::ActiveModel {
+    let txn = db.begin().await?;
+    let created = investor::ActiveModel {
         name: Set(input.name),
         credit_code: Set(input.credit_code.clone()),
         origin_region: Set(input.origin_region),
@@ -115,33 +121,65 @@ pub async fn create_investor(db: &impl ConnectionTrait, input: InvestorInput) ->
         updated_at: Set(at),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
-    .map_err(|e| duplicate_code(e, &input.credit_code))
+    .map_err(|e| duplicate_code(e, &input.credit_code))?;
+    audit::record(&txn, actor, change(created.id, "create", None, Some(&created))).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-pub async fn update_investor(
-    db: &impl ConnectionTrait,
+fn change<'a>(
+    id: i32,
+    action: &'static str,
+    before: Option<&'a investor::Model>,
+    after: Option<&'a investor::Model>,
+) -> Change<'a, investor::Model> {
+    Change {
+        entity: "investor",
+        entity_id: id,
+        project_id: None,
+        action,
+        before,
+        after,
+        reason: None,
+    }
+}
+
+pub async fn update_investor<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
     id: i32,
     input: InvestorInput,
 ) -> ServiceResult<investor::Model> {
-    let existing = get_investor(db, id).await?;
+    actor.principal().check_write_shared()?;
     let input = check(input)?;
-    let mut model: investor::ActiveModel = existing.into();
+    let txn = db.begin().await?;
+    let existing = get_investor(&txn, id).await?;
+    let mut model: investor::ActiveModel = existing.clone().into();
     model.name = Set(input.name);
     model.credit_code = Set(input.credit_code.clone());
     model.origin_region = Set(input.origin_region);
     model.updated_at = Set(now());
-    model
-        .update(db)
+    let updated = model
+        .update(&txn)
         .await
-        .map_err(|e| duplicate_code(e, &input.credit_code))
+        .map_err(|e| duplicate_code(e, &input.credit_code))?;
+    audit::record(&txn, actor, change(id, "update", Some(&existing), Some(&updated))).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
-pub async fn delete_investor(db: &impl ConnectionTrait, id: i32) -> ServiceResult<()> {
-    get_investor(db, id).await?;
+pub async fn delete_investor<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> ServiceResult<()> {
+    actor.principal().check_admin()?;
+    let txn = db.begin().await?;
+    let existing = get_investor(&txn, id).await?;
     investor::Entity::delete_by_id(id)
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| match ServiceError::from(e) {
             ServiceError::Invalid { .. } => ServiceError::Conflict {
@@ -150,5 +188,7 @@ pub async fn delete_investor(db: &impl ConnectionTrait, id: i32) -> ServiceResul
             },
             other => other,
         })?;
+    audit::record(&txn, actor, change(id, "delete", Some(&existing), None)).await?;
+    txn.commit().await?;
     Ok(())
 }

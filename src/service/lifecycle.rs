@@ -10,7 +10,8 @@ use sea_orm::{
     TransactionTrait, TryIntoModel,
 };
 
-use super::projects::{ProjectView, check_version, find_project, get_project, save_versioned};
+use super::audit::{self, Change};
+use super::projects::{ProjectView, check_version, get_project, readable_project, save_versioned, writable_project};
 use super::{Actor, Problems, ServiceError, ServiceResult, clean, now};
 use crate::domain::stage::{StageDates, Transition, TransitionError, check_dates_in_order, plan_transition};
 use crate::domain::{money, today};
@@ -133,6 +134,7 @@ fn check_contract(input: ContractInput) -> ServiceResult<CheckedContract> {
 /// Inserts or replaces the contract of a project.
 async fn write_contract(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     project_id: i32,
     checked: CheckedContract,
 ) -> ServiceResult<contract::Model> {
@@ -140,6 +142,7 @@ async fn write_contract(
         .filter(contract::Column::ProjectId.eq(project_id))
         .one(db)
         .await?;
+    let before = existing.clone();
     let at = now();
     let c = checked.input;
     let mut model = match existing {
@@ -159,7 +162,23 @@ async fn write_contract(
     model.promised_output_value_yuan = Set(checked.promised_output_value_yuan);
     model.promised_tax_yuan = Set(checked.promised_tax_yuan);
     model.updated_at = Set(at);
-    Ok(model.save(db).await?.try_into_model()?)
+    let saved = model.save(db).await?.try_into_model()?;
+    let action = if before.is_some() { "update" } else { "create" };
+    audit::record(
+        db,
+        actor,
+        Change {
+            entity: "contract",
+            entity_id: saved.id,
+            project_id: Some(project_id),
+            action,
+            before: before.as_ref(),
+            after: Some(&saved),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(saved)
 }
 
 pub async fn find_contract(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Option<contract::Model>> {
@@ -179,7 +198,7 @@ pub async fn transition<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     let entry = transition_in(&txn, project_id, input, actor).await?;
     txn.commit().await?;
-    Ok((get_project(db, project_id).await?, entry))
+    Ok((get_project(db, actor, project_id).await?, entry))
 }
 
 /// [`transition`] inside a caller's transaction (the ledger import moves many projects in one).
@@ -189,7 +208,7 @@ pub async fn transition_in(
     input: TransitionInput,
     actor: &Actor,
 ) -> ServiceResult<stage_history::Model> {
-    let project = find_project(db, project_id).await?;
+    let project = writable_project(db, actor, project_id).await?;
     check_version(&project, input.expected_version)?;
     let contract_signed_on = match input.contract {
         Some(terms) => {
@@ -200,7 +219,7 @@ pub async fn transition_in(
                 ));
             }
             let checked = check_contract(terms)?;
-            Some(write_contract(db, project_id, checked).await?.signed_on)
+            Some(write_contract(db, actor, project_id, checked).await?.signed_on)
         }
         None => find_contract(db, project_id).await?.map(|c| c.signed_on),
     };
@@ -223,10 +242,25 @@ pub async fn transition_in(
     )
     .map_err(refused)?;
     let version = project.version;
+    let before = project.clone();
     let mut model: project::ActiveModel = project.into();
     model.stage = Set(plan.to);
     set_stage_dates(&mut model, plan.dates);
-    save_versioned(db, model, version).await?;
+    let after = save_versioned(db, model, version).await?;
+    audit::record(
+        db,
+        actor,
+        Change {
+            entity: "project",
+            entity_id: project_id,
+            project_id: Some(project_id),
+            action: "transition",
+            before: Some(&before),
+            after: Some(&after),
+            reason: reason.as_deref(),
+        },
+    )
+    .await?;
     Ok(stage_history::ActiveModel {
         project_id: Set(project_id),
         from_stage: Set(Some(plan.from)),
@@ -245,11 +279,12 @@ pub async fn transition_in(
 /// moves the stage date with it, provided the dates stay in lifecycle order.
 pub async fn put_contract<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    actor: &Actor,
     project_id: i32,
     input: ContractInput,
 ) -> ServiceResult<contract::Model> {
     let txn = db.begin().await?;
-    let project = find_project(&txn, project_id).await?;
+    let project = writable_project(&txn, actor, project_id).await?;
     let checked = check_contract(input)?;
     if project.signed_on.is_some_and(|d| d != checked.input.signed_on) {
         let dates = StageDates {
@@ -260,25 +295,44 @@ pub async fn put_contract<C: ConnectionTrait + TransactionTrait>(
             ServiceError::invalid("signed_on", format!("the new signing date breaks the stage order: {e}"))
         })?;
         let version = project.version;
+        let before = project.clone();
         let mut model: project::ActiveModel = project.into();
         model.signed_on = Set(dates.signed_on);
-        save_versioned(&txn, model, version).await?;
+        let after = save_versioned(&txn, model, version).await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                entity: "project",
+                entity_id: project_id,
+                project_id: Some(project_id),
+                action: "update",
+                before: Some(&before),
+                after: Some(&after),
+                reason: Some("contract signing date corrected"),
+            },
+        )
+        .await?;
     }
-    let saved = write_contract(&txn, project_id, checked).await?;
+    let saved = write_contract(&txn, actor, project_id, checked).await?;
     txn.commit().await?;
     Ok(saved)
 }
 
-pub async fn get_contract(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<contract::Model> {
-    find_project(db, project_id).await?;
+pub async fn get_contract(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) -> ServiceResult<contract::Model> {
+    readable_project(db, actor, project_id).await?;
     find_contract(db, project_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("contract of project", project_id))
 }
 
 /// The stage history of a project, oldest first.
-pub async fn history(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Vec<stage_history::Model>> {
-    find_project(db, project_id).await?;
+pub async fn history(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+) -> ServiceResult<Vec<stage_history::Model>> {
+    readable_project(db, actor, project_id).await?;
     Ok(stage_history::Entity::find()
         .filter(stage_history::Column::ProjectId.eq(project_id))
         .order_by_asc(stage_history::Column::Id)

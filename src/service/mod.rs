@@ -1,6 +1,7 @@
 //! Queries and transactions, one module per aggregate. Every function takes a connection (or
 //! a transaction) and domain values; HTTP lives in `api`, rules in `domain`.
 
+pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
@@ -22,6 +23,16 @@ pub struct Actor {
     pub username: String,
     pub role: entity::enums::Role,
     pub team_id: Option<i32>,
+}
+
+impl Actor {
+    /// What this user may do.
+    pub fn principal(&self) -> crate::domain::access::Principal {
+        crate::domain::access::Principal {
+            role: self.role,
+            team_id: self.team_id,
+        }
+    }
 }
 
 /// The time a change is recorded at.

@@ -13,6 +13,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 
+use super::audit::{self, Change};
 use super::investors::contains_pattern;
 use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
 use crate::domain::{money, today};
@@ -184,6 +185,7 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
     lead_on: Option<NaiveDate>,
     actor: &Actor,
 ) -> ServiceResult<ProjectView> {
+    actor.principal().check_assign_team(input.team_id)?;
     let lead_on = not_future(lead_on)
         .map_err(|m| ServiceError::invalid("lead_on", m))?
         .unwrap_or_else(today);
@@ -243,8 +245,22 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
     }
     .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity: "project",
+            entity_id: model.id,
+            project_id: Some(model.id),
+            action: "create",
+            before: None,
+            after: Some(&model),
+            reason: None,
+        },
+    )
+    .await?;
     txn.commit().await?;
-    get_project(db, model.id).await
+    get_project(db, actor, model.id).await
 }
 
 /// Fails with 409 unless the client read the current version.
@@ -267,13 +283,18 @@ pub fn check_version(current: &project::Model, expected: Option<i32>) -> Service
 /// Replaces a project's editable fields; the stage and its dates change only by transitions.
 pub async fn update_project<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    actor: &Actor,
     id: i32,
     input: ProjectInput,
     expected_version: Option<i32>,
 ) -> ServiceResult<ProjectView> {
     let txn = db.begin().await?;
-    let existing = find_project(&txn, id).await?;
+    let existing = writable_project(&txn, actor, id).await?;
+    if input.team_id != existing.team_id {
+        actor.principal().check_assign_team(input.team_id)?;
+    }
     check_version(&existing, expected_version)?;
+    let before = existing.clone();
     let checked = check(&txn, &input).await?;
     let code = checked.code.unwrap_or_else(|| existing.code.clone());
     let version = existing.version;
@@ -295,14 +316,28 @@ pub async fn update_project<C: ConnectionTrait + TransactionTrait>(
     model.progress = Set(clean(input.progress));
     model.issues = Set(clean(input.issues));
     model.notes = Set(clean(input.notes));
-    save_versioned(&txn, model, version).await.map_err(|e| match e {
+    let updated = save_versioned(&txn, model, version).await.map_err(|e| match e {
         ServiceError::Conflict { details, .. } if details.is_empty() => {
             ServiceError::conflict("code", format!("a project with code `{code}` exists"))
         }
         other => other,
     })?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity: "project",
+            entity_id: id,
+            project_id: Some(id),
+            action: "update",
+            before: Some(&before),
+            after: Some(&updated),
+            reason: None,
+        },
+    )
+    .await?;
     txn.commit().await?;
-    get_project(db, id).await
+    get_project(db, actor, id).await
 }
 
 /// Writes a changed project only if nobody else changed it since it was read at `version`,
@@ -330,10 +365,46 @@ pub async fn save_versioned(
     find_project(db, id).await
 }
 
-pub async fn delete_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<()> {
-    find_project(db, id).await?;
-    project::Entity::delete_by_id(id).exec(db).await?;
+/// Deletes a project logged by mistake, with everything recorded on it (admins only).
+pub async fn delete_project<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> ServiceResult<()> {
+    actor.principal().check_admin()?;
+    let txn = db.begin().await?;
+    let existing = find_project(&txn, id).await?;
+    project::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity: "project",
+            entity_id: id,
+            project_id: Some(id),
+            action: "delete",
+            before: Some(&existing),
+            after: None,
+            reason: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
+}
+
+/// The project, if the actor may read it.
+pub async fn readable_project(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> ServiceResult<project::Model> {
+    let found = find_project(db, id).await?;
+    actor.principal().check_read_project(found.team_id)?;
+    Ok(found)
+}
+
+/// The project, if the actor may change it.
+pub async fn writable_project(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> ServiceResult<project::Model> {
+    let found = find_project(db, id).await?;
+    actor.principal().check_write_project(found.team_id)?;
+    Ok(found)
 }
 
 /// The bare project row.
@@ -345,20 +416,27 @@ pub async fn find_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<p
 }
 
 /// One project with its names, contract and funds.
-pub async fn get_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<ProjectView> {
-    let model = find_project(db, id).await?;
+pub async fn get_project(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> ServiceResult<ProjectView> {
+    let model = readable_project(db, actor, id).await?;
     Ok(enrich(db, vec![model]).await?.remove(0))
 }
 
 /// A page of projects matching a filter, and how many match in all.
 pub async fn list_projects(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &ProjectFilter,
     sort: ProjectSort,
     order: Order,
     page: PageRequest,
 ) -> ServiceResult<(u64, Vec<ProjectView>)> {
     let mut condition = Condition::all();
+    if let Some(own) = actor.principal().team_scope() {
+        if let Some(asked) = filter.team_id.filter(|asked| *asked != own) {
+            actor.principal().check_read_project(asked)?;
+        }
+        condition = condition.add(project::Column::TeamId.eq(own));
+    }
     if let Some(id) = filter.team_id {
         condition = condition.add(project::Column::TeamId.eq(id));
     }

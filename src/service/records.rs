@@ -4,9 +4,13 @@ use chrono::NaiveDate;
 use entity::enums::{ActivityKind, FundingKind};
 use entity::{activity, funding, output_report};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
+    TransactionTrait,
+};
 
-use super::projects::find_project;
+use super::audit::{self, Change};
+use super::projects::{readable_project, writable_project};
 use super::{Actor, Problems, ServiceError, ServiceResult, clean, now};
 use crate::domain::{money, today};
 
@@ -48,12 +52,14 @@ fn not_future(problems: &mut Problems, field: &str, date: NaiveDate) {
 }
 
 /// Records money that arrived for a signed project.
-pub async fn add_funding(
-    db: &impl ConnectionTrait,
+pub async fn add_funding<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
     project_id: i32,
     input: FundingInput,
 ) -> ServiceResult<funding::Model> {
-    let project = find_project(db, project_id).await?;
+    let txn = db.begin().await?;
+    let project = writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
     let amount_yuan = problems.check("amount", money::wan_to_yuan(input.amount));
     if amount_yuan == Some(0) {
@@ -67,7 +73,7 @@ pub async fn add_funding(
             format!("project {project_id} has not been signed; funds are recorded against signed projects"),
         ));
     }
-    Ok(funding::ActiveModel {
+    let created = funding::ActiveModel {
         project_id: Set(project_id),
         arrived_on: Set(input.arrived_on),
         amount_yuan: Set(amount_yuan.unwrap_or_default()),
@@ -77,12 +83,36 @@ pub async fn add_funding(
         created_at: Set(now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, actor, created_change("funding", created.id, project_id, &created)).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-pub async fn list_fundings(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Vec<funding::Model>> {
-    find_project(db, project_id).await?;
+fn created_change<'a, T: serde::Serialize>(
+    entity: &'static str,
+    id: i32,
+    project_id: i32,
+    after: &'a T,
+) -> Change<'a, T> {
+    Change {
+        entity,
+        entity_id: id,
+        project_id: Some(project_id),
+        action: "create",
+        before: None,
+        after: Some(after),
+        reason: None,
+    }
+}
+
+pub async fn list_fundings(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+) -> ServiceResult<Vec<funding::Model>> {
+    readable_project(db, actor, project_id).await?;
     Ok(funding::Entity::find()
         .filter(funding::Column::ProjectId.eq(project_id))
         .order_by_asc(funding::Column::ArrivedOn)
@@ -92,29 +122,43 @@ pub async fn list_fundings(db: &impl ConnectionTrait, project_id: i32) -> Servic
 }
 
 /// Removes a payment recorded by mistake.
-pub async fn delete_funding(db: &impl ConnectionTrait, project_id: i32, funding_id: i32) -> ServiceResult<()> {
-    let result = funding::Entity::delete_many()
-        .filter(funding::Column::Id.eq(funding_id))
+pub async fn delete_funding<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    project_id: i32,
+    funding_id: i32,
+) -> ServiceResult<()> {
+    let txn = db.begin().await?;
+    writable_project(&txn, actor, project_id).await?;
+    let existing = funding::Entity::find_by_id(funding_id)
         .filter(funding::Column::ProjectId.eq(project_id))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ServiceError::not_found(
-            "funding",
-            format!("{funding_id} of project {project_id}"),
-        ));
-    }
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("funding", format!("{funding_id} of project {project_id}")))?;
+    funding::Entity::delete_by_id(funding_id).exec(&txn).await?;
+    let change = Change {
+        entity: "funding",
+        entity_id: funding_id,
+        project_id: Some(project_id),
+        action: "delete",
+        before: Some(&existing),
+        after: None,
+        reason: None,
+    };
+    audit::record(&txn, actor, change).await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Records a visit, call, negotiation or event.
-pub async fn add_activity(
-    db: &impl ConnectionTrait,
+pub async fn add_activity<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     project_id: i32,
     input: ActivityInput,
     actor: &Actor,
 ) -> ServiceResult<activity::Model> {
-    find_project(db, project_id).await?;
+    let txn = db.begin().await?;
+    writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
     not_future(&mut problems, "occurred_on", input.occurred_on);
     let summary = input.summary.trim().to_string();
@@ -130,7 +174,7 @@ pub async fn add_activity(
         );
     }
     problems.finish()?;
-    Ok(activity::ActiveModel {
+    let created = activity::ActiveModel {
         project_id: Set(project_id),
         occurred_on: Set(input.occurred_on),
         kind: Set(input.kind),
@@ -142,12 +186,24 @@ pub async fn add_activity(
         created_at: Set(now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        created_change("activity", created.id, project_id, &created),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-pub async fn list_activities(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Vec<activity::Model>> {
-    find_project(db, project_id).await?;
+pub async fn list_activities(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+) -> ServiceResult<Vec<activity::Model>> {
+    readable_project(db, actor, project_id).await?;
     Ok(activity::Entity::find()
         .filter(activity::Column::ProjectId.eq(project_id))
         .order_by_desc(activity::Column::OccurredOn)
@@ -157,12 +213,14 @@ pub async fn list_activities(db: &impl ConnectionTrait, project_id: i32) -> Serv
 }
 
 /// Records the output value and tax a project reported for a period.
-pub async fn add_output(
-    db: &impl ConnectionTrait,
+pub async fn add_output<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
     project_id: i32,
     input: OutputInput,
 ) -> ServiceResult<output_report::Model> {
-    let project = find_project(db, project_id).await?;
+    let txn = db.begin().await?;
+    let project = writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
     let output_value_yuan = problems.check("output_value", money::wan_to_yuan(input.output_value));
     let tax_yuan = problems.check("tax", money::wan_to_yuan(input.tax));
@@ -183,7 +241,7 @@ pub async fn add_output(
             format!("project {project_id} has not started production; output is reported by producing projects"),
         ));
     }
-    Ok(output_report::ActiveModel {
+    let created = output_report::ActiveModel {
         project_id: Set(project_id),
         period_start: Set(input.period_start),
         period_end: Set(input.period_end),
@@ -192,12 +250,24 @@ pub async fn add_output(
         created_at: Set(now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        created_change("output_report", created.id, project_id, &created),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-pub async fn list_outputs(db: &impl ConnectionTrait, project_id: i32) -> ServiceResult<Vec<output_report::Model>> {
-    find_project(db, project_id).await?;
+pub async fn list_outputs(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+) -> ServiceResult<Vec<output_report::Model>> {
+    readable_project(db, actor, project_id).await?;
     Ok(output_report::Entity::find()
         .filter(output_report::Column::ProjectId.eq(project_id))
         .order_by_asc(output_report::Column::PeriodStart)

@@ -2,9 +2,13 @@
 //! migration; all of it is editable.
 
 use entity::{cluster, park, team};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
+    TransactionTrait,
+};
 
-use super::{ServiceError, ServiceResult, clean, now};
+use super::audit::{self, Change};
+use super::{Actor, ServiceError, ServiceResult, clean, now};
 
 /// A task force as written by a client.
 #[derive(Debug, Clone)]
@@ -28,6 +32,32 @@ pub struct ClusterInput {
 pub struct ParkInput {
     pub name: String,
     pub archived: bool,
+}
+
+/// Records a change of reference data in the trail.
+async fn trail<T: serde::Serialize>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entity: &'static str,
+    entity_id: i32,
+    action: &'static str,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> ServiceResult<()> {
+    audit::record(
+        db,
+        actor,
+        Change {
+            entity,
+            entity_id,
+            project_id: None,
+            action,
+            before,
+            after,
+            reason: None,
+        },
+    )
+    .await
 }
 
 fn required_name(name: &str) -> ServiceResult<String> {
@@ -84,11 +114,17 @@ async fn check_cluster_ref(db: &impl ConnectionTrait, cluster_id: Option<i32>) -
     Ok(())
 }
 
-pub async fn create_team(db: &impl ConnectionTrait, input: TeamInput) -> ServiceResult<team::Model> {
+pub async fn create_team<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: TeamInput,
+) -> ServiceResult<team::Model> {
+    actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
-    check_cluster_ref(db, input.cluster_id).await?;
+    let txn = db.begin().await?;
+    check_cluster_ref(&txn, input.cluster_id).await?;
     let at = now();
-    team::ActiveModel {
+    let created = team::ActiveModel {
         name: Set(name.clone()),
         cluster_id: Set(input.cluster_id),
         lead_official: Set(clean(input.lead_official)),
@@ -97,33 +133,50 @@ pub async fn create_team(db: &impl ConnectionTrait, input: TeamInput) -> Service
         updated_at: Set(at),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
-    .map_err(|e| duplicate_name(e.into(), "team", &name))
+    .map_err(|e| duplicate_name(e.into(), "team", &name))?;
+    trail(&txn, actor, "team", created.id, "create", None, Some(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-pub async fn update_team(db: &impl ConnectionTrait, id: i32, input: TeamInput) -> ServiceResult<team::Model> {
-    let existing = get_team(db, id).await?;
+pub async fn update_team<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+    input: TeamInput,
+) -> ServiceResult<team::Model> {
+    actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
-    check_cluster_ref(db, input.cluster_id).await?;
-    let mut model: team::ActiveModel = existing.into();
+    let txn = db.begin().await?;
+    let existing = get_team(&txn, id).await?;
+    check_cluster_ref(&txn, input.cluster_id).await?;
+    let mut model: team::ActiveModel = existing.clone().into();
     model.name = Set(name.clone());
     model.cluster_id = Set(input.cluster_id);
     model.lead_official = Set(clean(input.lead_official));
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    model
-        .update(db)
+    let updated = model
+        .update(&txn)
         .await
-        .map_err(|e| duplicate_name(e.into(), "team", &name))
+        .map_err(|e| duplicate_name(e.into(), "team", &name))?;
+    trail(&txn, actor, "team", id, "update", Some(&existing), Some(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
-pub async fn delete_team(db: &impl ConnectionTrait, id: i32) -> ServiceResult<()> {
-    get_team(db, id).await?;
+pub async fn delete_team<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, id: i32) -> ServiceResult<()> {
+    actor.principal().check_admin()?;
+    let txn = db.begin().await?;
+    let existing = get_team(&txn, id).await?;
     team::Entity::delete_by_id(id)
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| still_used(e.into(), "team"))?;
+    trail(&txn, actor, "team", id, "delete", Some(&existing), None).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -142,10 +195,16 @@ pub async fn get_cluster(db: &impl ConnectionTrait, id: i32) -> ServiceResult<cl
         .ok_or_else(|| ServiceError::not_found("cluster", id))
 }
 
-pub async fn create_cluster(db: &impl ConnectionTrait, input: ClusterInput) -> ServiceResult<cluster::Model> {
+pub async fn create_cluster<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: ClusterInput,
+) -> ServiceResult<cluster::Model> {
+    actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
+    let txn = db.begin().await?;
     let at = now();
-    cluster::ActiveModel {
+    let created = cluster::ActiveModel {
         name: Set(name.clone()),
         category: Set(clean(input.category)),
         archived: Set(input.archived),
@@ -153,31 +212,52 @@ pub async fn create_cluster(db: &impl ConnectionTrait, input: ClusterInput) -> S
         updated_at: Set(at),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
-    .map_err(|e| duplicate_name(e.into(), "cluster", &name))
+    .map_err(|e| duplicate_name(e.into(), "cluster", &name))?;
+    trail(&txn, actor, "cluster", created.id, "create", None, Some(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-pub async fn update_cluster(db: &impl ConnectionTrait, id: i32, input: ClusterInput) -> ServiceResult<cluster::Model> {
-    let existing = get_cluster(db, id).await?;
+pub async fn update_cluster<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+    input: ClusterInput,
+) -> ServiceResult<cluster::Model> {
+    actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
-    let mut model: cluster::ActiveModel = existing.into();
+    let txn = db.begin().await?;
+    let existing = get_cluster(&txn, id).await?;
+    let mut model: cluster::ActiveModel = existing.clone().into();
     model.name = Set(name.clone());
     model.category = Set(clean(input.category));
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    model
-        .update(db)
+    let updated = model
+        .update(&txn)
         .await
-        .map_err(|e| duplicate_name(e.into(), "cluster", &name))
+        .map_err(|e| duplicate_name(e.into(), "cluster", &name))?;
+    trail(&txn, actor, "cluster", id, "update", Some(&existing), Some(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
-pub async fn delete_cluster(db: &impl ConnectionTrait, id: i32) -> ServiceResult<()> {
-    get_cluster(db, id).await?;
+pub async fn delete_cluster<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> ServiceResult<()> {
+    actor.principal().check_admin()?;
+    let txn = db.begin().await?;
+    let existing = get_cluster(&txn, id).await?;
     cluster::Entity::delete_by_id(id)
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| still_used(e.into(), "cluster"))?;
+    trail(&txn, actor, "cluster", id, "delete", Some(&existing), None).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -196,39 +276,62 @@ pub async fn get_park(db: &impl ConnectionTrait, id: i32) -> ServiceResult<park:
         .ok_or_else(|| ServiceError::not_found("park", id))
 }
 
-pub async fn create_park(db: &impl ConnectionTrait, input: ParkInput) -> ServiceResult<park::Model> {
+pub async fn create_park<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: ParkInput,
+) -> ServiceResult<park::Model> {
+    actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
+    let txn = db.begin().await?;
     let at = now();
-    park::ActiveModel {
+    let created = park::ActiveModel {
         name: Set(name.clone()),
         archived: Set(input.archived),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
-    .map_err(|e| duplicate_name(e.into(), "park", &name))
+    .map_err(|e| duplicate_name(e.into(), "park", &name))?;
+    trail(&txn, actor, "park", created.id, "create", None, Some(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-pub async fn update_park(db: &impl ConnectionTrait, id: i32, input: ParkInput) -> ServiceResult<park::Model> {
-    let existing = get_park(db, id).await?;
+pub async fn update_park<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+    input: ParkInput,
+) -> ServiceResult<park::Model> {
+    actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
-    let mut model: park::ActiveModel = existing.into();
+    let txn = db.begin().await?;
+    let existing = get_park(&txn, id).await?;
+    let mut model: park::ActiveModel = existing.clone().into();
     model.name = Set(name.clone());
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    model
-        .update(db)
+    let updated = model
+        .update(&txn)
         .await
-        .map_err(|e| duplicate_name(e.into(), "park", &name))
+        .map_err(|e| duplicate_name(e.into(), "park", &name))?;
+    trail(&txn, actor, "park", id, "update", Some(&existing), Some(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
-pub async fn delete_park(db: &impl ConnectionTrait, id: i32) -> ServiceResult<()> {
-    get_park(db, id).await?;
+pub async fn delete_park<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, id: i32) -> ServiceResult<()> {
+    actor.principal().check_admin()?;
+    let txn = db.begin().await?;
+    let existing = get_park(&txn, id).await?;
     park::Entity::delete_by_id(id)
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| still_used(e.into(), "park"))?;
+    trail(&txn, actor, "park", id, "delete", Some(&existing), None).await?;
+    txn.commit().await?;
     Ok(())
 }

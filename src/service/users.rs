@@ -4,9 +4,11 @@ use entity::enums::Role;
 use entity::{team, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 
-use super::{ServiceError, ServiceResult, now};
+use super::audit::{self, Change};
+use super::{Actor, ServiceError, ServiceResult, now};
 
 /// A user as written by a client.
 #[derive(Debug, Clone)]
@@ -53,11 +55,27 @@ pub async fn count_users(db: &impl ConnectionTrait) -> ServiceResult<u64> {
     Ok(user::Entity::find().count(db).await?)
 }
 
-pub async fn list_users(db: &impl ConnectionTrait) -> ServiceResult<Vec<user::Model>> {
-    Ok(user::Entity::find().order_by_asc(user::Column::Id).all(db).await?)
+/// Every user for an admin; a team lead's own team; nobody else may list users.
+pub async fn list_users(db: &impl ConnectionTrait, actor: &Actor) -> ServiceResult<Vec<user::Model>> {
+    let mut query = user::Entity::find().order_by_asc(user::Column::Id);
+    match actor.role {
+        Role::Admin => {}
+        Role::TeamLead => query = query.filter(user::Column::TeamId.eq(actor.team_id)),
+        _ => actor.principal().check_admin()?,
+    }
+    Ok(query.all(db).await?)
 }
 
-pub async fn get_user(db: &impl ConnectionTrait, id: i32) -> ServiceResult<user::Model> {
+/// A user, as seen by themself, an admin, or their team lead.
+pub async fn get_user(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> ServiceResult<user::Model> {
+    let found = find_user(db, id).await?;
+    if found.id != actor.user_id {
+        actor.principal().check_manage_user(found.role, found.team_id)?;
+    }
+    Ok(found)
+}
+
+pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> ServiceResult<user::Model> {
     user::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -72,7 +90,49 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Serv
         .ok_or_else(|| ServiceError::not_found("user", username))
 }
 
-pub async fn create_user(db: &impl ConnectionTrait, input: UserInput) -> ServiceResult<user::Model> {
+/// Creates the first administrator, on first start, before anyone can sign in.
+pub async fn bootstrap_admin(db: &impl ConnectionTrait) -> ServiceResult<user::Model> {
+    insert_user(
+        db,
+        UserInput {
+            username: "admin".into(),
+            display_name: "Administrator".into(),
+            role: Role::Admin,
+            team_id: None,
+            archived: false,
+        },
+    )
+    .await
+}
+
+/// Creates a user: admins any, team leads members of their own team.
+pub async fn create_user<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: UserInput,
+) -> ServiceResult<user::Model> {
+    actor.principal().check_manage_user(input.role, input.team_id)?;
+    let txn = db.begin().await?;
+    let created = insert_user(&txn, input).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity: "user",
+            entity_id: created.id,
+            project_id: None,
+            action: "create",
+            before: None,
+            after: Some(&created),
+            reason: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn insert_user(db: &impl ConnectionTrait, input: UserInput) -> ServiceResult<user::Model> {
     let username = check_username(&input.username)?;
     check_team(db, input.role, input.team_id).await?;
     let display_name = input.display_name.trim();
@@ -101,8 +161,19 @@ pub async fn create_user(db: &impl ConnectionTrait, input: UserInput) -> Service
     })
 }
 
-pub async fn update_user(db: &impl ConnectionTrait, id: i32, input: UserInput) -> ServiceResult<user::Model> {
-    let existing = get_user(db, id).await?;
+/// Replaces a user: admins any, team leads members of their own team.
+pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+    input: UserInput,
+) -> ServiceResult<user::Model> {
+    actor.principal().check_manage_user(input.role, input.team_id)?;
+    let txn = db.begin().await?;
+    let db = &txn;
+    let existing = find_user(db, id).await?;
+    actor.principal().check_manage_user(existing.role, existing.team_id)?;
+    let before = existing.clone();
     let username = check_username(&input.username)?;
     check_team(db, input.role, input.team_id).await?;
     let mut model: user::ActiveModel = existing.into();
@@ -112,10 +183,26 @@ pub async fn update_user(db: &impl ConnectionTrait, id: i32, input: UserInput) -
     model.team_id = Set(input.team_id);
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    model.update(db).await.map_err(|e| match ServiceError::from(e) {
+    let updated = model.update(db).await.map_err(|e| match ServiceError::from(e) {
         ServiceError::Conflict { .. } => {
             ServiceError::conflict("username", format!("the username `{username}` is taken"))
         }
         other => other,
-    })
+    })?;
+    audit::record(
+        db,
+        actor,
+        Change {
+            entity: "user",
+            entity_id: id,
+            project_id: None,
+            action: "update",
+            before: Some(&before),
+            after: Some(&updated),
+            reason: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }

@@ -54,22 +54,11 @@ impl TestApp {
             _ => ("sqlite::memory:".to_string(), None),
         };
         let db = db::connect_and_migrate(&url).await.expect("migrate the test database");
-        let admin_user = users::create_user(
-            &db,
-            users::UserInput {
-                username: "admin".into(),
-                display_name: "Admin".into(),
-                role: entity::enums::Role::Admin,
-                team_id: None,
-                archived: false,
-            },
-        )
-        .await
-        .expect("create admin");
+        let admin_user = users::bootstrap_admin(&db).await.expect("create admin");
         let (token, _) = auth::issue_token(&db, admin_user.id, "tests", None)
             .await
             .expect("issue token");
-        let client = TestClient::new(app(AppState { db: db.clone() }).map_to_response().boxed());
+        let client = TestClient::new(app(AppState::new(db.clone())).map_to_response().boxed());
         Self {
             client,
             db,
@@ -162,6 +151,26 @@ impl TestApp {
         )
         .await
         .expect(200)
+    }
+
+    /// Creates a user with a role (in a team, by name, for team roles) and returns its token.
+    pub async fn token_for(&self, username: &str, role: &str, team: Option<&str>) -> String {
+        let team_id = match team {
+            Some(name) => Some(self.reference_id("teams", name).await),
+            None => None,
+        };
+        let user = self
+            .post(
+                "/api/v1/users",
+                json!({"username": username, "role": role, "team_id": team_id}),
+            )
+            .await
+            .expect(200);
+        let token = self
+            .post("/api/v1/tokens", json!({"name": "tests", "user_id": user["id"]}))
+            .await
+            .expect(200);
+        token["token"].as_str().unwrap().to_string()
     }
 
     /// Counts the rows of a table, to show a failed request changed nothing.

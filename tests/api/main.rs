@@ -1,6 +1,8 @@
 //! The integration tests: the real app on a fresh database per test, SQLite by default and
 //! PostgreSQL when `TEST_DATABASE_URL` names a server.
 
+mod access;
+mod audit;
 mod errors;
 mod helpers;
 mod lifecycle;

@@ -117,7 +117,7 @@ async fn codes_are_generated_when_absent() {
     let updated = app
         .put(
             &format!("/api/v1/projects/{id}"),
-            json!({"name": "数据中心二期", "team_id": team_id, "notes": "  市级重点  "}),
+            json!({"name": "数据中心二期", "team_id": team_id, "notes": "  市级重点  ", "version": 1}),
         )
         .await
         .expect(200);

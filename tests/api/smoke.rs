@@ -13,9 +13,7 @@ async fn serves_health_and_the_spec_on_a_real_port() {
     let test_app = TestApp::spawn().await;
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
     let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    let server = tokio::spawn(Server::new_with_acceptor(acceptor).run(app(AppState {
-        db: test_app.db.clone(),
-    })));
+    let server = tokio::spawn(Server::new_with_acceptor(acceptor).run(app(AppState::new(test_app.db.clone()))));
     let fetch = move |path: &'static str| {
         tokio::task::spawn_blocking(move || {
             let mut stream = std::net::TcpStream::connect(addr).unwrap();

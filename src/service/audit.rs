@@ -1,0 +1,140 @@
+//! The audit trail: every write records who, when, which record, the fields that changed
+//! (before and after) and the reason, in the write's own transaction. Read-only afterwards.
+
+use chrono::{DateTime, Utc};
+use entity::audit_entry;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::{Actor, PageRequest, ServiceResult, now};
+
+/// Fields that change on every write and say nothing about what changed.
+const NOISE: [&str; 2] = ["updated_at", "version"];
+
+/// One change to record.
+pub struct Change<'a, T: Serialize> {
+    pub entity: &'static str,
+    pub entity_id: i32,
+    pub project_id: Option<i32>,
+    pub action: &'static str,
+    pub before: Option<&'a T>,
+    pub after: Option<&'a T>,
+    pub reason: Option<&'a str>,
+}
+
+/// `{field: {"before": …, "after": …}}` for every field whose value differs.
+pub fn diff(before: Option<Value>, after: Option<Value>) -> Map<String, Value> {
+    let as_map = |v: Option<Value>| match v {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let (before, after) = (as_map(before), as_map(after));
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| !NOISE.contains(&k.as_str()))
+        .filter_map(|k| {
+            let (b, a) = (
+                before.get(k).cloned().unwrap_or(Value::Null),
+                after.get(k).cloned().unwrap_or(Value::Null),
+            );
+            (b != a).then(|| (k.clone(), json!({"before": b, "after": a})))
+        })
+        .collect()
+}
+
+/// Appends a change to the trail; an update that changed nothing is not recorded.
+pub async fn record<T: Serialize>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    change: Change<'_, T>,
+) -> ServiceResult<()> {
+    let to_value = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+    let changes = diff(to_value(change.before), to_value(change.after));
+    if changes.is_empty() && change.action == "update" {
+        return Ok(());
+    }
+    audit_entry::ActiveModel {
+        recorded_at: Set(now()),
+        user_id: Set(Some(actor.user_id)),
+        entity: Set(change.entity.to_string()),
+        entity_id: Set(change.entity_id),
+        project_id: Set(change.project_id),
+        action: Set(change.action.to_string()),
+        changes: Set(Value::Object(changes).to_string()),
+        reason: Set(change.reason.map(str::to_string)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Which entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<i32>,
+    pub user_id: Option<i32>,
+    pub project_id: Option<i32>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A page of the trail, newest first, and how many entries match.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> ServiceResult<(u64, Vec<audit_entry::Model>)> {
+    let mut query = audit_entry::Entity::find();
+    if let Some(entity) = &filter.entity {
+        query = query.filter(audit_entry::Column::Entity.eq(entity.as_str()));
+    }
+    if let Some(id) = filter.entity_id {
+        query = query.filter(audit_entry::Column::EntityId.eq(id));
+    }
+    if let Some(id) = filter.user_id {
+        query = query.filter(audit_entry::Column::UserId.eq(id));
+    }
+    if let Some(id) = filter.project_id {
+        query = query.filter(audit_entry::Column::ProjectId.eq(id));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_entry::Column::RecordedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_entry::Column::RecordedAt.lte(to));
+    }
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(audit_entry::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await?;
+    Ok((total, items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_names_only_the_changed_fields() {
+        let before = json!({"name": "a", "stage": "lead", "version": 1, "updated_at": "x"});
+        let after = json!({"name": "a", "stage": "negotiating", "version": 2, "updated_at": "y"});
+        let changes = diff(Some(before), Some(after));
+        assert_eq!(
+            Value::Object(changes),
+            json!({"stage": {"before": "lead", "after": "negotiating"}})
+        );
+        let created = diff(None, Some(json!({"name": "b"})));
+        assert_eq!(Value::Object(created), json!({"name": {"before": null, "after": "b"}}));
+    }
+}

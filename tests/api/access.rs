@@ -1,0 +1,371 @@
+//! Who may do what, for every operation in the spec: without a token every operation answers
+//! 401, and each role gets its allowed and forbidden answers. The rules table below must name
+//! every operation the spec lists, so a new endpoint without a rule fails this test.
+
+use std::collections::BTreeSet;
+
+use poem::http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// No token needed.
+    Public,
+    /// Every signed-in user.
+    AnyUser,
+    /// Reads of another team's project: admins and leaders only.
+    ProjectRead,
+    /// Writes to another team's project: admins only (members write their own team's).
+    ProjectWrite,
+    /// Shared records (investors): everyone but leaders.
+    SharedWrite,
+    /// Users: admins, and team leads for their own team.
+    UserAdmin,
+    /// Admins only.
+    Admin,
+    /// The audit trail: admins and leaders.
+    AuditRead,
+}
+
+/// `(operation id, rule, body)`; path ids are filled in by [`path_for`].
+fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
+    use Rule::*;
+    let team_b = f.team_b;
+    vec![
+        ("get_health", Public, None),
+        (
+            "create_session",
+            Public,
+            Some(json!({"username": "nobody", "password": "wrong-password"})),
+        ),
+        ("list_teams", AnyUser, None),
+        ("get_team", AnyUser, None),
+        ("create_team", Admin, Some(json!({"name": "测试专班"}))),
+        ("update_team", Admin, Some(json!({"name": "氢能专班"}))),
+        ("delete_team", Admin, None),
+        ("list_clusters", AnyUser, None),
+        ("get_cluster", AnyUser, None),
+        ("create_cluster", Admin, Some(json!({"name": "测试集群"}))),
+        ("update_cluster", Admin, Some(json!({"name": "测试集群二"}))),
+        ("delete_cluster", Admin, None),
+        ("list_parks", AnyUser, None),
+        ("get_park", AnyUser, None),
+        ("create_park", Admin, Some(json!({"name": "测试园区"}))),
+        ("update_park", Admin, Some(json!({"name": "测试园区二"}))),
+        ("delete_park", Admin, None),
+        ("list_users", UserAdmin, None),
+        (
+            "create_user",
+            UserAdmin,
+            Some(json!({"username": "newbie", "role": "member", "team_id": f.team_a})),
+        ),
+        ("get_current_user", AnyUser, None),
+        ("get_user", Admin, None),
+        (
+            "update_user",
+            Admin,
+            Some(json!({"username": "admin", "role": "admin"})),
+        ),
+        (
+            "set_password",
+            Admin,
+            Some(json!({"password": "a-long-enough-password"})),
+        ),
+        ("list_tokens", AnyUser, None),
+        ("create_token", AnyUser, Some(json!({"name": "matrix"}))),
+        ("revoke_token", Admin, None),
+        ("list_investors", AnyUser, None),
+        ("get_investor", AnyUser, None),
+        (
+            "create_investor",
+            SharedWrite,
+            Some(json!({"name": "矩阵测试有限公司"})),
+        ),
+        ("update_investor", SharedWrite, Some(json!({"name": "B投资有限公司"}))),
+        ("delete_investor", Admin, None),
+        ("list_projects", AnyUser, None),
+        (
+            "create_project",
+            ProjectWrite,
+            Some(json!({"name": "别队项目", "team_id": team_b})),
+        ),
+        ("get_project", ProjectRead, None),
+        (
+            "update_project",
+            ProjectWrite,
+            Some(json!({"name": "B项目", "team_id": team_b, "version": 1})),
+        ),
+        ("delete_project", Admin, None),
+        (
+            "transition_project",
+            ProjectWrite,
+            Some(json!({"stage": "negotiating", "date": "2025-02-01"})),
+        ),
+        ("get_contract", ProjectRead, None),
+        (
+            "put_contract",
+            ProjectWrite,
+            Some(json!({"agreement_type": "formal", "signed_on": "2025-03-01", "contracted_investment": "100"})),
+        ),
+        ("list_project_history", ProjectRead, None),
+        ("list_project_audit", ProjectRead, None),
+        ("list_fundings", ProjectRead, None),
+        (
+            "create_funding",
+            ProjectWrite,
+            Some(json!({"arrived_on": "2025-04-01", "amount": "1", "kind": "other"})),
+        ),
+        ("delete_funding", ProjectWrite, None),
+        ("list_activities", ProjectRead, None),
+        (
+            "create_activity",
+            ProjectWrite,
+            Some(json!({"occurred_on": "2025-04-01", "kind": "call", "summary": "电话"})),
+        ),
+        ("list_outputs", ProjectRead, None),
+        (
+            "create_output",
+            ProjectWrite,
+            Some(json!({"period_start": "2025-01-01", "period_end": "2025-03-31", "output_value": "1", "tax": "0"})),
+        ),
+        ("list_audit", AuditRead, None),
+    ]
+}
+
+/// The records the matrix works on: team A is the caller's, team B another.
+struct Fixture {
+    team_a: i64,
+    team_b: i64,
+    project_b: i64,
+    spare_project_b: i64,
+    funding_b: i64,
+    investor_b: i64,
+    spare_investor: i64,
+    spare_team: i64,
+    spare_cluster: i64,
+    spare_park: i64,
+    admin_id: i64,
+    spare_token: i64,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let project_b = app.create_project("B-1", "氢能专班").await;
+    let id = project_b["id"].as_i64().unwrap();
+    let contract = json!({"agreement_type": "formal", "signed_on": "2025-03-01", "contracted_investment": "100"});
+    app.post(
+        &format!("/api/v1/projects/{id}/transitions"),
+        json!({"stage": "signed", "contract": contract}),
+    )
+    .await
+    .expect(200);
+    let funding = app
+        .post(
+            &format!("/api/v1/projects/{id}/fundings"),
+            json!({"arrived_on": "2025-03-02", "amount": "10", "kind": "other"}),
+        )
+        .await
+        .expect(200);
+    let spare_project = app.create_project("B-2", "氢能专班").await;
+    let spare_investor = app
+        .post("/api/v1/investors", json!({"name": "空壳有限公司"}))
+        .await
+        .expect(200);
+    let spare_team = app.post("/api/v1/teams", json!({"name": "临时专班"})).await.expect(200);
+    let spare_cluster = app
+        .post("/api/v1/clusters", json!({"name": "临时集群"}))
+        .await
+        .expect(200);
+    let spare_park = app.post("/api/v1/parks", json!({"name": "临时园区"})).await.expect(200);
+    let me = app.get("/api/v1/users/me").await.expect(200);
+    let spare_token = app.post("/api/v1/tokens", json!({"name": "spare"})).await.expect(200);
+    Fixture {
+        team_a: app.reference_id("teams", "智能电梯专班").await,
+        team_b: project_b["team"]["id"].as_i64().unwrap(),
+        project_b: id,
+        spare_project_b: spare_project["id"].as_i64().unwrap(),
+        funding_b: funding["id"].as_i64().unwrap(),
+        investor_b: project_b["investor"]["id"].as_i64().unwrap(),
+        spare_investor: spare_investor["id"].as_i64().unwrap(),
+        spare_team: spare_team["id"].as_i64().unwrap(),
+        spare_cluster: spare_cluster["id"].as_i64().unwrap(),
+        spare_park: spare_park["id"].as_i64().unwrap(),
+        admin_id: me["id"].as_i64().unwrap(),
+        spare_token: spare_token["id"].as_i64().unwrap(),
+    }
+}
+
+/// The concrete path an operation is exercised on.
+fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
+    let id = match operation {
+        "delete_project" => f.spare_project_b,
+        "delete_team" => f.spare_team,
+        "delete_cluster" | "update_cluster" => f.spare_cluster,
+        "delete_park" | "update_park" => f.spare_park,
+        "delete_investor" => f.spare_investor,
+        "get_investor" | "update_investor" => f.investor_b,
+        "get_team" | "update_team" => f.team_b,
+        "get_user" | "update_user" | "set_password" => f.admin_id,
+        "revoke_token" => f.spare_token,
+        "get_cluster" | "get_park" => 1,
+        _ => f.project_b,
+    };
+    template
+        .replace("{id}", &id.to_string())
+        .replace("{funding_id}", &f.funding_b.to_string())
+}
+
+/// Every operation of the served spec: `(operation id, method, path template)`.
+fn operations() -> Vec<(String, Method, String)> {
+    let spec: Value = serde_json::from_str(&zhaoshang::openapi_json()).unwrap();
+    let mut ops = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            ops.push((op["operationId"].as_str().unwrap().to_string(), method, path.clone()));
+        }
+    }
+    // Deletions last, so the records other operations use are still there.
+    ops.sort_by_key(|(_, method, _)| *method == Method::DELETE);
+    ops
+}
+
+#[tokio::test]
+async fn every_operation_has_a_rule() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let ruled: BTreeSet<&str> = rules(&f).iter().map(|(id, _, _)| *id).collect();
+    let served: BTreeSet<String> = operations().into_iter().map(|(id, _, _)| id).collect();
+    let missing: Vec<&String> = served.iter().filter(|id| !ruled.contains(id.as_str())).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without an access rule in tests/api/access.rs: {missing:?}"
+    );
+    let stale: Vec<&&str> = ruled.iter().filter(|id| !served.contains(**id)).collect();
+    assert!(
+        stale.is_empty(),
+        "rules for operations the spec no longer has: {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_operation_but_health_and_sign_in_needs_a_token() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let rules = rules(&f);
+    for (operation, method, template) in operations() {
+        let (_, rule, body) = rules
+            .iter()
+            .find(|(id, _, _)| *id == operation)
+            .expect("a rule (see every_operation_has_a_rule)");
+        let reply = app
+            .send_as(None, method.clone(), &path_for(&template, &operation, &f), body.clone())
+            .await;
+        if *rule == Rule::Public {
+            assert_ne!(reply.status.as_u16(), 403, "{operation}");
+        } else {
+            assert_eq!(
+                reply.status.as_u16(),
+                401,
+                "{operation} without a token: {}",
+                reply.body
+            );
+            assert_eq!(reply.body["code"], "unauthorized", "{operation}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_role_gets_its_allowed_and_forbidden_answers() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let member = app.token_for("member_a", "member", Some("智能电梯专班")).await;
+    let team_lead = app.token_for("lead_a", "team_lead", Some("智能电梯专班")).await;
+    let leader = app.token_for("leader", "leader", None).await;
+    let rules = rules(&f);
+    for (operation, method, template) in operations() {
+        let (_, rule, body) = rules.iter().find(|(id, _, _)| *id == operation).expect("a rule");
+        let path = path_for(&template, &operation, &f);
+        // Forbidden callers first: an allowed deletion would leave them a 404 instead.
+        for (role, token) in [
+            ("member", &member),
+            ("team_lead", &team_lead),
+            ("leader", &leader),
+            ("admin", &app.token),
+        ] {
+            let allowed = match rule {
+                Rule::Public | Rule::AnyUser => true,
+                Rule::ProjectRead | Rule::AuditRead => matches!(role, "leader" | "admin"),
+                Rule::ProjectWrite | Rule::Admin => role == "admin",
+                Rule::SharedWrite => role != "leader",
+                Rule::UserAdmin => matches!(role, "team_lead" | "admin"),
+            };
+            let reply = app.send_as(Some(token), method.clone(), &path, body.clone()).await;
+            let status = reply.status.as_u16();
+            if *rule == Rule::Public {
+                assert_ne!(status, 403, "{role} {operation}: {}", reply.body);
+            } else if allowed {
+                assert!(
+                    ![401, 403].contains(&status),
+                    "{role} {operation}: {status} {}",
+                    reply.body
+                );
+            } else {
+                assert_eq!(status, 403, "{role} {operation}: {}", reply.body);
+                assert_eq!(reply.body["code"], "forbidden", "{role} {operation}");
+                assert!(!reply.body["message"].as_str().unwrap_or_default().is_empty());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn members_see_and_change_only_their_own_team() {
+    let app = TestApp::spawn().await;
+    let own = app.create_project("A-1", "智能电梯专班").await;
+    app.create_project("B-1", "氢能专班").await;
+    let member = app.token_for("member_a", "member", Some("智能电梯专班")).await;
+    let list = app
+        .send_as(Some(&member), Method::GET, "/api/v1/projects", None)
+        .await
+        .expect(200);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["code"], "A-1");
+    let id = own["id"].as_i64().unwrap();
+    let moved = app
+        .send_as(
+            Some(&member),
+            Method::POST,
+            &format!("/api/v1/projects/{id}/transitions"),
+            Some(json!({"stage": "negotiating", "date": "2025-02-01"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(moved["project"]["stage"], "negotiating");
+    // Handing the project to another team is refused, with a message saying why.
+    let team_b = app.reference_id("teams", "氢能专班").await;
+    let body = app
+        .send_as(
+            Some(&member),
+            Method::PUT,
+            &format!("/api/v1/projects/{id}"),
+            Some(json!({"name": "A-1项目", "team_id": team_b, "version": 2})),
+        )
+        .await
+        .expect(403);
+    assert!(
+        body["message"].as_str().unwrap().contains("another task force"),
+        "{body}"
+    );
+    // Asking for another team's list explicitly is refused too.
+    app.send_as(
+        Some(&member),
+        Method::GET,
+        &format!("/api/v1/projects?team_id={team_b}"),
+        None,
+    )
+    .await
+    .expect(403);
+}
