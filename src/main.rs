@@ -10,7 +10,9 @@ use poem::Server;
 use poem::listener::TcpListener;
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
-use zhaoshang::service::{Actor, auth, demo, users};
+use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading};
+use zhaoshang::service::projects::ProjectFilter;
+use zhaoshang::service::{Actor, auth, demo, export, users};
 use zhaoshang::{AppState, app, db};
 
 #[derive(Debug, Parser)]
@@ -44,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Write a workbook: the ledger of every project, or the fill-in template.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
     /// Manage bearer tokens.
     Token {
         #[command(subcommand)]
@@ -73,6 +80,31 @@ enum MigrateAction {
     },
     /// List migrations and whether each is applied.
     Status,
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportWhat {
+    /// The ledger of every project (or one team's), in the import's column layout.
+    Ledger {
+        /// Where to write the workbook.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// Only this task force's projects (its id).
+        #[arg(long)]
+        team_id: Option<i32>,
+        /// Count fund figures up to this date (YYYY-MM-DD); defaults to today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Write English headers instead of Chinese ones.
+        #[arg(long)]
+        english: bool,
+    },
+    /// A blank ledger with drop-down lists and an instructions sheet.
+    Template {
+        /// Where to write the workbook.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +160,54 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+            Ok(())
+        }
+        Command::Export { what } => {
+            let db = db::connect_and_migrate(&cli.database_url)
+                .await
+                .context("opening the database")?;
+            let admin = users::find_by_username(&db, "admin").await?;
+            let actor = Actor {
+                user_id: admin.id,
+                username: admin.username,
+                role: admin.role,
+                team_id: None,
+            };
+            let today = zhaoshang::domain::today();
+            let heading = |as_of, language| LedgerHeading {
+                title: "招商引资项目台账".into(),
+                reporting_unit: "招商专班".into(),
+                as_of,
+                language,
+            };
+            let (bytes, output) = match what {
+                ExportWhat::Ledger {
+                    output,
+                    team_id,
+                    as_of,
+                    english,
+                } => {
+                    let language = if english {
+                        HeaderLanguage::English
+                    } else {
+                        HeaderLanguage::Chinese
+                    };
+                    let filter = ProjectFilter {
+                        team_id,
+                        ..Default::default()
+                    };
+                    (
+                        export::ledger(&db, &actor, &filter, &heading(as_of.unwrap_or(today), language)).await?,
+                        output,
+                    )
+                }
+                ExportWhat::Template { output } => (
+                    export::template(&db, &heading(today, HeaderLanguage::Chinese)).await?,
+                    output,
+                ),
+            };
+            std::fs::write(&output, bytes).with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote {}", output.display());
             Ok(())
         }
         Command::Token { action } => {

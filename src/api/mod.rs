@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod exports;
 pub mod health;
 pub mod investors;
 pub mod lifecycle;
@@ -34,6 +35,8 @@ pub enum ApiTags {
     Records,
     /// The trail of every change: who, when, what, why.
     Audit,
+    /// Workbooks: the ledger and the fill-in template.
+    Exports,
 }
 
 /// Every operation of the API, as one OpenAPI service.
@@ -46,6 +49,7 @@ pub type Api = (
     lifecycle::LifecycleApi,
     records::RecordsApi,
     audit::AuditApi,
+    exports::ExportsApi,
 );
 
 /// The documented service; the spec it produces is committed at `openapi/openapi.json`.
@@ -60,6 +64,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             lifecycle::LifecycleApi,
             records::RecordsApi,
             audit::AuditApi,
+            exports::ExportsApi,
         ),
         "zhaoshang",
         env!("CARGO_PKG_VERSION"),

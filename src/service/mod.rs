@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod investors;
 pub mod lifecycle;
 pub mod projects;

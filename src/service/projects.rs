@@ -421,15 +421,9 @@ pub async fn get_project(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> S
     Ok(enrich(db, vec![model]).await?.remove(0))
 }
 
-/// A page of projects matching a filter, and how many match in all.
-pub async fn list_projects(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &ProjectFilter,
-    sort: ProjectSort,
-    order: Order,
-    page: PageRequest,
-) -> ServiceResult<(u64, Vec<ProjectView>)> {
+/// The condition selecting the projects a filter names that the actor may read: team roles
+/// see their own team's only, and asking for another team's is refused.
+pub fn filter_condition(actor: &Actor, filter: &ProjectFilter) -> ServiceResult<Condition> {
     let mut condition = Condition::all();
     if let Some(own) = actor.principal().team_scope() {
         if let Some(asked) = filter.team_id.filter(|asked| *asked != own) {
@@ -468,6 +462,19 @@ pub async fn list_projects(
                 .add(project::Column::InvestorId.in_subquery(investors)),
         );
     }
+    Ok(condition)
+}
+
+/// A page of projects matching a filter, and how many match in all.
+pub async fn list_projects(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &ProjectFilter,
+    sort: ProjectSort,
+    order: Order,
+    page: PageRequest,
+) -> ServiceResult<(u64, Vec<ProjectView>)> {
+    let condition = filter_condition(actor, filter)?;
     let query = project::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
     let column = match sort {

@@ -132,6 +132,8 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             Some(json!({"period_start": "2025-01-01", "period_end": "2025-03-31", "output_value": "1", "tax": "0"})),
         ),
         ("list_audit", AuditRead, None),
+        ("export_ledger", AnyUser, None),
+        ("export_template", AnyUser, None),
     ]
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod errors;
+mod exports;
 mod helpers;
 mod lifecycle;
 mod projects;

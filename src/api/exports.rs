@@ -1,0 +1,151 @@
+//! `/api/v1/exports/*`: workbooks for people who live in Excel — the ledger of the projects a
+//! filter selects, and a fill-in template.
+
+use poem::web::Data;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Binary;
+use poem_openapi::{ApiResponse, Enum, OpenApi};
+
+use super::ApiTags;
+use super::auth::BearerAuth;
+use super::error::ApiResult;
+use super::types::{Date, Stage};
+use crate::AppState;
+use crate::domain::today;
+use crate::excel::export::{HeaderLanguage, LedgerHeading};
+use crate::service::ServiceError;
+use crate::service::export as svc;
+use crate::service::projects::ProjectFilter;
+
+/// The media type of an xlsx workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A workbook download.
+#[derive(Debug, ApiResponse)]
+pub enum Workbook {
+    /// The workbook; its file name (in `Content-Disposition`) carries the as-of date.
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
+    Ok(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
+}
+
+impl Workbook {
+    /// A download named `<stem>_<as_of>.xlsx` (RFC 6266 with a UTF-8 name for Chinese stems).
+    pub fn named(bytes: Vec<u8>, stem: &str, ascii_stem: &str, as_of: chrono::NaiveDate) -> Self {
+        let utf8: String = format!("{stem}_{as_of}.xlsx")
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        Self::Ok(
+            Binary(bytes),
+            format!("attachment; filename=\"{ascii_stem}_{as_of}.xlsx\"; filename*=UTF-8''{utf8}"),
+        )
+    }
+}
+
+/// Header names of an exported ledger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum HeaderLang {
+    /// 项目编号, 项目名称, …
+    #[default]
+    Zh,
+    /// code, name, …
+    En,
+}
+
+/// The as-of date asked for, not later than today.
+pub fn as_of_or_today(as_of: Option<Date>) -> Result<chrono::NaiveDate, ServiceError> {
+    let today = today();
+    match as_of.map(|d| d.0) {
+        Some(date) if date > today => Err(ServiceError::invalid(
+            "as_of",
+            format!("{date} is later than today ({today})"),
+        )),
+        Some(date) => Ok(date),
+        None => Ok(today),
+    }
+}
+
+fn heading(as_of: chrono::NaiveDate, language: HeaderLanguage) -> LedgerHeading {
+    LedgerHeading {
+        title: "招商引资项目台账".into(),
+        reporting_unit: "招商专班".into(),
+        as_of,
+        language,
+    }
+}
+
+pub struct ExportsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Exports")]
+impl ExportsApi {
+    /// Download the ledger
+    ///
+    /// One row per project in the import's column layout (so the file can be edited and
+    /// imported back), with the same filters as `list_projects`. Fund figures (本年, 累计)
+    /// count assessed funds up to `as_of`. Team members get their own team's projects.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/exports/ledger", method = "get", operation_id = "export_ledger")]
+    async fn export_ledger(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Only this task force's projects.
+        team_id: Query<Option<i32>>,
+        /// Only this cluster's projects.
+        cluster_id: Query<Option<i32>>,
+        /// Only this park's projects.
+        park_id: Query<Option<i32>>,
+        /// Only projects currently at this stage.
+        stage: Query<Option<Stage>>,
+        /// Only projects signed on or after this date.
+        signed_from: Query<Option<Date>>,
+        /// Only projects signed on or before this date.
+        signed_to: Query<Option<Date>>,
+        /// Text in the project name, project code or investor name.
+        q: Query<Option<String>>,
+        /// The date the fund figures are counted to; defaults to today.
+        as_of: Query<Option<Date>>,
+        /// Header language; default Chinese.
+        #[oai(default)]
+        lang: Query<HeaderLang>,
+    ) -> ApiResult<Workbook> {
+        let as_of = as_of_or_today(as_of.0)?;
+        let filter = ProjectFilter {
+            team_id: team_id.0,
+            cluster_id: cluster_id.0,
+            park_id: park_id.0,
+            stage: stage.0.map(Into::into),
+            signed_from: signed_from.0.map(|d| d.0),
+            signed_to: signed_to.0.map(|d| d.0),
+            q: q.0,
+        };
+        let language = match lang.0 {
+            HeaderLang::Zh => HeaderLanguage::Chinese,
+            HeaderLang::En => HeaderLanguage::English,
+        };
+        let bytes = svc::ledger(&state.db, &auth.0, &filter, &heading(as_of, language)).await?;
+        Ok(Workbook::named(bytes, "招商项目台账", "ledger", as_of))
+    }
+
+    /// Download the fill-in template
+    ///
+    /// A blank ledger with the headers, drop-down lists of stages, agreement types, teams,
+    /// clusters and parks (from the live reference data), date and number formats on the
+    /// input columns, and an instructions sheet (说明).
+    #[oai(path = "/exports/template", method = "get", operation_id = "export_template")]
+    async fn export_template(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Workbook> {
+        let as_of = today();
+        let bytes = svc::template(&state.db, &heading(as_of, HeaderLanguage::Chinese)).await?;
+        Ok(Workbook::named(bytes, "招商项目台账模板", "ledger-template", as_of))
+    }
+}
