@@ -19,6 +19,7 @@ use crate::service::{PageRequest, projects};
 
 /// One change to one record.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
     pub id: i32,
     pub recorded_at: DateTime<Utc>,
@@ -55,6 +56,7 @@ impl From<audit_entry::Model> for AuditEntry {
 
 /// A page of the audit trail, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     pub total: u64,

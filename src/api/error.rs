@@ -11,6 +11,7 @@ use crate::service::ServiceError;
 
 /// What was wrong with one field of the request.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ErrorDetail {
     /// The field (or parameter) at fault, e.g. `contract.signed_on`.
     pub field: String,
@@ -20,6 +21,7 @@ pub struct ErrorDetail {
 
 /// The body of every error response.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
     /// `conflict`, `invalid`, `too_many_requests`, `internal`.
@@ -59,6 +61,12 @@ pub enum ApiError {
     /// The change collides with existing data: a duplicate code, a stale version.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The request body is larger than the service accepts.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The request body is not of a media type the operation accepts (JSON, mostly).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// The request is well-formed but breaks a rule; `details` names the fields.
     #[oai(status = 422)]
     Invalid(Json<ErrorBody>),
@@ -154,7 +162,9 @@ pub async fn render_framework_error(err: poem::Error) -> Response {
 
 fn code_for(status: StatusCode) -> &'static str {
     match status {
-        StatusCode::BAD_REQUEST | StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::PAYLOAD_TOO_LARGE => "bad_request",
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNAUTHORIZED => "unauthorized",
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not_found",

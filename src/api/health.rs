@@ -10,6 +10,7 @@ use crate::AppState;
 
 /// The service's health.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Health {
     /// `ok` when the database answers.
     pub status: String,

@@ -15,6 +15,7 @@ use crate::service::{PageRequest, investors as svc};
 
 /// An investor (投资方).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Investor {
     pub id: i32,
     /// Company name, e.g. 上海智航科技有限公司.
@@ -42,6 +43,7 @@ impl From<investor::Model> for Investor {
 
 /// An investor as created or replaced.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InvestorInput {
     /// Company name, at most 200 characters.
     pub name: String,
@@ -62,6 +64,7 @@ impl From<InvestorInput> for svc::InvestorInput {
 
 /// A page of investors.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InvestorPage {
     pub items: Vec<Investor>,
     /// How many investors match in all.

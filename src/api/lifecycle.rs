@@ -19,6 +19,7 @@ use crate::service::lifecycle as svc;
 
 /// The terms of a signed agreement (合同条款).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Contract {
     pub agreement_type: AgreementType,
     /// 签约时间: the date the agreement was signed, which is the date the project reached
@@ -58,6 +59,7 @@ impl From<contract::Model> for Contract {
 
 /// Contract terms as recorded or corrected.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContractInput {
     pub agreement_type: AgreementType,
     /// Not later than today.
@@ -93,6 +95,7 @@ impl From<ContractInput> for svc::ContractInput {
 
 /// A move of a project to a stage.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TransitionRequest {
     /// The stage to move to.
     pub stage: Stage,
@@ -110,6 +113,7 @@ pub struct TransitionRequest {
 
 /// One stage move in a project's history.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HistoryEntry {
     pub id: i32,
     /// Absent for the entry that logged the project.
@@ -140,6 +144,7 @@ impl From<stage_history::Model> for HistoryEntry {
 
 /// The project after a move, and the history entry the move appended.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TransitionResult {
     pub project: Project,
     pub history_entry: HistoryEntry,

@@ -19,6 +19,7 @@ use crate::service::{PageRequest, ServiceError};
 
 /// A record referred to by id, with its name.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NamedRef {
     pub id: i32,
     pub name: String,
@@ -26,6 +27,7 @@ pub struct NamedRef {
 
 /// The date each stage was reached; absent for stages not reached.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StageDates {
     pub lead_on: Option<Date>,
     pub negotiating_on: Option<Date>,
@@ -38,6 +40,7 @@ pub struct StageDates {
 
 /// A project (招商项目).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Project {
     pub id: i32,
     /// 项目编号, unique.
@@ -135,6 +138,7 @@ impl From<ProjectView> for Project {
 /// The editable fields of a project. The stage and its dates change only through
 /// transitions.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProjectFields {
     /// 项目编号: letters, digits, `-`, `_`, unique. Generated on creation when absent
     /// (`P` + year + number); kept on update when absent.
@@ -192,6 +196,7 @@ impl From<ProjectFields> for svc::ProjectInput {
 
 /// A new project, logged as a lead.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProjectCreate {
     #[oai(flatten)]
     pub fields: ProjectFields,
@@ -201,6 +206,7 @@ pub struct ProjectCreate {
 
 /// A project's editable fields, replaced.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProjectUpdate {
     #[oai(flatten)]
     pub fields: ProjectFields,
@@ -210,6 +216,7 @@ pub struct ProjectUpdate {
 
 /// A page of projects.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProjectPage {
     pub items: Vec<Project>,
     /// How many projects match in all.

@@ -18,6 +18,7 @@ use crate::service::records as svc;
 
 /// A payment that arrived (到位资金).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Funding {
     pub id: i32,
     pub project_id: i32,
@@ -49,6 +50,7 @@ impl From<funding::Model> for Funding {
 
 /// A payment as recorded.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FundingInput {
     /// Not later than today.
     pub arrived_on: Date,
@@ -67,6 +69,7 @@ fn yes() -> bool {
 
 /// A follow-up activity (跟进记录).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Activity {
     pub id: i32,
     pub project_id: i32,
@@ -102,6 +105,7 @@ impl From<activity::Model> for Activity {
 
 /// A follow-up activity as recorded.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ActivityInput {
     /// Not later than today.
     pub occurred_on: Date,
@@ -116,6 +120,7 @@ pub struct ActivityInput {
 
 /// Output value and tax a producing project reported for a period (产值报送).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OutputReport {
     pub id: i32,
     pub project_id: i32,
@@ -144,6 +149,7 @@ impl From<output_report::Model> for OutputReport {
 
 /// An output report as recorded.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OutputInput {
     /// Not later than today.
     pub period_start: Date,

@@ -15,6 +15,7 @@ use crate::service::reference as svc;
 
 /// A task force (专班).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Team {
     pub id: i32,
     /// e.g. 智能电梯专班.
@@ -45,6 +46,7 @@ impl From<team::Model> for Team {
 
 /// A task force as created or replaced.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamInput {
     /// Unique name, at most 100 characters.
     pub name: String,
@@ -68,6 +70,7 @@ impl From<TeamInput> for svc::TeamInput {
 
 /// An industry cluster (产业集群).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Cluster {
     pub id: i32,
     /// e.g. 智能电梯及特种设备.
@@ -94,6 +97,7 @@ impl From<cluster::Model> for Cluster {
 
 /// An industry cluster as created or replaced.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClusterInput {
     /// Unique name, at most 100 characters.
     pub name: String,
@@ -114,6 +118,7 @@ impl From<ClusterInput> for svc::ClusterInput {
 
 /// A park (园区) where projects land.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Park {
     pub id: i32,
     /// e.g. 大足高新区.
@@ -137,6 +142,7 @@ impl From<park::Model> for Park {
 
 /// A park as created or replaced.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ParkInput {
     /// Unique name, at most 100 characters.
     pub name: String,

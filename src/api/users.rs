@@ -17,6 +17,7 @@ use crate::service::{auth as auth_svc, users as svc};
 
 /// A user.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct User {
     pub id: i32,
     /// Sign-in name: letters, digits, `_`, `-`, `.`.
@@ -51,6 +52,7 @@ impl From<user::Model> for User {
 
 /// A user as created or replaced.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserInput {
     /// 2 to 64 letters, digits, `_`, `-` or `.`; unique.
     pub username: String,
@@ -78,6 +80,7 @@ impl From<UserInput> for svc::UserInput {
 
 /// A new password.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PasswordInput {
     /// 10 to 200 characters; stored only as an argon2 hash.
     #[oai(write_only)]
@@ -86,6 +89,7 @@ pub struct PasswordInput {
 
 /// A request for a new bearer token.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TokenRequest {
     /// What the token is for, e.g. `excel-sync`.
     pub name: String,
@@ -98,6 +102,7 @@ pub struct TokenRequest {
 
 /// A bearer token as listed: never its secret.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Token {
     pub id: i32,
     pub user_id: i32,
@@ -125,6 +130,7 @@ impl From<api_token::Model> for Token {
 
 /// A newly issued token. The secret is shown once and never stored in plain text.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct IssuedToken {
     /// The bearer token; send it as `Authorization: Bearer <token>`.
     pub token: String,
@@ -143,6 +149,7 @@ impl IssuedToken {
 
 /// Password sign-in.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SessionRequest {
     pub username: String,
     #[oai(write_only)]
