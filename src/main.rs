@@ -272,12 +272,12 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         None
     };
     let url = format!("http://{}", args.bind);
+    if let Some(token) = first_token.or(demo_token) {
+        println!("Admin token (shown once; click Authorize in the Swagger UI and paste it):\n    {token}");
+    }
     println!("zhaoshang is listening on {url}");
     println!("  Swagger UI: {url}/docs");
     println!("  OpenAPI:    {url}/openapi.json");
-    if let Some(token) = first_token.or(demo_token) {
-        println!("  Admin token (shown once; click Authorize in the Swagger UI and paste it):\n    {token}");
-    }
     let listener = TcpListener::bind(args.bind);
     Server::new(listener)
         .run_with_graceful_shutdown(
