@@ -12,6 +12,8 @@ pub struct Model {
     /// Free text grouping, e.g. 主导产业 / 特色产业 / 新兴产业.
     pub category: Option<String>,
     pub archived: bool,
+    /// Bumped by every update; an update names the version it read.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

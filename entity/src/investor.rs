@@ -13,6 +13,8 @@ pub struct Model {
     pub credit_code: Option<String>,
     /// Where the investor comes from, e.g. 上海市 or 广东省深圳市.
     pub origin_region: Option<String>,
+    /// Bumped by every update; an update names the version it read.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

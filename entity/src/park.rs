@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub archived: bool,
+    /// Bumped by every update; an update names the version it read.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

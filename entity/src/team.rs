@@ -13,6 +13,8 @@ pub struct Model {
     /// The district leader who heads the task force (牵头区领导).
     pub lead_official: Option<String>,
     pub archived: bool,
+    /// Bumped by every update; an update names the version it read.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -18,6 +18,8 @@ pub struct Model {
     /// argon2 PHC string; only for users who sign in with a password.
     #[serde(skip)]
     pub password_hash: Option<String>,
+    /// Bumped by every update; an update names the version it read.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

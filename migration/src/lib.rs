@@ -13,6 +13,7 @@ mod m20261122_000008_create_activities;
 mod m20261122_000009_create_stage_history;
 mod m20261122_000010_seed_dazu_reference;
 mod m20261122_000014_create_audit_log;
+mod m20261122_000015_version_editable_records;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_create_stage_history::Migration),
             Box::new(m20261122_000010_seed_dazu_reference::Migration),
             Box::new(m20261122_000014_create_audit_log::Migration),
+            Box::new(m20261122_000015_version_editable_records::Migration),
         ]
     }
 }

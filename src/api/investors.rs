@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use entity::investor;
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
@@ -26,11 +26,14 @@ pub struct Investor {
     pub origin_region: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Send it back when replacing; a stale one is refused with 409.
+    pub version: i32,
 }
 
 impl From<investor::Model> for Investor {
     fn from(m: investor::Model) -> Self {
         Self {
+            version: m.version,
             id: m.id,
             name: m.name,
             credit_code: m.credit_code,
@@ -50,6 +53,9 @@ pub struct InvestorInput {
     /// 统一社会信用代码: 18 digits and capital letters (not I, O, Z, S, V).
     pub credit_code: Option<String>,
     pub origin_region: Option<String>,
+    /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
+    /// is refused with 409.
+    pub version: Option<i32>,
 }
 
 impl From<InvestorInput> for svc::InvestorInput {
@@ -144,13 +150,14 @@ impl InvestorsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<InvestorInput>,
     ) -> ApiResult<Json<Investor>> {
-        Ok(Json(
-            svc::update_investor(&state.db, &auth.0, id.0, body.0.into())
-                .await?
-                .into(),
-        ))
+        let version = super::required_version(body.0.version, if_match.0.as_deref())?;
+        let updated = svc::update_investor(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        Ok(Json(updated.into()))
     }
 
     /// Delete an investor

@@ -175,7 +175,7 @@ impl LifecycleApi {
         body: Json<TransitionRequest>,
     ) -> ApiResult<Json<TransitionResult>> {
         let body = body.0;
-        let expected_version = super::projects::version_sent(body.version, if_match.0.as_deref())?;
+        let expected_version = super::version_sent(body.version, if_match.0.as_deref())?;
         let input = svc::TransitionInput {
             to: body.stage.into(),
             on: body.date.map(|d| d.0),

@@ -88,3 +88,29 @@ pub enum Deleted {
     #[oai(status = 204)]
     NoContent,
 }
+
+/// The version a client read, from the body or an `If-Match` header (`3`, `"3"` or `W/"3"`).
+pub fn version_sent(body: Option<i32>, if_match: Option<&str>) -> Result<Option<i32>, crate::service::ServiceError> {
+    match (body, if_match) {
+        (Some(version), _) => Ok(Some(version)),
+        (None, Some(tag)) => tag
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse()
+            .map(Some)
+            .map_err(|_| {
+                crate::service::ServiceError::invalid("If-Match", format!("`{tag}` is not a project version"))
+            }),
+        (None, None) => Ok(None),
+    }
+}
+
+pub fn required_version(body: Option<i32>, if_match: Option<&str>) -> Result<i32, crate::service::ServiceError> {
+    version_sent(body, if_match)?.ok_or_else(|| {
+        crate::service::ServiceError::invalid(
+            "version",
+            "required: send the version you read, in the body or as If-Match",
+        )
+    })
+}

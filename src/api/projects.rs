@@ -14,8 +14,8 @@ use super::types::{Date, Mu, SortOrder, Stage, Wan};
 use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::domain::money;
+use crate::service::PageRequest;
 use crate::service::projects::{self as svc, ProjectFilter, ProjectSort, ProjectView};
-use crate::service::{PageRequest, ServiceError};
 
 /// A record referred to by id, with its name.
 #[derive(Debug, Object)]
@@ -251,30 +251,6 @@ impl From<ProjectSortKey> for ProjectSort {
     }
 }
 
-/// The version a client read, from the body or an `If-Match` header (`3`, `"3"` or `W/"3"`).
-pub fn version_sent(body: Option<i32>, if_match: Option<&str>) -> Result<Option<i32>, ServiceError> {
-    match (body, if_match) {
-        (Some(version), _) => Ok(Some(version)),
-        (None, Some(tag)) => tag
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse()
-            .map(Some)
-            .map_err(|_| ServiceError::invalid("If-Match", format!("`{tag}` is not a project version"))),
-        (None, None) => Ok(None),
-    }
-}
-
-fn required_version(body: Option<i32>, if_match: Option<&str>) -> Result<i32, ServiceError> {
-    version_sent(body, if_match)?.ok_or_else(|| {
-        ServiceError::invalid(
-            "version",
-            "required: send the version you read, in the body or as If-Match",
-        )
-    })
-}
-
 pub struct ProjectsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Projects")]
@@ -385,7 +361,7 @@ impl ProjectsApi {
         body: Json<ProjectUpdate>,
     ) -> ApiResult<Json<Project>> {
         let body = body.0;
-        let version = required_version(body.version, if_match.0.as_deref())?;
+        let version = super::required_version(body.version, if_match.0.as_deref())?;
         let updated = svc::update_project(&state.db, &auth.0, id.0, body.fields.into(), Some(version)).await?;
         Ok(Json(updated.into()))
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use entity::{cluster, park, team};
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
@@ -28,11 +28,14 @@ pub struct Team {
     pub archived: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Send it back when replacing; a stale one is refused with 409.
+    pub version: i32,
 }
 
 impl From<team::Model> for Team {
     fn from(m: team::Model) -> Self {
         Self {
+            version: m.version,
             id: m.id,
             name: m.name,
             cluster_id: m.cluster_id,
@@ -55,6 +58,9 @@ pub struct TeamInput {
     /// Defaults to false.
     #[oai(default)]
     pub archived: bool,
+    /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
+    /// is refused with 409.
+    pub version: Option<i32>,
 }
 
 impl From<TeamInput> for svc::TeamInput {
@@ -80,11 +86,14 @@ pub struct Cluster {
     pub archived: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Send it back when replacing; a stale one is refused with 409.
+    pub version: i32,
 }
 
 impl From<cluster::Model> for Cluster {
     fn from(m: cluster::Model) -> Self {
         Self {
+            version: m.version,
             id: m.id,
             name: m.name,
             category: m.category,
@@ -104,6 +113,9 @@ pub struct ClusterInput {
     pub category: Option<String>,
     #[oai(default)]
     pub archived: bool,
+    /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
+    /// is refused with 409.
+    pub version: Option<i32>,
 }
 
 impl From<ClusterInput> for svc::ClusterInput {
@@ -126,11 +138,14 @@ pub struct Park {
     pub archived: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Send it back when replacing; a stale one is refused with 409.
+    pub version: i32,
 }
 
 impl From<park::Model> for Park {
     fn from(m: park::Model) -> Self {
         Self {
+            version: m.version,
             id: m.id,
             name: m.name,
             archived: m.archived,
@@ -148,6 +163,9 @@ pub struct ParkInput {
     pub name: String,
     #[oai(default)]
     pub archived: bool,
+    /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
+    /// is refused with 409.
+    pub version: Option<i32>,
 }
 
 impl From<ParkInput> for svc::ParkInput {
@@ -210,11 +228,14 @@ impl ReferenceApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<TeamInput>,
     ) -> ApiResult<Json<Team>> {
-        Ok(Json(
-            svc::update_team(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
-        ))
+        let version = super::required_version(body.0.version, if_match.0.as_deref())?;
+        let updated = svc::update_team(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        Ok(Json(updated.into()))
     }
 
     /// Delete a task force
@@ -275,13 +296,14 @@ impl ReferenceApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<ClusterInput>,
     ) -> ApiResult<Json<Cluster>> {
-        Ok(Json(
-            svc::update_cluster(&state.db, &auth.0, id.0, body.0.into())
-                .await?
-                .into(),
-        ))
+        let version = super::required_version(body.0.version, if_match.0.as_deref())?;
+        let updated = svc::update_cluster(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        Ok(Json(updated.into()))
     }
 
     /// Delete an industry cluster
@@ -340,11 +362,14 @@ impl ReferenceApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<ParkInput>,
     ) -> ApiResult<Json<Park>> {
-        Ok(Json(
-            svc::update_park(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
-        ))
+        let version = super::required_version(body.0.version, if_match.0.as_deref())?;
+        let updated = svc::update_park(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        Ok(Json(updated.into()))
     }
 
     /// Delete a park

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{api_token, user};
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
@@ -32,11 +32,14 @@ pub struct User {
     pub has_password: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Send it back when replacing; a stale one is refused with 409.
+    pub version: i32,
 }
 
 impl From<user::Model> for User {
     fn from(m: user::Model) -> Self {
         Self {
+            version: m.version,
             id: m.id,
             username: m.username,
             display_name: m.display_name,
@@ -64,6 +67,9 @@ pub struct UserInput {
     pub team_id: Option<i32>,
     #[oai(default)]
     pub archived: bool,
+    /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
+    /// is refused with 409.
+    pub version: Option<i32>,
 }
 
 impl From<UserInput> for svc::UserInput {
@@ -212,11 +218,14 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<UserInput>,
     ) -> ApiResult<Json<User>> {
-        Ok(Json(
-            svc::update_user(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
-        ))
+        let version = super::required_version(body.0.version, if_match.0.as_deref())?;
+        let updated = svc::update_user(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        Ok(Json(updated.into()))
     }
 
     /// Set a user's password

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
+use super::versioned;
 use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
 
 /// An investor as written by a client.
@@ -151,20 +152,39 @@ pub async fn update_investor<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     id: i32,
     input: InvestorInput,
+    expected_version: i32,
 ) -> ServiceResult<investor::Model> {
     actor.principal().check_write_shared()?;
     let input = check(input)?;
     let txn = db.begin().await?;
     let existing = get_investor(&txn, id).await?;
+    versioned::check("investor", id, existing.version, expected_version)?;
     let mut model: investor::ActiveModel = existing.clone().into();
     model.name = Set(input.name);
     model.credit_code = Set(input.credit_code.clone());
     model.origin_region = Set(input.origin_region);
     model.updated_at = Set(now());
-    let updated = model
-        .update(&txn)
-        .await
-        .map_err(|e| duplicate_code(e, &input.credit_code))?;
+    model.version = Set(expected_version + 1);
+    let updated = versioned::save(
+        &txn,
+        "investor",
+        model,
+        id,
+        expected_version,
+        investor::Column::Id,
+        investor::Column::Version,
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::Conflict { details, .. } if details.is_empty() => ServiceError::conflict(
+            "credit_code",
+            format!(
+                "an investor with credit code `{}` exists",
+                input.credit_code.as_deref().unwrap_or_default()
+            ),
+        ),
+        other => other,
+    })?;
     audit::record(&txn, actor, change(id, "update", Some(&existing), Some(&updated))).await?;
     txn.commit().await?;
     Ok(updated)

@@ -12,6 +12,7 @@ pub mod projects;
 pub mod records;
 pub mod reference;
 pub mod users;
+pub mod versioned;
 
 pub use error::{FieldError, Problems, ServiceError, ServiceResult};
 

@@ -266,17 +266,8 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
 /// Fails with 409 unless the client read the current version.
 pub fn check_version(current: &project::Model, expected: Option<i32>) -> ServiceResult<()> {
     match expected {
-        Some(v) if v != current.version => Err(ServiceError::Conflict {
-            message: format!(
-                "project {} was changed since you read it (you sent version {v}, it is now at version {}); reload and retry",
-                current.id, current.version
-            ),
-            details: vec![super::FieldError::new(
-                "version",
-                format!("current version is {}", current.version),
-            )],
-        }),
-        _ => Ok(()),
+        Some(expected) => super::versioned::check("project", current.id, current.version, expected),
+        None => Ok(()),
     }
 }
 
@@ -350,19 +341,16 @@ pub async fn save_versioned(
     let id = *model.id.as_ref();
     model.version = Set(version + 1);
     model.updated_at = Set(now());
-    let result = project::Entity::update_many()
-        .set(model)
-        .filter(project::Column::Id.eq(id))
-        .filter(project::Column::Version.eq(version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ServiceError::Conflict {
-            message: format!("project {id} was changed by someone else at the same time; reload and retry"),
-            details: vec![super::FieldError::new("version", "stale")],
-        });
-    }
-    find_project(db, id).await
+    super::versioned::save(
+        db,
+        "project",
+        model,
+        id,
+        version,
+        project::Column::Id,
+        project::Column::Version,
+    )
+    .await
 }
 
 /// Deletes a project logged by mistake, with everything recorded on it (admins only).

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
+use super::versioned;
 use super::{Actor, ServiceError, ServiceResult, clean, now};
 
 /// A task force as written by a client.
@@ -71,9 +72,10 @@ fn required_name(name: &str) -> ServiceResult<String> {
     Ok(name.to_string())
 }
 
+/// A unique-name violation (a conflict without field details) as a 409 naming the field.
 fn duplicate_name(err: ServiceError, what: &str, name: &str) -> ServiceError {
     match err {
-        ServiceError::Conflict { .. } => {
+        ServiceError::Conflict { details, .. } if details.is_empty() => {
             ServiceError::conflict("name", format!("a {what} named `{name}` already exists"))
         }
         other => other,
@@ -146,11 +148,13 @@ pub async fn update_team<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     id: i32,
     input: TeamInput,
+    expected_version: i32,
 ) -> ServiceResult<team::Model> {
     actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
     let txn = db.begin().await?;
     let existing = get_team(&txn, id).await?;
+    versioned::check("team", id, existing.version, expected_version)?;
     check_cluster_ref(&txn, input.cluster_id).await?;
     let mut model: team::ActiveModel = existing.clone().into();
     model.name = Set(name.clone());
@@ -158,10 +162,18 @@ pub async fn update_team<C: ConnectionTrait + TransactionTrait>(
     model.lead_official = Set(clean(input.lead_official));
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    let updated = model
-        .update(&txn)
-        .await
-        .map_err(|e| duplicate_name(e.into(), "team", &name))?;
+    model.version = Set(expected_version + 1);
+    let updated = versioned::save(
+        &txn,
+        "team",
+        model,
+        id,
+        expected_version,
+        team::Column::Id,
+        team::Column::Version,
+    )
+    .await
+    .map_err(|e| duplicate_name(e, "team", &name))?;
     trail(&txn, actor, "team", id, "update", Some(&existing), Some(&updated)).await?;
     txn.commit().await?;
     Ok(updated)
@@ -225,20 +237,30 @@ pub async fn update_cluster<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     id: i32,
     input: ClusterInput,
+    expected_version: i32,
 ) -> ServiceResult<cluster::Model> {
     actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
     let txn = db.begin().await?;
     let existing = get_cluster(&txn, id).await?;
+    versioned::check("cluster", id, existing.version, expected_version)?;
     let mut model: cluster::ActiveModel = existing.clone().into();
     model.name = Set(name.clone());
     model.category = Set(clean(input.category));
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    let updated = model
-        .update(&txn)
-        .await
-        .map_err(|e| duplicate_name(e.into(), "cluster", &name))?;
+    model.version = Set(expected_version + 1);
+    let updated = versioned::save(
+        &txn,
+        "cluster",
+        model,
+        id,
+        expected_version,
+        cluster::Column::Id,
+        cluster::Column::Version,
+    )
+    .await
+    .map_err(|e| duplicate_name(e, "cluster", &name))?;
     trail(&txn, actor, "cluster", id, "update", Some(&existing), Some(&updated)).await?;
     txn.commit().await?;
     Ok(updated)
@@ -305,19 +327,29 @@ pub async fn update_park<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     id: i32,
     input: ParkInput,
+    expected_version: i32,
 ) -> ServiceResult<park::Model> {
     actor.principal().check_admin()?;
     let name = required_name(&input.name)?;
     let txn = db.begin().await?;
     let existing = get_park(&txn, id).await?;
+    versioned::check("park", id, existing.version, expected_version)?;
     let mut model: park::ActiveModel = existing.clone().into();
     model.name = Set(name.clone());
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    let updated = model
-        .update(&txn)
-        .await
-        .map_err(|e| duplicate_name(e.into(), "park", &name))?;
+    model.version = Set(expected_version + 1);
+    let updated = versioned::save(
+        &txn,
+        "park",
+        model,
+        id,
+        expected_version,
+        park::Column::Id,
+        park::Column::Version,
+    )
+    .await
+    .map_err(|e| duplicate_name(e, "park", &name))?;
     trail(&txn, actor, "park", id, "update", Some(&existing), Some(&updated)).await?;
     txn.commit().await?;
     Ok(updated)

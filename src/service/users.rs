@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
+use super::versioned;
 use super::{Actor, ServiceError, ServiceResult, now};
 
 /// A user as written by a client.
@@ -167,12 +168,14 @@ pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     id: i32,
     input: UserInput,
+    expected_version: i32,
 ) -> ServiceResult<user::Model> {
     actor.principal().check_manage_user(input.role, input.team_id)?;
     let txn = db.begin().await?;
     let db = &txn;
     let existing = find_user(db, id).await?;
     actor.principal().check_manage_user(existing.role, existing.team_id)?;
+    versioned::check("user", id, existing.version, expected_version)?;
     let before = existing.clone();
     let username = check_username(&input.username)?;
     check_team(db, input.role, input.team_id).await?;
@@ -183,8 +186,19 @@ pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
     model.team_id = Set(input.team_id);
     model.archived = Set(input.archived);
     model.updated_at = Set(now());
-    let updated = model.update(db).await.map_err(|e| match ServiceError::from(e) {
-        ServiceError::Conflict { .. } => {
+    model.version = Set(expected_version + 1);
+    let updated = versioned::save(
+        db,
+        "user",
+        model,
+        id,
+        expected_version,
+        user::Column::Id,
+        user::Column::Version,
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::Conflict { details, .. } if details.is_empty() => {
             ServiceError::conflict("username", format!("the username `{username}` is taken"))
         }
         other => other,

@@ -44,17 +44,21 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("list_teams", AnyUser, None),
         ("get_team", AnyUser, None),
         ("create_team", Admin, Some(json!({"name": "测试专班"}))),
-        ("update_team", Admin, Some(json!({"name": "氢能专班"}))),
+        ("update_team", Admin, Some(json!({"name": "氢能专班", "version": 1}))),
         ("delete_team", Admin, None),
         ("list_clusters", AnyUser, None),
         ("get_cluster", AnyUser, None),
         ("create_cluster", Admin, Some(json!({"name": "测试集群"}))),
-        ("update_cluster", Admin, Some(json!({"name": "测试集群二"}))),
+        (
+            "update_cluster",
+            Admin,
+            Some(json!({"name": "测试集群二", "version": 1})),
+        ),
         ("delete_cluster", Admin, None),
         ("list_parks", AnyUser, None),
         ("get_park", AnyUser, None),
         ("create_park", Admin, Some(json!({"name": "测试园区"}))),
-        ("update_park", Admin, Some(json!({"name": "测试园区二"}))),
+        ("update_park", Admin, Some(json!({"name": "测试园区二", "version": 1}))),
         ("delete_park", Admin, None),
         ("list_users", UserAdmin, None),
         (
@@ -67,7 +71,7 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         (
             "update_user",
             Admin,
-            Some(json!({"username": "admin", "role": "admin"})),
+            Some(json!({"username": "admin", "role": "admin", "version": 1})),
         ),
         (
             "set_password",
@@ -84,7 +88,11 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             SharedWrite,
             Some(json!({"name": "矩阵测试有限公司"})),
         ),
-        ("update_investor", SharedWrite, Some(json!({"name": "B投资有限公司"}))),
+        (
+            "update_investor",
+            SharedWrite,
+            Some(json!({"name": "B投资有限公司", "version": 1})),
+        ),
         ("delete_investor", Admin, None),
         ("list_projects", AnyUser, None),
         (

@@ -258,3 +258,64 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape() {
         "method_not_allowed"
     );
 }
+
+#[tokio::test]
+async fn every_editable_record_refuses_a_stale_version() {
+    let app = TestApp::spawn().await;
+    let investor = app
+        .post("/api/v1/investors", json!({"name": "版本测试有限公司"}))
+        .await
+        .expect(200);
+    let id = investor["id"].as_i64().unwrap();
+    assert_eq!(investor["version"], 1);
+    let body = app
+        .put(&format!("/api/v1/investors/{id}"), json!({"name": "改名有限公司"}))
+        .await
+        .expect(422);
+    assert_eq!(body["details"][0]["field"], "version");
+    let updated = app
+        .put(
+            &format!("/api/v1/investors/{id}"),
+            json!({"name": "改名有限公司", "version": 1}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(updated["version"], 2);
+    let body = app
+        .put(
+            &format!("/api/v1/investors/{id}"),
+            json!({"name": "过期修改有限公司", "version": 1}),
+        )
+        .await
+        .expect(409);
+    assert!(body["message"].as_str().unwrap().contains("now at version 2"), "{body}");
+    assert_eq!(
+        app.get(&format!("/api/v1/investors/{id}")).await.expect(200)["name"],
+        "改名有限公司"
+    );
+
+    // `If-Match` works in place of the body's version.
+    let team = app.reference_id("teams", "氢能专班").await;
+    let reply = app
+        .client
+        .put(format!("/api/v1/teams/{team}"))
+        .header("Authorization", format!("Bearer {}", app.token))
+        .header("If-Match", "\"1\"")
+        .body_json(&json!({"name": "氢能产业专班"}))
+        .send()
+        .await;
+    reply.assert_status_is_ok();
+    let stale = app
+        .client
+        .put(format!("/api/v1/teams/{team}"))
+        .header("Authorization", format!("Bearer {}", app.token))
+        .header("If-Match", "W/\"1\"")
+        .body_json(&json!({"name": "又改名专班"}))
+        .send()
+        .await;
+    stale.assert_status(poem::http::StatusCode::CONFLICT);
+    assert_eq!(
+        app.get(&format!("/api/v1/teams/{team}")).await.expect(200)["name"],
+        "氢能产业专班"
+    );
+}

@@ -33,7 +33,7 @@ async fn dazu_reference_data_is_shipped_and_editable() {
     let renamed = app
         .put(
             &format!("/api/v1/parks/{id}"),
-            json!({"name": "宝顶文旅产业园", "archived": true}),
+            json!({"name": "宝顶文旅产业园", "archived": true, "version": 1}),
         )
         .await
         .expect(200);
@@ -126,7 +126,7 @@ async fn users_get_tokens_and_roles_limit_writes() {
     // Archived users' tokens stop working.
     app.put(
         &format!("/api/v1/users/{}", member["id"]),
-        json!({"username": "wang", "role": "member", "team_id": team_id, "archived": true}),
+        json!({"username": "wang", "role": "member", "team_id": team_id, "archived": true, "version": 1}),
     )
     .await
     .expect(200);
