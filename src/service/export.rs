@@ -129,7 +129,7 @@ async fn ledger_rows(
         .column(funding::Column::ProjectId)
         .column_as(
             Expr::cust_with_values(
-                "CAST(COALESCE(SUM(CASE WHEN counted AND arrived_on >= ? THEN amount_yuan ELSE 0 END), 0) AS BIGINT)",
+                "CAST(COALESCE(SUM(CASE WHEN counted AND arrived_on >= $1 THEN amount_yuan ELSE 0 END), 0) AS BIGINT)",
                 [year_start],
             ),
             "this_year",
