@@ -2,4 +2,5 @@
 
 pub mod export;
 pub mod ledger;
+pub mod report;
 pub mod template;

@@ -1,0 +1,471 @@
+//! The leadership report: a workbook a district leader opens and prints — a cover with the
+//! three headline rates stated in words, the league table with red/yellow/green shading, the
+//! monthly trend with native charts, the warnings, and the drill-down of each rate. Pure:
+//! it writes what it is given; the figures come from the KPI engine.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{
+    Chart, ChartType, ConditionalFormatCell, ConditionalFormatCellRule, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
+};
+
+/// One headline rate on the cover.
+#[derive(Debug, Clone)]
+pub struct Headline {
+    /// e.g. 项目签约率
+    pub name: String,
+    /// The basis in words, e.g. "期间口径：期间内在谈项目中，期间内签约的比例".
+    pub basis: String,
+    /// e.g. "签约项目数" / "合同投资额（万元）"
+    pub numerator_label: String,
+    pub numerator: Decimal,
+    pub denominator_label: String,
+    pub denominator: Decimal,
+    /// `None` when the denominator is zero.
+    pub rate: Option<Decimal>,
+}
+
+/// One team's row in the league table.
+#[derive(Debug, Clone)]
+pub struct LeagueRow {
+    pub rank: u32,
+    /// Positive = moved up since the previous period; `None` when it was not ranked then.
+    pub rank_change: Option<i32>,
+    pub team: String,
+    pub score: Decimal,
+    pub sign_rate: Option<Decimal>,
+    pub funds_arrival_rate: Option<Decimal>,
+    pub production_effectiveness_rate: Option<Decimal>,
+    /// Yearly target of contracted investment, 万元.
+    pub target: Option<Decimal>,
+    /// Actual ÷ target.
+    pub completion: Option<Decimal>,
+    /// Time-proportional progress (序时进度).
+    pub progress: Option<Decimal>,
+    /// Completion − progress (超/欠进度).
+    pub ahead: Option<Decimal>,
+}
+
+/// One month of the trend.
+#[derive(Debug, Clone)]
+pub struct MonthRow {
+    /// e.g. 2025-03
+    pub month: String,
+    /// Contracted investment signed in the month, 万元.
+    pub contracted_signed: Decimal,
+    /// Counted funds arrived in the month, 万元.
+    pub funds_arrived: Decimal,
+}
+
+/// One red or yellow project.
+#[derive(Debug, Clone)]
+pub struct WarningRow {
+    /// 红 or 黄
+    pub light: String,
+    pub code: String,
+    pub name: String,
+    pub team: String,
+    pub reasons: String,
+}
+
+/// One project behind a rate.
+#[derive(Debug, Clone)]
+pub struct DrillRow {
+    pub code: String,
+    pub name: String,
+    pub team: String,
+    pub counts: bool,
+    /// The figures that decided it, in words.
+    pub detail: String,
+}
+
+/// The drill-down of one rate.
+#[derive(Debug, Clone)]
+pub struct DrillDown {
+    /// Sheet name, e.g. 签约率明细
+    pub sheet: String,
+    pub rows: Vec<DrillRow>,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// e.g. 大足区招商引资工作月度通报
+    pub title: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub as_of: NaiveDate,
+    pub headlines: Vec<Headline>,
+    pub league: Vec<LeagueRow>,
+    pub months: Vec<MonthRow>,
+    pub warnings: Vec<WarningRow>,
+    pub drill_downs: Vec<DrillDown>,
+}
+
+struct Formats {
+    title: Format,
+    header: Format,
+    text: Format,
+    money: Format,
+    count: Format,
+    percent: Format,
+    number: Format,
+    red: Format,
+    yellow: Format,
+    green: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let cell = || Format::new().set_border(FormatBorder::Thin);
+        Self {
+            title: Format::new().set_bold().set_font_size(16),
+            header: cell()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_background_color("#DDEBF7"),
+            text: cell().set_text_wrap(),
+            money: cell().set_num_format("#,##0.00##"),
+            count: cell().set_num_format("0"),
+            percent: cell().set_num_format("0.00%"),
+            number: cell().set_num_format("0.0000"),
+            red: Format::new().set_background_color("#F8CBAD"),
+            yellow: Format::new().set_background_color("#FFE699"),
+            green: Format::new().set_background_color("#C6EFCE"),
+        }
+    }
+}
+
+fn number(value: Decimal) -> f64 {
+    value.to_f64().unwrap_or_default()
+}
+
+/// Print setup shared by every sheet: A4 landscape, one page wide, header rows repeated, a
+/// footer with the page number and the as-of date.
+fn print_setup(sheet: &mut Worksheet, header_rows: (u32, u32), as_of: NaiveDate) -> Result<(), XlsxError> {
+    sheet.set_paper_size(9);
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(header_rows.0, header_rows.1)?;
+    sheet.set_footer(format!("&L统计截至 {as_of}&R第 &P 页，共 &N 页"));
+    Ok(())
+}
+
+fn write_optional(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: Option<Decimal>,
+    format: &Format,
+    text: &Format,
+) -> Result<(), XlsxError> {
+    match value {
+        Some(v) => sheet.write_number_with_format(row, col, number(v), format)?,
+        None => sheet.write_string_with_format(row, col, "—", text)?,
+    };
+    Ok(())
+}
+
+/// Writes the report workbook.
+pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let f = Formats::new();
+    let period = format!("{} 至 {}", data.from, data.to);
+
+    // Cover: the headline rates, their parts and their basis in words.
+    let cover = workbook.add_worksheet();
+    cover.set_name("概览")?;
+    cover.set_column_width(0, 22)?;
+    cover.set_column_width(1, 14)?;
+    cover.set_column_width(2, 22)?;
+    cover.set_column_width(3, 18)?;
+    cover.set_column_width(4, 22)?;
+    cover.set_column_width(5, 18)?;
+    cover.set_column_width(6, 60)?;
+    cover.write_string_with_format(0, 0, &data.title, &f.title)?;
+    cover.write_string(1, 0, format!("统计期间：{period}　　统计截至：{}", data.as_of))?;
+    let headers = ["指标", "比率", "分子", "分子数值", "分母", "分母数值", "口径"];
+    for (col, header) in headers.iter().enumerate() {
+        cover.write_string_with_format(3, col as u16, *header, &f.header)?;
+    }
+    for (i, h) in data.headlines.iter().enumerate() {
+        let row = 4 + i as u32;
+        cover.write_string_with_format(row, 0, &h.name, &f.text)?;
+        write_optional(cover, row, 1, h.rate, &f.percent, &f.text)?;
+        cover.write_string_with_format(row, 2, &h.numerator_label, &f.text)?;
+        cover.write_number_with_format(row, 3, number(h.numerator), &f.money)?;
+        cover.write_string_with_format(row, 4, &h.denominator_label, &f.text)?;
+        cover.write_number_with_format(row, 5, number(h.denominator), &f.money)?;
+        cover.write_string_with_format(row, 6, &h.basis, &f.text)?;
+    }
+    print_setup(cover, (3, 3), data.as_of)?;
+
+    // League table with shading on ahead/behind.
+    let league = workbook.add_worksheet();
+    league.set_name("赛马榜")?;
+    let headers = [
+        "排名",
+        "名次变化",
+        "专班",
+        "综合得分",
+        "签约率",
+        "资金到位率",
+        "投产达效率",
+        "年度目标(万元)",
+        "完成率",
+        "序时进度",
+        "超/欠进度",
+    ];
+    league.write_string_with_format(0, 0, format!("{}　赛马榜（{period}）", data.title), &f.title)?;
+    for (col, header) in headers.iter().enumerate() {
+        league.write_string_with_format(1, col as u16, *header, &f.header)?;
+        league.set_column_width(col as u16, if col == 2 { 22 } else { 12 })?;
+    }
+    for (i, r) in data.league.iter().enumerate() {
+        let row = 2 + i as u32;
+        league.write_number_with_format(row, 0, f64::from(r.rank), &f.count)?;
+        match r.rank_change {
+            Some(change) => league.write_number_with_format(row, 1, f64::from(change), &f.count)?,
+            None => league.write_string_with_format(row, 1, "—", &f.text)?,
+        };
+        league.write_string_with_format(row, 2, &r.team, &f.text)?;
+        league.write_number_with_format(row, 3, number(r.score), &f.number)?;
+        write_optional(league, row, 4, r.sign_rate, &f.percent, &f.text)?;
+        write_optional(league, row, 5, r.funds_arrival_rate, &f.percent, &f.text)?;
+        write_optional(league, row, 6, r.production_effectiveness_rate, &f.percent, &f.text)?;
+        write_optional(league, row, 7, r.target, &f.money, &f.text)?;
+        write_optional(league, row, 8, r.completion, &f.percent, &f.text)?;
+        write_optional(league, row, 9, r.progress, &f.percent, &f.text)?;
+        write_optional(league, row, 10, r.ahead, &f.percent, &f.text)?;
+    }
+    let last = 1 + data.league.len().max(1) as u32;
+    // Red when more than 10 points behind time-proportional progress, yellow when behind,
+    // green when on or ahead of it.
+    league.add_conditional_format(
+        2,
+        10,
+        last,
+        10,
+        &ConditionalFormatCell::new()
+            .set_rule(ConditionalFormatCellRule::LessThan(-0.1))
+            .set_format(&f.red),
+    )?;
+    league.add_conditional_format(
+        2,
+        10,
+        last,
+        10,
+        &ConditionalFormatCell::new()
+            .set_rule(ConditionalFormatCellRule::Between(-0.1, -0.000001))
+            .set_format(&f.yellow),
+    )?;
+    league.add_conditional_format(
+        2,
+        10,
+        last,
+        10,
+        &ConditionalFormatCell::new()
+            .set_rule(ConditionalFormatCellRule::GreaterThanOrEqualTo(0))
+            .set_format(&f.green),
+    )?;
+    if !data.league.is_empty() {
+        let mut chart = Chart::new(ChartType::Column);
+        chart.title().set_name("各专班三率对比");
+        for (col, name) in [(4u16, "签约率"), (5, "资金到位率"), (6, "投产达效率")] {
+            chart
+                .add_series()
+                .set_name(name)
+                .set_categories(("赛马榜", 2, 2, last, 2))
+                .set_values(("赛马榜", 2, col, last, col));
+        }
+        chart.y_axis().set_num_format("0%");
+        league.insert_chart(last + 2, 0, &chart)?;
+    }
+    print_setup(league, (1, 1), data.as_of)?;
+
+    // Monthly trend with a line chart.
+    let trend = workbook.add_worksheet();
+    trend.set_name("月度趋势")?;
+    trend.write_string_with_format(0, 0, "月度签约与资金到位（万元）", &f.title)?;
+    for (col, header) in ["月份", "签约合同投资额", "到位资金"].iter().enumerate() {
+        trend.write_string_with_format(1, col as u16, *header, &f.header)?;
+        trend.set_column_width(col as u16, 18)?;
+    }
+    for (i, m) in data.months.iter().enumerate() {
+        let row = 2 + i as u32;
+        trend.write_string_with_format(row, 0, &m.month, &f.text)?;
+        trend.write_number_with_format(row, 1, number(m.contracted_signed), &f.money)?;
+        trend.write_number_with_format(row, 2, number(m.funds_arrived), &f.money)?;
+    }
+    if !data.months.is_empty() {
+        let last = 1 + data.months.len() as u32;
+        let mut chart = Chart::new(ChartType::Line);
+        chart.title().set_name("月度签约与资金到位");
+        for (col, name) in [(1u16, "签约合同投资额"), (2, "到位资金")] {
+            chart
+                .add_series()
+                .set_name(name)
+                .set_categories(("月度趋势", 2, 0, last, 0))
+                .set_values(("月度趋势", 2, col, last, col));
+        }
+        trend.insert_chart(1, 4, &chart)?;
+    }
+    print_setup(trend, (1, 1), data.as_of)?;
+
+    // Warnings, most severe first (the caller sorts).
+    let warnings = workbook.add_worksheet();
+    warnings.set_name("预警项目")?;
+    for (col, (header, width)) in [
+        ("预警", 8.0),
+        ("项目编号", 14.0),
+        ("项目名称", 30.0),
+        ("专班", 20.0),
+        ("原因", 70.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        warnings.write_string_with_format(0, col as u16, *header, &f.header)?;
+        warnings.set_column_width(col as u16, *width)?;
+    }
+    for (i, w) in data.warnings.iter().enumerate() {
+        let row = 1 + i as u32;
+        let light = if w.light == "红" { &f.red } else { &f.yellow };
+        warnings.write_string_with_format(row, 0, &w.light, light)?;
+        warnings.write_string_with_format(row, 1, &w.code, &f.text)?;
+        warnings.write_string_with_format(row, 2, &w.name, &f.text)?;
+        warnings.write_string_with_format(row, 3, &w.team, &f.text)?;
+        warnings.write_string_with_format(row, 4, &w.reasons, &f.text)?;
+    }
+    print_setup(warnings, (0, 0), data.as_of)?;
+
+    // The drill-down of each rate.
+    for drill in &data.drill_downs {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&drill.sheet)?;
+        for (col, (header, width)) in [
+            ("项目编号", 14.0),
+            ("项目名称", 30.0),
+            ("专班", 20.0),
+            ("计入分子", 10.0),
+            ("依据", 70.0),
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string_with_format(0, col as u16, *header, &f.header)?;
+            sheet.set_column_width(col as u16, *width)?;
+        }
+        for (i, r) in drill.rows.iter().enumerate() {
+            let row = 1 + i as u32;
+            sheet.write_string_with_format(row, 0, &r.code, &f.text)?;
+            sheet.write_string_with_format(row, 1, &r.name, &f.text)?;
+            sheet.write_string_with_format(row, 2, &r.team, &f.text)?;
+            sheet.write_string_with_format(row, 3, if r.counts { "是" } else { "否" }, &f.text)?;
+            sheet.write_string_with_format(row, 4, &r.detail, &f.text)?;
+        }
+        print_setup(sheet, (0, 0), data.as_of)?;
+    }
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use calamine::{DataType, Reader, Xlsx};
+
+    use super::*;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn sample() -> ReportData {
+        ReportData {
+            title: "大足区招商引资工作通报".into(),
+            from: "2025-01-01".parse().unwrap(),
+            to: "2025-10-31".parse().unwrap(),
+            as_of: "2025-10-31".parse().unwrap(),
+            headlines: vec![Headline {
+                name: "项目签约率".into(),
+                basis: "期间口径".into(),
+                numerator_label: "签约项目数".into(),
+                numerator: dec("9"),
+                denominator_label: "在谈项目数".into(),
+                denominator: dec("25"),
+                rate: Some(dec("0.36")),
+            }],
+            league: vec![LeagueRow {
+                rank: 1,
+                rank_change: Some(2),
+                team: "氢能专班".into(),
+                score: dec("0.5"),
+                sign_rate: Some(dec("0.5")),
+                funds_arrival_rate: None,
+                production_effectiveness_rate: Some(dec("1")),
+                target: Some(dec("100000")),
+                completion: Some(dec("0.6")),
+                progress: Some(dec("0.83")),
+                ahead: Some(dec("-0.23")),
+            }],
+            months: vec![MonthRow {
+                month: "2025-01".into(),
+                contracted_signed: dec("100.5"),
+                funds_arrived: dec("20"),
+            }],
+            warnings: vec![WarningRow {
+                light: "红".into(),
+                code: "DZ1".into(),
+                name: "项目".into(),
+                team: "氢能专班".into(),
+                reasons: "约定开工逾期120天".into(),
+            }],
+            drill_downs: vec![DrillDown {
+                sheet: "签约率明细".into(),
+                rows: vec![DrillRow {
+                    code: "DZ1".into(),
+                    name: "项目".into(),
+                    team: "氢能专班".into(),
+                    counts: true,
+                    detail: "2025-03-01签约".into(),
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn the_report_has_its_sheets_figures_charts_and_print_setup() {
+        let bytes = write_report(&sample()).unwrap();
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            ["概览", "赛马榜", "月度趋势", "预警项目", "签约率明细"]
+        );
+        let cover = book.worksheet_range("概览").unwrap();
+        assert_eq!(cover.get_value((4, 0)).unwrap().to_string(), "项目签约率");
+        assert_eq!(cover.get_value((4, 1)).unwrap().as_f64(), Some(0.36));
+        assert_eq!(cover.get_value((4, 3)).unwrap().as_f64(), Some(9.0));
+        let league = book.worksheet_range("赛马榜").unwrap();
+        assert_eq!(league.get_value((2, 5)).unwrap().to_string(), "—");
+
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+        assert!(
+            names.iter().any(|n| n == "xl/charts/chart1.xml") && names.iter().any(|n| n == "xl/charts/chart2.xml"),
+            "{names:?}"
+        );
+        let mut sheet2 = String::new();
+        zip.by_name("xl/worksheets/sheet2.xml")
+            .unwrap()
+            .read_to_string(&mut sheet2)
+            .unwrap();
+        assert_eq!(sheet2.matches("<cfRule").count(), 3);
+        assert!(sheet2.contains(r#"orientation="landscape""#) && sheet2.contains(r#"paperSize="9""#));
+        assert!(sheet2.contains("fitToWidth") || sheet2.contains("fitToPage"));
+        assert!(sheet2.contains("&amp;P"), "the footer numbers pages");
+    }
+}
