@@ -1,5 +1,6 @@
 //! The rules of the domain, independent of HTTP and SQL: money, dates, stages and transitions.
 
+pub mod kpi;
 pub mod money;
 pub mod stage;
 

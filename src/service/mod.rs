@@ -5,10 +5,13 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod investors;
+pub mod kpi;
 pub mod lifecycle;
 pub mod projects;
 pub mod records;
 pub mod reference;
+pub mod settings;
+pub mod targets;
 pub mod users;
 
 pub use error::{FieldError, Problems, ServiceError, ServiceResult};
