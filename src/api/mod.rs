@@ -5,10 +5,13 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod investors;
+pub mod kpi;
 pub mod lifecycle;
 pub mod projects;
 pub mod records;
 pub mod reference;
+pub mod settings;
+pub mod targets;
 pub mod types;
 pub mod users;
 
@@ -31,6 +34,16 @@ pub enum ApiTags {
     Lifecycle,
     /// Fund arrivals, follow-up activities and output reports of a project.
     Records,
+    /// KPIs: sign, funds-arrival and production-effectiveness rates, and the projects behind them.
+    Kpis,
+    /// The league table (赛马榜) of the task forces.
+    League,
+    /// Red / yellow / green warnings (红黄绿预警) of signed projects.
+    Warnings,
+    /// Yearly targets per task force and progress against them (序时进度).
+    Targets,
+    /// District-wide settings: default promised dates, warning thresholds, league weights.
+    Settings,
 }
 
 /// Every operation of the API, as one OpenAPI service.
@@ -42,6 +55,11 @@ pub type Api = (
     projects::ProjectsApi,
     lifecycle::LifecycleApi,
     records::RecordsApi,
+    kpi::KpiApi,
+    kpi::LeagueApi,
+    kpi::WarningsApi,
+    targets::TargetsApi,
+    settings::SettingsApi,
 );
 
 /// The documented service; the spec it produces is committed at `openapi/openapi.json`.
@@ -55,6 +73,11 @@ pub fn service() -> OpenApiService<Api, ()> {
             projects::ProjectsApi,
             lifecycle::LifecycleApi,
             records::RecordsApi,
+            kpi::KpiApi,
+            kpi::LeagueApi,
+            kpi::WarningsApi,
+            targets::TargetsApi,
+            settings::SettingsApi,
         ),
         "zhaoshang",
         env!("CARGO_PKG_VERSION"),

@@ -3,8 +3,11 @@
 
 mod errors;
 mod helpers;
+mod kpi;
+mod league;
 mod lifecycle;
 mod projects;
 mod reference;
 mod smoke;
 mod spec;
+mod warnings;
