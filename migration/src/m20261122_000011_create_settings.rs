@@ -58,7 +58,6 @@ impl MigrationTrait for Migration {
         // DOMAIN.md's defaults: production 24 months after signing, full production 12 months
         // after production start, red beyond 90 days overdue, yellow within 30 days, funds
         // below half of the time-proportional share, equal league weights.
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         manager
             .exec_stmt(
                 Query::insert()
@@ -87,7 +86,7 @@ impl MigrationTrait for Migration {
                         1.into(),
                         1.into(),
                         1.into(),
-                        now.into(),
+                        Expr::current_timestamp(),
                     ])
                     .to_owned(),
             )

@@ -683,7 +683,6 @@ pub struct WarningPage {
 
 pub struct KpiApi;
 
-#[allow(clippy::too_many_arguments)]
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Kpis")]
 impl KpiApi {
     /// Compute the KPIs
@@ -706,6 +705,7 @@ impl KpiApi {
     /// must lie in one year; overall or grouped by team; no cluster or park filter); with
     /// `scale_targets` the target is multiplied by the elapsed share of the year at `as_of`.
     #[oai(path = "/kpis", method = "get", operation_id = "get_kpis")]
+    #[allow(clippy::too_many_arguments)]
     async fn get_kpis(
         &self,
         state: Data<&AppState>,
@@ -789,6 +789,7 @@ impl KpiApi {
     /// the funds period basis also the projects signed outside the period whose payments in
     /// the period count. By project id, paged.
     #[oai(path = "/kpis/:kpi/projects", method = "get", operation_id = "list_kpi_projects")]
+    #[allow(clippy::too_many_arguments)]
     async fn list_kpi_projects(
         &self,
         state: Data<&AppState>,
@@ -878,6 +879,7 @@ impl LeagueApi {
     /// A missing value counts 0 and is listed in `missing`. Equal scores share a rank. The
     /// rank change compares with the previous period of the same length.
     #[oai(path = "/league", method = "get", operation_id = "get_league")]
+    #[allow(clippy::too_many_arguments)]
     async fn get_league(
         &self,
         state: Data<&AppState>,
@@ -957,6 +959,7 @@ impl WarningsApi {
     /// promised date or signing + the default months; full production on the promised date or
     /// production start + the default months. Worst first, paged.
     #[oai(path = "/warnings", method = "get", operation_id = "list_warnings")]
+    #[allow(clippy::too_many_arguments)]
     async fn list_warnings(
         &self,
         state: Data<&AppState>,

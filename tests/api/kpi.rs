@@ -883,7 +883,7 @@ async fn grouping_by_team_cluster_and_park_and_filters() {
     let elevator_cluster = app.reference_id("clusters", "智能电梯及特种设备").await;
     let energy_cluster = app.reference_id("clusters", "新能源及新型储能").await;
     // clusters by id, `none` last
-    let mut expected = vec![elevator_cluster, energy_cluster];
+    let mut expected = [elevator_cluster, energy_cluster];
     expected.sort();
     let mut expected: Vec<String> = expected.iter().map(|id| id.to_string()).collect();
     expected.push("none".to_string());
