@@ -14,6 +14,8 @@ pub mod investor;
 pub mod output_report;
 pub mod park;
 pub mod project;
+pub mod setting;
 pub mod stage_history;
+pub mod target;
 pub mod team;
 pub mod user;

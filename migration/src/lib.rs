@@ -12,6 +12,8 @@ mod m20261122_000007_create_output_reports;
 mod m20261122_000008_create_activities;
 mod m20261122_000009_create_stage_history;
 mod m20261122_000010_seed_dazu_reference;
+mod m20261122_000011_create_settings;
+mod m20261122_000012_create_targets;
 mod m20261122_000014_create_audit_log;
 mod m20261122_000015_version_editable_records;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_activities::Migration),
             Box::new(m20261122_000009_create_stage_history::Migration),
             Box::new(m20261122_000010_seed_dazu_reference::Migration),
+            Box::new(m20261122_000011_create_settings::Migration),
+            Box::new(m20261122_000012_create_targets::Migration),
             Box::new(m20261122_000014_create_audit_log::Migration),
             Box::new(m20261122_000015_version_editable_records::Migration),
         ]

@@ -7,10 +7,13 @@ pub mod error;
 pub mod exports;
 pub mod health;
 pub mod investors;
+pub mod kpi;
 pub mod lifecycle;
 pub mod projects;
 pub mod records;
 pub mod reference;
+pub mod settings;
+pub mod targets;
 pub mod types;
 pub mod users;
 
@@ -37,6 +40,16 @@ pub enum ApiTags {
     Audit,
     /// Workbooks: the ledger and the fill-in template.
     Exports,
+    /// KPIs: sign, funds-arrival and production-effectiveness rates, and the projects behind them.
+    Kpis,
+    /// The league table (赛马榜) of the task forces.
+    League,
+    /// Red / yellow / green warnings (红黄绿预警) of signed projects.
+    Warnings,
+    /// Yearly targets per task force and progress against them (序时进度).
+    Targets,
+    /// District-wide settings: default promised dates, warning thresholds, league weights.
+    Settings,
 }
 
 /// Every operation of the API, as one OpenAPI service.
@@ -50,6 +63,11 @@ pub type Api = (
     records::RecordsApi,
     audit::AuditApi,
     exports::ExportsApi,
+    kpi::KpiApi,
+    kpi::LeagueApi,
+    kpi::WarningsApi,
+    targets::TargetsApi,
+    settings::SettingsApi,
 );
 
 /// The documented service; the spec it produces is committed at `openapi/openapi.json`.
@@ -65,6 +83,11 @@ pub fn service() -> OpenApiService<Api, ()> {
             records::RecordsApi,
             audit::AuditApi,
             exports::ExportsApi,
+            kpi::KpiApi,
+            kpi::LeagueApi,
+            kpi::WarningsApi,
+            targets::TargetsApi,
+            settings::SettingsApi,
         ),
         "zhaoshang",
         env!("CARGO_PKG_VERSION"),

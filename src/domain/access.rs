@@ -24,6 +24,8 @@ pub enum Denied {
     MoveToOtherTeam(i32),
     #[error("team leads manage the members of their own team only")]
     OtherTeamsMembers,
+    #[error("only the team's lead or an administrator may do this")]
+    TeamLeadOnly,
 }
 
 impl Principal {
@@ -100,6 +102,17 @@ impl Principal {
             Role::TeamLead => Err(Denied::OtherTeamsMembers),
             Role::Leader => Err(Denied::ReadOnly),
             Role::Member => Err(Denied::AdminOnly),
+        }
+    }
+
+    /// Setting a team's yearly targets: admins, and the team's own lead.
+    pub fn check_manage_targets(&self, team_id: i32) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::TeamLead if self.team_id == Some(team_id) => Ok(()),
+            Role::TeamLead => Err(Denied::OtherTeam(team_id)),
+            Role::Leader => Err(Denied::ReadOnly),
+            Role::Member => Err(Denied::TeamLeadOnly),
         }
     }
 

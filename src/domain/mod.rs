@@ -1,6 +1,7 @@
 //! The rules of the domain, independent of HTTP and SQL: money, dates, stages and transitions.
 
 pub mod access;
+pub mod kpi;
 pub mod money;
 pub mod stage;
 

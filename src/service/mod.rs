@@ -7,10 +7,13 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod investors;
+pub mod kpi;
 pub mod lifecycle;
 pub mod projects;
 pub mod records;
 pub mod reference;
+pub mod settings;
+pub mod targets;
 pub mod users;
 pub mod versioned;
 

@@ -142,6 +142,15 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("list_audit", AuditRead, None),
         ("export_ledger", AnyUser, None),
         ("export_template", AnyUser, None),
+        ("get_kpis", AnyUser, None),
+        ("list_kpi_projects", ProjectRead, None),
+        ("get_league", AnyUser, None),
+        ("list_warnings", AnyUser, None),
+        ("list_targets", AnyUser, None),
+        ("put_target", Admin, Some(json!({"projects_signed": 3}))),
+        ("get_target_progress", AnyUser, None),
+        ("get_settings", AnyUser, None),
+        ("update_settings", Admin, Some(f.settings.clone())),
     ]
 }
 
@@ -159,6 +168,8 @@ struct Fixture {
     spare_park: i64,
     admin_id: i64,
     spare_token: i64,
+    /// The current settings, as a valid body for `update_settings`.
+    settings: Value,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -204,6 +215,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         spare_park: spare_park["id"].as_i64().unwrap(),
         admin_id: me["id"].as_i64().unwrap(),
         spare_token: spare_token["id"].as_i64().unwrap(),
+        settings: app.get("/api/v1/settings").await.expect(200),
     }
 }
 
@@ -222,9 +234,23 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         "get_cluster" | "get_park" => 1,
         _ => f.project_b,
     };
-    template
+    let path = template
         .replace("{id}", &id.to_string())
         .replace("{funding_id}", &f.funding_b.to_string())
+        .replace("{kpi}", "sign_rate")
+        .replace("{year}", "2025")
+        .replace("{team_id}", &f.team_b.to_string());
+    // The period every KPI operation needs; a drill-down asks for another team's projects.
+    match operation {
+        "get_kpis" | "get_league" | "list_warnings" | "get_target_progress" => {
+            format!("{path}?from=2025-01-01&to=2025-06-30&as_of=2025-06-30&year=2025")
+        }
+        "list_kpi_projects" => format!(
+            "{path}?from=2025-01-01&to=2025-06-30&as_of=2025-06-30&team_id={}",
+            f.team_b
+        ),
+        _ => path,
+    }
 }
 
 /// Every operation of the served spec: `(operation id, method, path template)`.

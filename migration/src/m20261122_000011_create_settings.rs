@@ -1,0 +1,128 @@
+//! District-wide settings (one row, seeded with the defaults DOMAIN.md names), and the indexes
+//! the KPI queries rely on beyond those of the projects and fundings tables.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::m20261122_000002_create_users::Users;
+use crate::m20261122_000004_create_projects::Projects;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Settings {
+    Table,
+    Id,
+    DefaultProductionMonths,
+    DefaultFullProductionMonths,
+    WarningRedOverdueDays,
+    WarningDueSoonDays,
+    WarningFundsPercent,
+    LeagueWeightSignRate,
+    LeagueWeightFundsArrivalRate,
+    LeagueWeightProductionEffectivenessRate,
+    LeagueWeightTargetCompletion,
+    UpdatedAt,
+    UpdatedBy,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Settings::Table)
+                    .col(integer(Settings::Id).primary_key())
+                    .col(integer(Settings::DefaultProductionMonths))
+                    .col(integer(Settings::DefaultFullProductionMonths))
+                    .col(integer(Settings::WarningRedOverdueDays))
+                    .col(integer(Settings::WarningDueSoonDays))
+                    .col(integer(Settings::WarningFundsPercent))
+                    .col(integer(Settings::LeagueWeightSignRate))
+                    .col(integer(Settings::LeagueWeightFundsArrivalRate))
+                    .col(integer(Settings::LeagueWeightProductionEffectivenessRate))
+                    .col(integer(Settings::LeagueWeightTargetCompletion))
+                    .col(timestamp_with_time_zone(Settings::UpdatedAt))
+                    .col(integer_null(Settings::UpdatedBy))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_settings_updated_by")
+                            .from(Settings::Table, Settings::UpdatedBy)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // DOMAIN.md's defaults: production 24 months after signing, full production 12 months
+        // after production start, red beyond 90 days overdue, yellow within 30 days, funds
+        // below half of the time-proportional share, equal league weights.
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table(Settings::Table)
+                    .columns([
+                        Settings::Id,
+                        Settings::DefaultProductionMonths,
+                        Settings::DefaultFullProductionMonths,
+                        Settings::WarningRedOverdueDays,
+                        Settings::WarningDueSoonDays,
+                        Settings::WarningFundsPercent,
+                        Settings::LeagueWeightSignRate,
+                        Settings::LeagueWeightFundsArrivalRate,
+                        Settings::LeagueWeightProductionEffectivenessRate,
+                        Settings::LeagueWeightTargetCompletion,
+                        Settings::UpdatedAt,
+                    ])
+                    .values_panic([
+                        1.into(),
+                        24.into(),
+                        12.into(),
+                        90.into(),
+                        30.into(),
+                        50.into(),
+                        1.into(),
+                        1.into(),
+                        1.into(),
+                        1.into(),
+                        Expr::current_timestamp(),
+                    ])
+                    .to_owned(),
+            )
+            .await?;
+        // Projects that started construction or production in a period (the bulletin's counts).
+        for (name, col) in [
+            ("idx_projects_started_on", Projects::StartedOn),
+            ("idx_projects_producing_on", Projects::ProducingOn),
+        ] {
+            manager
+                .create_index(Index::create().name(name).table(Projects::Table).col(col).to_owned())
+                .await?;
+        }
+        // The sign rate's negotiation start (a project signed without a negotiation date
+        // negotiates from its signing date): the same expression index on both databases.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX idx_projects_negotiation_began ON projects ((COALESCE(negotiating_on, signed_on)))",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in [
+            "idx_projects_started_on",
+            "idx_projects_producing_on",
+            "idx_projects_negotiation_began",
+        ] {
+            manager
+                .drop_index(Index::drop().name(name).table(Projects::Table).to_owned())
+                .await?;
+        }
+        manager
+            .drop_table(Table::drop().table(Settings::Table).to_owned())
+            .await
+    }
+}

@@ -1,0 +1,136 @@
+//! `/api/v1/settings`: the district-wide settings the KPIs, the league table and the warnings
+//! read; everyone signed in reads them, administrators change them.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::BearerAuth;
+use super::error::ApiResult;
+use crate::AppState;
+use crate::domain::kpi;
+use crate::service::settings::{self as svc, StoredSettings};
+
+/// Relative weights of the league table's components (non-negative whole numbers; the score
+/// is Σ weight × value ÷ Σ weight). Equal by default.
+#[derive(Debug, Clone, Object)]
+pub struct LeagueWeights {
+    /// 0 to 1000.
+    pub sign_rate: i32,
+    /// 0 to 1000.
+    pub funds_arrival_rate: i32,
+    /// 0 to 1000.
+    pub production_effectiveness_rate: i32,
+    /// 0 to 1000; applies when some team has targets for the period.
+    pub target_completion: i32,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone, Object)]
+pub struct Settings {
+    /// Months from signing to the promised production start when the contract names no date
+    /// (default 24).
+    pub default_production_months: i32,
+    /// Months from production start to full production when the contract names no date
+    /// (default 12).
+    pub default_full_production_months: i32,
+    /// A promised milestone overdue by more than this many days is red (default 90).
+    pub warning_red_overdue_days: i32,
+    /// A milestone not reached and due within this many days is yellow (default 30).
+    pub warning_due_soon_days: i32,
+    /// Counted funds below this percentage of the time-proportional share of the contracted
+    /// investment are red (default 50).
+    pub warning_funds_percent: i32,
+    pub league_weights: LeagueWeights,
+    pub updated_at: DateTime<Utc>,
+    /// The administrator who changed them last; absent for the shipped defaults.
+    pub updated_by: Option<i32>,
+}
+
+impl From<StoredSettings> for Settings {
+    fn from(s: StoredSettings) -> Self {
+        let v = s.settings;
+        Self {
+            default_production_months: v.default_production_months,
+            default_full_production_months: v.default_full_production_months,
+            warning_red_overdue_days: v.warning_red_overdue_days,
+            warning_due_soon_days: v.warning_due_soon_days,
+            warning_funds_percent: v.warning_funds_percent,
+            league_weights: LeagueWeights {
+                sign_rate: v.weights.sign_rate,
+                funds_arrival_rate: v.weights.funds_arrival_rate,
+                production_effectiveness_rate: v.weights.production_effectiveness_rate,
+                target_completion: v.weights.target_completion,
+            },
+            updated_at: s.updated_at,
+            updated_by: s.updated_by,
+        }
+    }
+}
+
+/// New settings; every value is required.
+#[derive(Debug, Object)]
+pub struct SettingsInput {
+    /// 1 to 240.
+    pub default_production_months: i32,
+    /// 1 to 240.
+    pub default_full_production_months: i32,
+    /// 0 to 3650.
+    pub warning_red_overdue_days: i32,
+    /// 0 to 3650.
+    pub warning_due_soon_days: i32,
+    /// 0 to 100.
+    pub warning_funds_percent: i32,
+    /// At least one of the three rates must weigh more than zero.
+    pub league_weights: LeagueWeights,
+}
+
+impl From<SettingsInput> for kpi::Settings {
+    fn from(i: SettingsInput) -> Self {
+        Self {
+            default_production_months: i.default_production_months,
+            default_full_production_months: i.default_full_production_months,
+            warning_red_overdue_days: i.warning_red_overdue_days,
+            warning_due_soon_days: i.warning_due_soon_days,
+            warning_funds_percent: i.warning_funds_percent,
+            weights: kpi::LeagueWeights {
+                sign_rate: i.league_weights.sign_rate,
+                funds_arrival_rate: i.league_weights.funds_arrival_rate,
+                production_effectiveness_rate: i.league_weights.production_effectiveness_rate,
+                target_completion: i.league_weights.target_completion,
+            },
+        }
+    }
+}
+
+pub struct SettingsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Settings")]
+impl SettingsApi {
+    /// Read the settings
+    ///
+    /// The defaults and thresholds the KPIs, the league table and the warnings use.
+    #[oai(path = "/settings", method = "get", operation_id = "get_settings")]
+    async fn get_settings(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Json<Settings>> {
+        Ok(Json(svc::get_settings(&state.db).await?.into()))
+    }
+
+    /// Change the settings
+    ///
+    /// Administrators only. Every value is checked; a value out of range is refused with 422
+    /// naming its field, and nothing is changed.
+    #[oai(path = "/settings", method = "put", operation_id = "update_settings")]
+    async fn update_settings(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<SettingsInput>,
+    ) -> ApiResult<Json<Settings>> {
+        let actor = &auth.0;
+        Ok(Json(
+            svc::update_settings(&state.db, body.0.into(), actor).await?.into(),
+        ))
+    }
+}

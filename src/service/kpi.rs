@@ -1,0 +1,675 @@
+//! The KPI engine: sign rate, funds-arrival rate and production-effectiveness rate (with its
+//! production and effectiveness parts) for a period, on a stated basis, as of a date, filtered
+//! and grouped, computed by aggregate SQL in the database.
+//!
+//! Every figure is a sum over projects (or payments), so one `GROUP BY` query per family of
+//! figures gives every group at once and the overall figures are the sums of the groups: a
+//! request runs a fixed number of queries whatever the number of groups or projects.
+//!
+//! | family | rows | grouped by (month / quarter) |
+//! |---|---|---|
+//! | sign rate | projects in the denominator | period basis: the later of negotiation start and `from`; cohort: negotiation start |
+//! | signed in the period | projects signed in the period (funds cohort, bulletin counts) | signing date |
+//! | funds arrived | counted payments arrived in the period | arrival date |
+//! | started / producing | projects that started construction / production in the period | that date |
+//! | production | signed projects due for production / for full production | the production / full-production due date |
+//!
+//! Definitions (DOMAIN.md, "The KPIs, precisely"): events after `as_of` do not count, a
+//! project signed without a negotiation date negotiates from its signing date, and terminated
+//! projects stay in every denominator they entered.
+
+pub mod drilldown;
+pub mod league;
+pub mod sql;
+pub mod warnings;
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use entity::{cluster, park, team};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use self::sql::{Dialect, Query, group_key, int, opt_text, scope_filter, sum};
+use super::settings::{StoredSettings, get_settings};
+use super::targets::{TargetTotals, targets_by_team};
+use super::{Problems, ServiceResult};
+use crate::domain::kpi::{
+    FundsBasis, GroupBy, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
+};
+use crate::domain::today;
+
+/// The projects a KPI looks at: all, or one team's, cluster's or park's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub team_id: Option<i32>,
+    pub cluster_id: Option<i32>,
+    pub park_id: Option<i32>,
+}
+
+/// A KPI request as a client sends it.
+#[derive(Debug, Clone)]
+pub struct KpiParams {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Default: today.
+    pub as_of: Option<NaiveDate>,
+    pub sign_basis: SignBasis,
+    pub funds_basis: FundsBasis,
+    pub production_cohort: ProductionCohort,
+    /// On the target basis, scale the year's target by the elapsed share of the year at
+    /// `as_of` (序时进度).
+    pub scale_targets: bool,
+    pub scope: Scope,
+    pub group_by: Option<GroupBy>,
+}
+
+/// A checked KPI request.
+#[derive(Debug, Clone)]
+pub struct KpiQuery {
+    pub period: Period,
+    pub as_of: NaiveDate,
+    pub sign_basis: SignBasis,
+    pub funds_basis: FundsBasis,
+    pub production_cohort: ProductionCohort,
+    pub scale_targets: bool,
+    pub scope: Scope,
+    pub group_by: Option<GroupBy>,
+}
+
+impl KpiQuery {
+    fn uses_targets(&self) -> bool {
+        self.sign_basis == SignBasis::Target || self.funds_basis == FundsBasis::Target
+    }
+}
+
+/// Checks a request: `to` not before `from`, `as_of` not later than today, and the target
+/// basis only where targets exist (per team and year: overall or by team, within one year,
+/// without a cluster or park filter).
+pub fn check_params(params: KpiParams) -> ServiceResult<KpiQuery> {
+    let mut problems = Problems::default();
+    let period = problems.check("to", Period::new(params.from, params.to));
+    let today = today();
+    let as_of = params.as_of.unwrap_or(today);
+    if as_of > today {
+        problems.add("as_of", format!("{as_of} is later than today ({today})"));
+    }
+    let targets = params.sign_basis == SignBasis::Target || params.funds_basis == FundsBasis::Target;
+    if targets {
+        let field = if params.sign_basis == SignBasis::Target {
+            "sign_basis"
+        } else {
+            "funds_basis"
+        };
+        if params.from.year() != params.to.year() {
+            problems.add(
+                field,
+                "the target basis compares with one year's targets: `from` and `to` must be in the same year",
+            );
+        }
+        if params.group_by.is_some_and(|g| g != GroupBy::Team) {
+            problems.add(
+                field,
+                "targets are set per team and year: the target basis cannot be grouped by cluster, park, month or quarter",
+            );
+        }
+        if params.scope.cluster_id.is_some() || params.scope.park_id.is_some() {
+            problems.add(
+                field,
+                "targets are set per team: the target basis cannot be filtered by cluster or park",
+            );
+        }
+    }
+    problems.finish()?;
+    let period = period.expect("checked above");
+    Ok(KpiQuery {
+        period,
+        as_of,
+        sign_basis: params.sign_basis,
+        funds_basis: params.funds_basis,
+        production_cohort: params.production_cohort,
+        scale_targets: params.scale_targets,
+        scope: params.scope,
+        group_by: params.group_by,
+    })
+}
+
+/// What a rate is computed on, as reported beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateBasis {
+    Period,
+    Cohort,
+    Target,
+    /// Production rates over every project signed on or before `as_of`.
+    AllSigned,
+    /// Production rates over the projects signed in the period.
+    SignedInPeriod,
+}
+
+/// A rate: numerator ÷ denominator (counts, or amounts in yuan), on a basis. On a scaled
+/// target basis the denominator is the target and `target_scale` the elapsed share it is
+/// multiplied by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub basis: RateBasis,
+    pub numerator: i64,
+    pub denominator: i64,
+    pub target_scale: Option<YearProgress>,
+}
+
+impl Rate {
+    fn new(basis: RateBasis, numerator: i64, denominator: i64) -> Self {
+        Self {
+            basis,
+            numerator,
+            denominator,
+            target_scale: None,
+        }
+    }
+
+    /// The rate rounded to six decimals; `None` when the (scaled) denominator is zero.
+    pub fn rounded(&self) -> Option<Decimal> {
+        let (num, den) = (Decimal::from(self.numerator), Decimal::from(self.denominator));
+        match self.target_scale {
+            Some(scale) => scale.scaled_rate(num, den),
+            None => ratio(num, den),
+        }
+    }
+
+    /// The rate unrounded, for scores built from it.
+    pub fn exact(&self) -> Option<Decimal> {
+        let (num, den) = (Decimal::from(self.numerator), Decimal::from(self.denominator));
+        match self.target_scale {
+            Some(scale) => exact_ratio(
+                num * Decimal::from(scale.days_in_year),
+                den * Decimal::from(scale.days_elapsed),
+            ),
+            None => exact_ratio(num, den),
+        }
+    }
+}
+
+/// The additive figures behind a KPI set, for one group (or overall).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub sign_denominator: i64,
+    pub sign_numerator: i64,
+    /// Projects signed in the period (on or before `as_of`).
+    pub projects_signed: i64,
+    /// Their contracted investment, yuan.
+    pub contracted_yuan: i64,
+    /// Their counted funds arrived on or before `as_of`, yuan (funds cohort basis).
+    pub cohort_funds_yuan: i64,
+    /// Counted funds arrived in the period for signed projects, yuan.
+    pub period_funds_yuan: i64,
+    pub projects_started: i64,
+    pub projects_producing: i64,
+    /// Production: due, started production, counted (producing and effective when due).
+    pub production_due: i64,
+    pub production_started: i64,
+    pub production_counted: i64,
+    /// Due for full production, and effective.
+    pub full_production_due: i64,
+    pub effective: i64,
+}
+
+impl std::ops::AddAssign for Figures {
+    fn add_assign(&mut self, o: Self) {
+        self.sign_denominator += o.sign_denominator;
+        self.sign_numerator += o.sign_numerator;
+        self.projects_signed += o.projects_signed;
+        self.contracted_yuan += o.contracted_yuan;
+        self.cohort_funds_yuan += o.cohort_funds_yuan;
+        self.period_funds_yuan += o.period_funds_yuan;
+        self.projects_started += o.projects_started;
+        self.projects_producing += o.projects_producing;
+        self.production_due += o.production_due;
+        self.production_started += o.production_started;
+        self.production_counted += o.production_counted;
+        self.full_production_due += o.full_production_due;
+        self.effective += o.effective;
+    }
+}
+
+/// The counts and sums of the period a bulletin (月通报) quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bulletin {
+    pub projects_signed: i64,
+    pub contracted_investment_yuan: i64,
+    /// Counted funds arrived in the period.
+    pub funds_arrived_yuan: i64,
+    pub projects_started: i64,
+    pub projects_producing: i64,
+}
+
+/// The rates of one group (or overall).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiSet {
+    pub sign_rate: Rate,
+    /// Amounts in yuan.
+    pub funds_arrival_rate: Rate,
+    pub production_effectiveness_rate: Rate,
+    pub production_rate: Rate,
+    pub effectiveness_rate: Rate,
+    /// On the sign target basis: contracted investment signed ÷ the contracted-amount target.
+    pub contracted_investment_completion: Option<Rate>,
+    pub bulletin: Bulletin,
+}
+
+/// One group of a grouped report.
+#[derive(Debug, Clone)]
+pub struct KpiGroup {
+    /// The team, cluster or park id, or the month (`2025-03`) or quarter (`2025-Q1`); `none`
+    /// for projects without a cluster or park.
+    pub key: String,
+    pub id: Option<i32>,
+    pub name: Option<String>,
+    pub set: KpiSet,
+}
+
+/// A KPI report: what it was asked, the settings it used, the overall set and the groups.
+#[derive(Debug, Clone)]
+pub struct KpiReport {
+    pub query: KpiQuery,
+    pub settings: StoredSettings,
+    pub overall: KpiSet,
+    pub groups: Vec<KpiGroup>,
+}
+
+/// Builds the set of a group from its figures and (on a target basis) its targets.
+fn kpi_set(query: &KpiQuery, figures: &Figures, targets: Option<&TargetTotals>) -> KpiSet {
+    let scale = query
+        .scale_targets
+        .then(|| YearProgress::at(query.period.from.year(), query.as_of));
+    let target_rate = |numerator: i64, target: Option<i64>| Rate {
+        basis: RateBasis::Target,
+        numerator,
+        denominator: target.unwrap_or(0),
+        target_scale: scale,
+    };
+    let targets = targets.copied().unwrap_or_default();
+    let sign_rate = match query.sign_basis {
+        SignBasis::Period => Rate::new(RateBasis::Period, figures.sign_numerator, figures.sign_denominator),
+        SignBasis::Cohort => Rate::new(RateBasis::Cohort, figures.sign_numerator, figures.sign_denominator),
+        SignBasis::Target => target_rate(figures.projects_signed, targets.projects_signed),
+    };
+    let contracted_investment_completion = (query.sign_basis == SignBasis::Target)
+        .then(|| target_rate(figures.contracted_yuan, targets.contracted_investment_yuan));
+    let funds_arrival_rate = match query.funds_basis {
+        FundsBasis::Cohort => Rate::new(RateBasis::Cohort, figures.cohort_funds_yuan, figures.contracted_yuan),
+        FundsBasis::Period => Rate::new(RateBasis::Period, figures.period_funds_yuan, figures.contracted_yuan),
+        FundsBasis::Target => target_rate(figures.period_funds_yuan, targets.funds_arrived_yuan),
+    };
+    let production_basis = match query.production_cohort {
+        ProductionCohort::AllSigned => RateBasis::AllSigned,
+        ProductionCohort::SignedInPeriod => RateBasis::SignedInPeriod,
+    };
+    KpiSet {
+        sign_rate,
+        funds_arrival_rate,
+        production_effectiveness_rate: Rate::new(production_basis, figures.production_counted, figures.production_due),
+        production_rate: Rate::new(production_basis, figures.production_started, figures.production_due),
+        effectiveness_rate: Rate::new(production_basis, figures.effective, figures.full_production_due),
+        contracted_investment_completion,
+        bulletin: Bulletin {
+            projects_signed: figures.projects_signed,
+            contracted_investment_yuan: figures.contracted_yuan,
+            funds_arrived_yuan: figures.period_funds_yuan,
+            projects_started: figures.projects_started,
+            projects_producing: figures.projects_producing,
+        },
+    }
+}
+
+/// Computes a KPI report.
+pub async fn kpis(db: &impl ConnectionTrait, params: KpiParams) -> ServiceResult<KpiReport> {
+    let query = check_params(params)?;
+    let settings = get_settings(db).await?;
+    let by_group = figures(db, &query, &settings.settings).await?;
+    let targets = if query.uses_targets() {
+        Some(targets_by_team(db, query.period.from.year(), query.scope.team_id).await?)
+    } else {
+        None
+    };
+    let mut overall_figures = Figures::default();
+    for f in by_group.values() {
+        overall_figures += *f;
+    }
+    let overall_targets = targets.as_ref().map(|t| t.values().copied().sum::<TargetTotals>());
+    let overall = kpi_set(&query, &overall_figures, overall_targets.as_ref());
+
+    let mut groups = Vec::new();
+    if let Some(group_by) = query.group_by {
+        let mut keys: Vec<Option<String>> = by_group.keys().cloned().collect();
+        if let Some(targets) = &targets {
+            keys.extend(targets.keys().map(|id| Some(id.to_string())));
+        }
+        let names = group_names(db, group_by).await?;
+        let mut seen = std::collections::HashSet::new();
+        for key in keys {
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            let figures = by_group.get(&key).copied().unwrap_or_default();
+            let id = if group_by.is_time() {
+                None
+            } else {
+                key.as_deref().and_then(|k| k.parse::<i32>().ok())
+            };
+            let group_targets = targets
+                .as_ref()
+                .map(|t| id.and_then(|id| t.get(&id).copied()).unwrap_or_default());
+            let name = match (group_by.is_time(), id) {
+                (true, _) => key.clone(),
+                (false, Some(id)) => names.get(&id).cloned(),
+                (false, None) => None,
+            };
+            groups.push(KpiGroup {
+                key: key.unwrap_or_else(|| "none".to_string()),
+                id,
+                name,
+                set: kpi_set(&query, &figures, group_targets.as_ref()),
+            });
+        }
+        groups.sort_by(|a, b| match (a.id, b.id) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => (a.key == "none").cmp(&(b.key == "none")).then(a.key.cmp(&b.key)),
+        });
+    }
+    Ok(KpiReport {
+        query,
+        settings,
+        overall,
+        groups,
+    })
+}
+
+/// The names of the teams, clusters or parks (one small query).
+async fn group_names(db: &impl ConnectionTrait, group_by: GroupBy) -> ServiceResult<BTreeMap<i32, String>> {
+    Ok(match group_by {
+        GroupBy::Team => team::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.name))
+            .collect(),
+        GroupBy::Cluster => cluster::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.name))
+            .collect(),
+        GroupBy::Park => park::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.name))
+            .collect(),
+        GroupBy::Month | GroupBy::Quarter => BTreeMap::new(),
+    })
+}
+
+/// The figures of every group, from one aggregate query per family (at most five).
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    query: &KpiQuery,
+    settings: &Settings,
+) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
+    let backend = db.get_database_backend();
+    let mut by_group: BTreeMap<Option<String>, Figures> = BTreeMap::new();
+    let mut add = |key: Option<String>, f: Figures| *by_group.entry(key).or_default() += f;
+
+    if query.sign_basis != SignBasis::Target {
+        let mut q = Query::new(backend);
+        let sign = sign_conditions(&mut q, query.sign_basis, &query.period, query.as_of);
+        let scope = scope_filter(&mut q, &query.scope, "p.");
+        let key = group_key(q.dialect, query.group_by, "p.", &sign.event);
+        let sql = format!(
+            "SELECT g, CAST(COUNT(*) AS BIGINT) AS den, {num} AS num FROM (\
+               SELECT {key} AS g, CASE WHEN {numerator} THEN 1 ELSE 0 END AS in_num \
+               FROM projects p WHERE {denominator}{scope}\
+             ) t GROUP BY g",
+            num = sum("in_num"),
+            numerator = sign.numerator,
+            denominator = sign.denominator,
+        );
+        for row in q.all(db, sql).await? {
+            add(
+                opt_text(&row, "g")?,
+                Figures {
+                    sign_denominator: int(&row, "den")?,
+                    sign_numerator: int(&row, "num")?,
+                    ..Figures::default()
+                },
+            );
+        }
+    }
+
+    {
+        let mut q = Query::new(backend);
+        let (from, to, as_of) = (q.date(query.period.from), q.date(query.period.to), q.date(query.as_of));
+        let scope = scope_filter(&mut q, &query.scope, "p.");
+        let key = group_key(q.dialect, query.group_by, "p.", "p.signed_on");
+        let cohort_funds = if query.funds_basis == FundsBasis::Cohort {
+            counted_funds_until("p.id", &as_of)
+        } else {
+            "0".to_string()
+        };
+        let sql = format!(
+            "SELECT g, CAST(COUNT(*) AS BIGINT) AS signed, {contracted} AS contracted, {funds} AS funds FROM (\
+               SELECT {key} AS g, COALESCE(c.contracted_investment_yuan, 0) AS contracted, {cohort_funds} AS funds \
+               FROM projects p LEFT JOIN contracts c ON c.project_id = p.id \
+               WHERE p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}{scope}\
+             ) t GROUP BY g",
+            contracted = sum("contracted"),
+            funds = sum("funds"),
+        );
+        for row in q.all(db, sql).await? {
+            add(
+                opt_text(&row, "g")?,
+                Figures {
+                    projects_signed: int(&row, "signed")?,
+                    contracted_yuan: int(&row, "contracted")?,
+                    cohort_funds_yuan: int(&row, "funds")?,
+                    ..Figures::default()
+                },
+            );
+        }
+    }
+
+    {
+        let mut q = Query::new(backend);
+        let window = funds_window(&mut q, &query.period, query.as_of);
+        let scope = scope_filter(&mut q, &query.scope, "p.");
+        let key = group_key(q.dialect, query.group_by, "p.", "f.arrived_on");
+        let sql = format!(
+            "SELECT g, {funds} AS funds FROM (\
+               SELECT {key} AS g, f.amount_yuan AS amount \
+               FROM fundings f JOIN projects p ON p.id = f.project_id \
+               WHERE {window}{scope}\
+             ) t GROUP BY g",
+            funds = sum("amount"),
+        );
+        for row in q.all(db, sql).await? {
+            add(
+                opt_text(&row, "g")?,
+                Figures {
+                    period_funds_yuan: int(&row, "funds")?,
+                    ..Figures::default()
+                },
+            );
+        }
+    }
+
+    {
+        let mut q = Query::new(backend);
+        let (from, to, as_of) = (q.date(query.period.from), q.date(query.period.to), q.date(query.as_of));
+        let scope = scope_filter(&mut q, &query.scope, "p.");
+        let branch = |column: &str, started: u8| {
+            format!(
+                "SELECT {key} AS g, {started} AS started, {producing} AS producing FROM projects p \
+                 WHERE p.{column} >= {from} AND p.{column} <= {to} AND p.{column} <= {as_of}{scope}",
+                key = group_key(q.dialect, query.group_by, "p.", &format!("p.{column}")),
+                producing = 1 - started,
+            )
+        };
+        let sql = format!(
+            "SELECT g, {started} AS started, {producing} AS producing FROM ({} UNION ALL {}) t GROUP BY g",
+            branch("started_on", 1),
+            branch("producing_on", 0),
+            started = sum("started"),
+            producing = sum("producing"),
+        );
+        for row in q.all(db, sql).await? {
+            add(
+                opt_text(&row, "g")?,
+                Figures {
+                    projects_started: int(&row, "started")?,
+                    projects_producing: int(&row, "producing")?,
+                    ..Figures::default()
+                },
+            );
+        }
+    }
+
+    {
+        let mut q = Query::new(backend);
+        let cohort = production_cohort(&mut q, query, settings);
+        let as_of = q.date(query.as_of);
+        let due_key = group_key(q.dialect, query.group_by, "", "due_on");
+        let full_key = group_key(q.dialect, query.group_by, "", "full_due_on");
+        let sql = format!(
+            "WITH cohort AS ({cohort}) \
+             SELECT g, {due} AS due, {produced} AS produced, {counted} AS counted, \
+                    {full_due} AS full_due, {effective} AS effective FROM (\
+               SELECT {due_key} AS g, 1 AS due, \
+                      CASE WHEN producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
+                      CASE WHEN {counts} THEN 1 ELSE 0 END AS counted, \
+                      0 AS full_due, 0 AS effective \
+               FROM cohort WHERE due_on <= {as_of} \
+               UNION ALL \
+               SELECT {full_key} AS g, 0, 0, 0, 1, CASE WHEN effective_on IS NOT NULL THEN 1 ELSE 0 END \
+               FROM cohort WHERE full_due_on <= {as_of}\
+             ) t GROUP BY g",
+            counts = production_counts(&as_of),
+            due = sum("due"),
+            produced = sum("produced"),
+            counted = sum("counted"),
+            full_due = sum("full_due"),
+            effective = sum("effective"),
+        );
+        for row in q.all(db, sql).await? {
+            add(
+                opt_text(&row, "g")?,
+                Figures {
+                    production_due: int(&row, "due")?,
+                    production_started: int(&row, "produced")?,
+                    production_counted: int(&row, "counted")?,
+                    full_production_due: int(&row, "full_due")?,
+                    effective: int(&row, "effective")?,
+                    ..Figures::default()
+                },
+            );
+        }
+    }
+    Ok(by_group)
+}
+
+/// The sign rate's conditions on `projects p`, with parameters bound in `q`.
+pub struct SignSql {
+    /// In the denominator.
+    pub denominator: String,
+    /// In the numerator (given the denominator).
+    pub numerator: String,
+    /// The date that puts a project in the denominator, for month / quarter grouping.
+    pub event: String,
+}
+
+/// The date negotiation began: a project signed without a recorded negotiation date
+/// negotiates from its signing date.
+pub const NEGOTIATION_BEGAN: &str = "COALESCE(p.negotiating_on, p.signed_on)";
+
+/// The sign rate's denominator and numerator on the period or cohort basis. Dates after
+/// `as_of` are treated as not (yet) reached.
+pub fn sign_conditions(q: &mut Query, basis: SignBasis, period: &Period, as_of: NaiveDate) -> SignSql {
+    let (from, to, as_of) = (q.date(period.from), q.date(period.to), q.date(as_of));
+    let began = NEGOTIATION_BEGAN;
+    match basis {
+        SignBasis::Cohort => SignSql {
+            denominator: format!("{began} >= {from} AND {began} <= {to} AND {began} <= {as_of}"),
+            numerator: format!("p.signed_on <= {as_of}"),
+            event: began.to_string(),
+        },
+        // The target basis counts signings (see `figures`); its drill-down lists them as the
+        // period basis' numerator.
+        SignBasis::Period | SignBasis::Target => SignSql {
+            denominator: format!(
+                "{began} <= {to} AND {began} <= {as_of} \
+                 AND (p.signed_on IS NULL OR p.signed_on >= {from} OR p.signed_on > {as_of}) \
+                 AND (p.terminated_on IS NULL OR p.terminated_on >= {from} OR p.terminated_on > {as_of})"
+            ),
+            numerator: format!("p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}"),
+            event: q.dialect.later_of(began, &from),
+        },
+    }
+}
+
+/// Counted payments of `fundings f` (joined to `projects p`) that arrived in the period, on
+/// or before `as_of`, for a project signed on or before `as_of`.
+pub fn funds_window(q: &mut Query, period: &Period, as_of: NaiveDate) -> String {
+    let (from, to, as_of) = (q.date(period.from), q.date(period.to), q.date(as_of));
+    format!(
+        "f.counted AND f.arrived_on >= {from} AND f.arrived_on <= {to} AND f.arrived_on <= {as_of} \
+         AND p.signed_on <= {as_of}"
+    )
+}
+
+/// The counted funds of project `project_id` arrived on or before `as_of` (a correlated
+/// subquery on the `fundings (project_id, arrived_on)` index).
+pub fn counted_funds_until(project_id: &str, as_of: &str) -> String {
+    format!(
+        "(SELECT COALESCE(SUM(f.amount_yuan), 0) FROM fundings f \
+          WHERE f.project_id = {project_id} AND f.counted AND f.arrived_on <= {as_of})"
+    )
+}
+
+/// The production cohort with each project's due dates and the events reached by `as_of`:
+/// columns id, code, name, team_id, cluster_id, park_id, signed_on, terminated_on, due_on,
+/// due_is_default, producing_on, full_due_on, full_due_is_default, effective_on.
+pub fn production_cohort(q: &mut Query, query: &KpiQuery, settings: &Settings) -> String {
+    let as_of = q.date(query.as_of);
+    let production_months = q.bind(i64::from(settings.default_production_months));
+    let full_months = q.bind(i64::from(settings.default_full_production_months));
+    let in_period = match query.production_cohort {
+        ProductionCohort::AllSigned => String::new(),
+        ProductionCohort::SignedInPeriod => {
+            let (from, to) = (q.date(query.period.from), q.date(query.period.to));
+            format!(" AND p.signed_on >= {from} AND p.signed_on <= {to}")
+        }
+    };
+    let scope = scope_filter(q, &query.scope, "p.");
+    let d: Dialect = q.dialect;
+    let producing = format!("CASE WHEN p.producing_on <= {as_of} THEN p.producing_on END");
+    format!(
+        "SELECT p.id, p.code, p.name, p.team_id, p.cluster_id, p.park_id, p.signed_on, \
+           CASE WHEN p.terminated_on <= {as_of} THEN p.terminated_on END AS terminated_on, \
+           COALESCE(c.promised_production_on, {default_due}) AS due_on, \
+           CASE WHEN c.promised_production_on IS NULL THEN 1 ELSE 0 END AS due_is_default, \
+           {producing} AS producing_on, \
+           COALESCE(c.promised_full_production_on, {default_full}) AS full_due_on, \
+           CASE WHEN c.promised_full_production_on IS NULL THEN 1 ELSE 0 END AS full_due_is_default, \
+           CASE WHEN p.effective_on <= {as_of} THEN p.effective_on END AS effective_on \
+         FROM projects p LEFT JOIN contracts c ON c.project_id = p.id \
+         WHERE p.signed_on <= {as_of}{in_period}{scope}",
+        default_due = d.add_months("p.signed_on", &production_months),
+        default_full = d.add_months(&producing, &full_months),
+    )
+}
+
+/// A due project of the production cohort counts: it started production by `as_of` and, if
+/// its full-production date has passed, it is effective by then.
+pub fn production_counts(as_of: &str) -> String {
+    format!("producing_on IS NOT NULL AND (full_due_on IS NULL OR full_due_on > {as_of} OR effective_on IS NOT NULL)")
+}

@@ -1,0 +1,268 @@
+//! The projects behind a rate: those in its denominator (or, where the numerator is not a part
+//! of the denominator, those that make it up), each marked whether it is in the numerator, with
+//! the figures that decided it. Paged in SQL: two queries (a count and a page) per request.
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+
+use super::sql::{Query, int, opt_date, opt_int, opt_text, scope_filter, text};
+use super::{
+    KpiParams, KpiQuery, NEGOTIATION_BEGAN, RateBasis, check_params, counted_funds_until, funds_window,
+    production_cohort, production_counts, sign_conditions,
+};
+use crate::domain::kpi::{FundsBasis, Kpi, ProductionCohort, SignBasis};
+use crate::service::settings::{StoredSettings, get_settings};
+use crate::service::{Actor, PageRequest, ServiceResult};
+
+/// One project behind a rate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KpiProject {
+    pub project_id: i32,
+    pub code: String,
+    pub name: String,
+    pub team_id: i32,
+    pub team_name: Option<String>,
+    /// In the rate's denominator (false on the target basis, whose denominator is a target,
+    /// and for payments to projects outside the funds period basis' denominator).
+    pub in_denominator: bool,
+    pub in_numerator: bool,
+    /// Sign rate: when negotiation began, and whether that is the signing date for want of a
+    /// recorded negotiation date.
+    pub negotiation_began_on: Option<NaiveDate>,
+    pub negotiation_began_at_signing: Option<bool>,
+    /// Events reached by `as_of`.
+    pub signed_on: Option<NaiveDate>,
+    pub terminated_on: Option<NaiveDate>,
+    /// Funds rate: contracted investment and the counted funds in the window (up to `as_of` on
+    /// the cohort basis, in the period otherwise), yuan.
+    pub contracted_investment_yuan: Option<i64>,
+    pub counted_funds_yuan: Option<i64>,
+    /// Production rates: the due dates used and whether they are the settings' defaults.
+    pub production_due_on: Option<NaiveDate>,
+    pub production_due_is_default: Option<bool>,
+    pub producing_on: Option<NaiveDate>,
+    pub full_production_due_on: Option<NaiveDate>,
+    pub full_production_due_is_default: Option<bool>,
+    pub effective_on: Option<NaiveDate>,
+}
+
+/// A page of the projects behind a rate.
+#[derive(Debug, Clone)]
+pub struct KpiProjectPage {
+    pub kpi: Kpi,
+    pub basis: RateBasis,
+    pub query: KpiQuery,
+    pub settings: StoredSettings,
+    pub total: u64,
+    pub items: Vec<KpiProject>,
+}
+
+/// What a drill-down selects: the `FROM … WHERE …` of its rows (projects aliased `p`, with
+/// `team_name`) and the columns beyond the common ones.
+struct Selection {
+    rows: String,
+    columns: String,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Sign,
+    Funds,
+    Production,
+}
+
+/// Lists the projects behind `kpi` for a KPI request, one page at a time, ordered by id.
+pub async fn kpi_projects(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    kpi: Kpi,
+    params: KpiParams,
+    paging: PageRequest,
+) -> ServiceResult<KpiProjectPage> {
+    let mut params = params;
+    // The rates are public inside the government; the projects behind them are not: team
+    // members and leads see their own team's.
+    if let Some(own) = actor.principal().team_scope() {
+        if let Some(asked) = params.scope.team_id.filter(|asked| *asked != own) {
+            actor.principal().check_read_project(asked)?;
+        }
+        params.scope.team_id = Some(own);
+    }
+    // A drill-down lists projects, not groups.
+    params.group_by = None;
+    let query = check_params(params)?;
+    let settings = get_settings(db).await?;
+    let mut q = Query::new(db.get_database_backend());
+    let (selection, basis) = selection(&mut q, kpi, &query, &settings);
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {}", selection.rows);
+    let total = match q.all(db, count_sql).await?.first() {
+        Some(row) => int(row, "n")?,
+        None => 0,
+    };
+    let limit = q.bind(paging.per_page as i64);
+    let offset = q.bind(paging.offset() as i64);
+    let page_sql = format!(
+        "SELECT CAST(p.id AS BIGINT) AS id, p.code, p.name, CAST(p.team_id AS BIGINT) AS team_id, \
+           t.name AS team_name, {columns} {rows} ORDER BY p.id LIMIT {limit} OFFSET {offset}",
+        columns = selection.columns,
+        rows = selection.rows,
+    );
+    let mut items = Vec::new();
+    for row in q.all(db, page_sql).await? {
+        let flag = |column: &str| -> ServiceResult<bool> { Ok(int(&row, column)? != 0) };
+        let mut item = KpiProject {
+            project_id: int(&row, "id")? as i32,
+            code: text(&row, "code")?,
+            name: text(&row, "name")?,
+            team_id: int(&row, "team_id")? as i32,
+            team_name: opt_text(&row, "team_name")?,
+            in_denominator: flag("in_den")?,
+            signed_on: opt_date(&row, "signed_on")?,
+            terminated_on: opt_date(&row, "terminated_on")?,
+            ..KpiProject::default()
+        };
+        match selection.kind {
+            Kind::Sign => {
+                item.in_numerator = flag("in_num")?;
+                item.negotiation_began_on = opt_date(&row, "negotiation_began_on")?;
+                item.negotiation_began_at_signing = Some(flag("began_at_signing")?);
+            }
+            Kind::Funds => {
+                let funds = opt_int(&row, "counted_funds")?.unwrap_or(0);
+                item.in_numerator = funds > 0;
+                item.counted_funds_yuan = Some(funds);
+                item.contracted_investment_yuan = opt_int(&row, "contracted")?;
+            }
+            Kind::Production => {
+                item.in_numerator = flag("in_num")?;
+                item.production_due_on = opt_date(&row, "due_on")?;
+                item.production_due_is_default = Some(flag("due_is_default")?);
+                item.producing_on = opt_date(&row, "producing_on")?;
+                item.full_production_due_on = opt_date(&row, "full_due_on")?;
+                item.full_production_due_is_default = Some(flag("full_due_is_default")?);
+                item.effective_on = opt_date(&row, "effective_on")?;
+            }
+        }
+        items.push(item);
+    }
+    Ok(KpiProjectPage {
+        kpi,
+        basis,
+        query,
+        settings,
+        total: total.max(0) as u64,
+        items,
+    })
+}
+
+fn selection(q: &mut Query, kpi: Kpi, query: &KpiQuery, settings: &StoredSettings) -> (Selection, RateBasis) {
+    let as_of = q.date(query.as_of);
+    let (from, to) = (q.date(query.period.from), q.date(query.period.to));
+    let scope = scope_filter(q, &query.scope, "p.");
+    let reached = |column: &str| format!("CASE WHEN p.{column} <= {as_of} THEN p.{column} END AS {column}");
+    let signed_in_period = format!("p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}");
+    match kpi {
+        Kpi::SignRate => {
+            let sign = sign_conditions(q, query.sign_basis, &query.period, query.as_of);
+            let (where_, in_den, in_num, basis) = match query.sign_basis {
+                SignBasis::Period => (sign.denominator, "1", sign.numerator, RateBasis::Period),
+                SignBasis::Cohort => (sign.denominator, "1", sign.numerator, RateBasis::Cohort),
+                SignBasis::Target => (sign.numerator.clone(), "0", sign.numerator, RateBasis::Target),
+            };
+            let began = NEGOTIATION_BEGAN;
+            (
+                Selection {
+                    rows: format!("FROM projects p LEFT JOIN teams t ON t.id = p.team_id WHERE {where_}{scope}"),
+                    columns: format!(
+                        "CAST({in_den} AS BIGINT) AS in_den, \
+                         CAST(CASE WHEN {in_num} THEN 1 ELSE 0 END AS BIGINT) AS in_num, \
+                         CASE WHEN {began} <= {as_of} THEN {began} END AS negotiation_began_on, \
+                         CAST(CASE WHEN p.negotiating_on IS NULL THEN 1 ELSE 0 END AS BIGINT) AS began_at_signing, \
+                         {signed}, {terminated}",
+                        signed = reached("signed_on"),
+                        terminated = reached("terminated_on"),
+                    ),
+                    kind: Kind::Sign,
+                },
+                basis,
+            )
+        }
+        Kpi::FundsArrivalRate => {
+            let window = funds_window(q, &query.period, query.as_of);
+            let paid_in_window = format!(
+                "SELECT f.project_id FROM fundings f JOIN projects p ON p.id = f.project_id WHERE {window}{scope}"
+            );
+            let funds_in_window = format!(
+                "(SELECT COALESCE(SUM(f.amount_yuan), 0) FROM fundings f WHERE f.project_id = p.id AND {window})"
+            );
+            let (where_, in_den, funds, basis) = match query.funds_basis {
+                FundsBasis::Cohort => (
+                    format!("{signed_in_period}{scope}"),
+                    "1".to_string(),
+                    counted_funds_until("p.id", &as_of),
+                    RateBasis::Cohort,
+                ),
+                FundsBasis::Period => (
+                    format!(
+                        "p.id IN (SELECT p.id FROM projects p WHERE {signed_in_period}{scope} \
+                         UNION {paid_in_window})"
+                    ),
+                    format!("CASE WHEN {signed_in_period} THEN 1 ELSE 0 END"),
+                    funds_in_window,
+                    RateBasis::Period,
+                ),
+                FundsBasis::Target => (
+                    format!("p.id IN ({paid_in_window})"),
+                    "0".to_string(),
+                    funds_in_window,
+                    RateBasis::Target,
+                ),
+            };
+            (
+                Selection {
+                    rows: format!(
+                        "FROM projects p LEFT JOIN contracts c ON c.project_id = p.id \
+                         LEFT JOIN teams t ON t.id = p.team_id WHERE {where_}"
+                    ),
+                    columns: format!(
+                        "CAST({in_den} AS BIGINT) AS in_den, CAST({funds} AS BIGINT) AS counted_funds, \
+                         CAST(c.contracted_investment_yuan AS BIGINT) AS contracted, {signed}, {terminated}",
+                        signed = reached("signed_on"),
+                        terminated = reached("terminated_on"),
+                    ),
+                    kind: Kind::Funds,
+                },
+                basis,
+            )
+        }
+        Kpi::ProductionEffectivenessRate | Kpi::ProductionRate | Kpi::EffectivenessRate => {
+            let cohort = production_cohort(q, query, &settings.settings);
+            let (where_, in_num) = match kpi {
+                Kpi::ProductionEffectivenessRate => (format!("p.due_on <= {as_of}"), production_counts(&as_of)),
+                Kpi::ProductionRate => (format!("p.due_on <= {as_of}"), "producing_on IS NOT NULL".to_string()),
+                _ => (
+                    format!("p.full_due_on <= {as_of}"),
+                    "effective_on IS NOT NULL".to_string(),
+                ),
+            };
+            let basis = match query.production_cohort {
+                ProductionCohort::AllSigned => RateBasis::AllSigned,
+                ProductionCohort::SignedInPeriod => RateBasis::SignedInPeriod,
+            };
+            (
+                Selection {
+                    rows: format!("FROM ({cohort}) p LEFT JOIN teams t ON t.id = p.team_id WHERE {where_}"),
+                    columns: format!(
+                        "CAST(1 AS BIGINT) AS in_den, CAST(CASE WHEN {in_num} THEN 1 ELSE 0 END AS BIGINT) AS in_num, \
+                         p.signed_on, p.terminated_on, p.due_on, CAST(p.due_is_default AS BIGINT) AS due_is_default, \
+                         p.producing_on, p.full_due_on, \
+                         CAST(p.full_due_is_default AS BIGINT) AS full_due_is_default, p.effective_on"
+                    ),
+                    kind: Kind::Production,
+                },
+                basis,
+            )
+        }
+    }
+}
