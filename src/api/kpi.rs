@@ -512,14 +512,6 @@ impl From<rules::Milestone> for Milestone {
     }
 }
 
-fn milestone_chinese(m: rules::Milestone) -> &'static str {
-    match m {
-        rules::Milestone::ConstructionStart => "开工",
-        rules::Milestone::ProductionStart => "投产",
-        rules::Milestone::FullProduction => "达产",
-    }
-}
-
 /// What a reason is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
@@ -566,6 +558,7 @@ fn yuan_decimal_to_wan(yuan: Decimal) -> Wan {
 impl From<rules::WarningReason> for WarningReason {
     fn from(r: rules::WarningReason) -> Self {
         let colour = r.light().into();
+        let r_message = r.describe();
         match r {
             rules::WarningReason::Milestone {
                 milestone,
@@ -574,13 +567,7 @@ impl From<rules::WarningReason> for WarningReason {
                 days_overdue,
                 ..
             } => {
-                let name = milestone_chinese(milestone);
-                let default = if due_is_default { "，默认期限" } else { "" };
-                let message = match days_overdue {
-                    d if d > 0 => format!("{name}逾期{d}天（约定{due_on}{default}）"),
-                    0 => format!("{name}今日到期（约定{due_on}{default}）"),
-                    d => format!("{name}将于{}天后到期（约定{due_on}{default}）", -d),
-                };
+                let message = r_message;
                 Self {
                     kind: ReasonKind::Milestone,
                     colour,
@@ -614,11 +601,7 @@ impl From<rules::WarningReason> for WarningReason {
                     due_is_default: None,
                     days_overdue: None,
                     days_until_due: None,
-                    message: format!(
-                        "到位资金{counted}万元，低于序时要求{threshold}万元，差{shortfall}万元（合同投资{}万元，序时进度{}）",
-                        wan(contracted_investment_yuan),
-                        rate_number(schedule_share)
-                    ),
+                    message: r_message,
                     counted_funds: Some(counted),
                     contracted_investment: Some(wan(contracted_investment_yuan)),
                     schedule_share: Some(rate_number(schedule_share)),

@@ -484,7 +484,58 @@ pub enum WarningReason {
     },
 }
 
+impl Milestone {
+    /// The milestone's Chinese name, as warnings and reports write it.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Milestone::ConstructionStart => "开工",
+            Milestone::ProductionStart => "投产",
+            Milestone::FullProduction => "达产",
+        }
+    }
+}
+
 impl WarningReason {
+    /// The reason in words, as the API and the leadership report show it: which milestone and
+    /// how many days, or the funds shortfall.
+    pub fn describe(&self) -> String {
+        let wan = |yuan: Decimal| {
+            (yuan / Decimal::from(10_000)).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+        };
+        match *self {
+            WarningReason::Milestone {
+                milestone,
+                due_on,
+                due_is_default,
+                days_overdue,
+                ..
+            } => {
+                let name = milestone.chinese();
+                let default = if due_is_default { "，默认期限" } else { "" };
+                match days_overdue {
+                    d if d > 0 => format!("{name}逾期{d}天（约定{due_on}{default}）"),
+                    0 => format!("{name}今日到期（约定{due_on}{default}）"),
+                    d => format!("{name}将于{}天后到期（约定{due_on}{default}）", -d),
+                }
+            }
+            WarningReason::Funds {
+                counted_funds_yuan,
+                contracted_investment_yuan,
+                schedule_share,
+                threshold_yuan,
+            } => {
+                let counted = wan(Decimal::from(counted_funds_yuan));
+                let threshold = wan(threshold_yuan);
+                let shortfall = wan(threshold_yuan - Decimal::from(counted_funds_yuan));
+                format!(
+                    "到位资金{counted}万元，低于序时要求{threshold}万元，差{shortfall}万元（合同投资{}万元，序时进度{}）",
+                    wan(Decimal::from(contracted_investment_yuan)),
+                    round_rate(schedule_share).normalize()
+                )
+            }
+        }
+    }
+
     pub fn light(&self) -> Light {
         match self {
             WarningReason::Milestone { light, .. } => *light,
