@@ -11,7 +11,9 @@ use poem::listener::TcpListener;
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
 use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading};
+use zhaoshang::service::kpi::Scope;
 use zhaoshang::service::projects::ProjectFilter;
+use zhaoshang::service::report::{self, ReportParams};
 use zhaoshang::service::{Actor, auth, demo, export, users};
 use zhaoshang::{AppState, app, db};
 
@@ -50,6 +52,24 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: ExportWhat,
+    },
+    /// Write the leadership report workbook for a period.
+    Report {
+        /// Where to write the workbook.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// First day of the period (YYYY-MM-DD); defaults to 1 January of the as-of year.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day of the period; defaults to the as-of date.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// The date the figures are counted to; defaults to today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Only this task force (its id).
+        #[arg(long)]
+        team_id: Option<i32>,
     },
     /// Manage bearer tokens.
     Token {
@@ -206,6 +226,41 @@ async fn main() -> anyhow::Result<()> {
                     output,
                 ),
             };
+            std::fs::write(&output, bytes).with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote {}", output.display());
+            Ok(())
+        }
+        Command::Report {
+            output,
+            from,
+            to,
+            as_of,
+            team_id,
+        } => {
+            let db = db::connect_and_migrate(&cli.database_url)
+                .await
+                .context("opening the database")?;
+            let admin = users::find_by_username(&db, "admin").await?;
+            let actor = Actor {
+                user_id: admin.id,
+                username: admin.username,
+                role: admin.role,
+                team_id: None,
+            };
+            let as_of = as_of.unwrap_or_else(zhaoshang::domain::today);
+            let from = from.unwrap_or_else(|| {
+                chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&as_of), 1, 1).expect("1 January")
+            });
+            let params = ReportParams {
+                from,
+                to: to.unwrap_or(as_of),
+                as_of: Some(as_of),
+                scope: Scope {
+                    team_id,
+                    ..Default::default()
+                },
+            };
+            let (_, bytes) = report::kpi_report(&db, &actor, params).await?;
             std::fs::write(&output, bytes).with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {}", output.display());
             Ok(())

@@ -1,5 +1,5 @@
-//! `/api/v1/exports/*`: workbooks for people who live in Excel — the ledger of the projects a
-//! filter selects, and a fill-in template.
+//! `/api/v1/exports/*` and `/api/v1/reports/kpi`: workbooks for people who live in Excel — the
+//! ledger of the projects a filter selects, a fill-in template, and the leadership report.
 
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -15,7 +15,9 @@ use crate::domain::today;
 use crate::excel::export::{HeaderLanguage, LedgerHeading};
 use crate::service::ServiceError;
 use crate::service::export as svc;
+use crate::service::kpi::Scope;
 use crate::service::projects::ProjectFilter;
+use crate::service::report::{self, ReportParams};
 
 /// The media type of an xlsx workbook.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -135,6 +137,46 @@ impl ExportsApi {
         };
         let bytes = svc::ledger(&state.db, &auth.0, &filter, &heading(as_of, language)).await?;
         Ok(Workbook::named(bytes, "招商项目台账", "ledger", as_of))
+    }
+
+    /// Download the leadership report
+    ///
+    /// A printable workbook for district leaders: a cover with the three headline rates, their
+    /// numerators, denominators and basis in words; the league table with targets, completion,
+    /// time-proportional progress, ahead/behind, rank change and red/yellow/green shading; the
+    /// monthly trend with charts; the red and yellow warnings; and the projects behind each
+    /// rate. The figures are the KPI endpoints' for the same parameters (default bases).
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/reports/kpi", method = "get", operation_id = "export_kpi_report")]
+    async fn export_kpi_report(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// First day of the period.
+        from: Query<Date>,
+        /// Last day of the period (inclusive).
+        to: Query<Date>,
+        /// The date the figures are counted to; defaults to today.
+        as_of: Query<Option<Date>>,
+        /// Only this task force.
+        team_id: Query<Option<i32>>,
+        /// Only this cluster.
+        cluster_id: Query<Option<i32>>,
+        /// Only this park.
+        park_id: Query<Option<i32>>,
+    ) -> ApiResult<Workbook> {
+        let params = ReportParams {
+            from: from.0.0,
+            to: to.0.0,
+            as_of: as_of.0.map(|d| d.0),
+            scope: Scope {
+                team_id: team_id.0,
+                cluster_id: cluster_id.0,
+                park_id: park_id.0,
+            },
+        };
+        let (as_of, bytes) = report::kpi_report(&state.db, &auth.0, params).await?;
+        Ok(Workbook::named(bytes, "招商引资通报", "kpi-report", as_of))
     }
 
     /// Download the fill-in template

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod projects;
 pub mod records;
 pub mod reference;
+pub mod report;
 pub mod settings;
 pub mod targets;
 pub mod users;

@@ -142,6 +142,7 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("list_audit", AuditRead, None),
         ("export_ledger", AnyUser, None),
         ("export_template", AnyUser, None),
+        ("export_kpi_report", AnyUser, None),
         ("get_kpis", AnyUser, None),
         ("list_kpi_projects", ProjectRead, None),
         ("get_league", AnyUser, None),
@@ -242,7 +243,7 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         .replace("{team_id}", &f.team_b.to_string());
     // The period every KPI operation needs; a drill-down asks for another team's projects.
     match operation {
-        "get_kpis" | "get_league" | "list_warnings" | "get_target_progress" => {
+        "get_kpis" | "get_league" | "list_warnings" | "get_target_progress" | "export_kpi_report" => {
             format!("{path}?from=2025-01-01&to=2025-06-30&as_of=2025-06-30&year=2025")
         }
         "list_kpi_projects" => format!(

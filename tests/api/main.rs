@@ -12,6 +12,7 @@ mod league;
 mod lifecycle;
 mod projects;
 mod reference;
+mod report;
 mod smoke;
 mod spec;
 mod warnings;

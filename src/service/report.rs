@@ -1,0 +1,254 @@
+//! The leadership report: gathers the headline rates, the league table with target progress,
+//! the monthly trend, the red and yellow warnings and the drill-down of each rate from the KPI
+//! engine — the same figures the KPI endpoints give for the same parameters — and writes them
+//! as a printable workbook.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use sea_orm::ConnectionTrait;
+
+use super::kpi::drilldown::kpi_projects;
+use super::kpi::league::{LeagueParams, league};
+use super::kpi::warnings::{WarningParams, warnings};
+use super::kpi::{KpiParams, Rate, RateBasis, Scope, kpis};
+use super::targets::target_progress;
+use super::{Actor, PageRequest, ServiceError, ServiceResult};
+use crate::domain::kpi::{FundsBasis, GroupBy, Kpi, Light, Measure, ProductionCohort, SignBasis};
+use crate::domain::money::yuan_to_wan;
+use crate::excel::report::{DrillDown, DrillRow, Headline, LeagueRow, MonthRow, ReportData, WarningRow, write_report};
+
+/// What the report covers.
+#[derive(Debug, Clone)]
+pub struct ReportParams {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub as_of: Option<NaiveDate>,
+    pub scope: Scope,
+}
+
+/// Rows read per drill-down page.
+const DRILL_PAGE: u64 = 200;
+
+fn basis_in_words(basis: RateBasis) -> &'static str {
+    match basis {
+        RateBasis::Period => "期间口径：期间内处于在谈的项目中，期间内签约的比例；到位资金按期间内到位计",
+        RateBasis::Cohort => "批次口径：按期间内开始洽谈（签约率）或签约（资金到位率）的项目，统计截至日的完成情况",
+        RateBasis::Target => "目标口径：期间实绩 ÷ 年度目标",
+        RateBasis::AllSigned => "截至统计日已签约的全部项目中，约定投产期已到的项目",
+        RateBasis::SignedInPeriod => "期间内签约的项目中，约定投产期已到的项目",
+    }
+}
+
+fn count_headline(name: &str, rate: &Rate, numerator_label: &str, denominator_label: &str) -> Headline {
+    Headline {
+        name: name.into(),
+        basis: basis_in_words(rate.basis).into(),
+        numerator_label: numerator_label.into(),
+        numerator: Decimal::from(rate.numerator),
+        denominator_label: denominator_label.into(),
+        denominator: Decimal::from(rate.denominator),
+        rate: rate.rounded(),
+    }
+}
+
+/// Writes the report; returns the as-of date it used and the workbook.
+pub async fn kpi_report(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    params: ReportParams,
+) -> ServiceResult<(NaiveDate, Vec<u8>)> {
+    let kpi_params = |group_by| KpiParams {
+        from: params.from,
+        to: params.to,
+        as_of: params.as_of,
+        sign_basis: SignBasis::Period,
+        funds_basis: FundsBasis::Cohort,
+        production_cohort: ProductionCohort::AllSigned,
+        scale_targets: false,
+        scope: params.scope,
+        group_by,
+    };
+    let overall = kpis(db, kpi_params(None)).await?;
+    let as_of = overall.query.as_of;
+    let set = &overall.overall;
+    let funds = &set.funds_arrival_rate;
+    let headlines = vec![
+        count_headline("项目签约率", &set.sign_rate, "签约项目数", "在谈项目数"),
+        Headline {
+            name: "资金到位率".into(),
+            basis: basis_in_words(funds.basis).into(),
+            numerator_label: "到位资金（万元）".into(),
+            numerator: yuan_to_wan(funds.numerator),
+            denominator_label: "合同投资额（万元）".into(),
+            denominator: yuan_to_wan(funds.denominator),
+            rate: funds.rounded(),
+        },
+        count_headline(
+            "投产达效率",
+            &set.production_effectiveness_rate,
+            "已投产（达效）项目数",
+            "应投产项目数",
+        ),
+        count_headline("投产率", &set.production_rate, "已投产项目数", "应投产项目数"),
+        count_headline("达效率", &set.effectiveness_rate, "已达效项目数", "应达产项目数"),
+    ];
+
+    let monthly = kpis(db, kpi_params(Some(GroupBy::Month))).await?;
+    let months = monthly
+        .groups
+        .iter()
+        .map(|g| MonthRow {
+            month: g.key.clone(),
+            contracted_signed: yuan_to_wan(g.set.bulletin.contracted_investment_yuan),
+            funds_arrived: yuan_to_wan(g.set.bulletin.funds_arrived_yuan),
+        })
+        .collect();
+
+    let table = league(
+        db,
+        LeagueParams {
+            from: params.from,
+            to: params.to,
+            as_of: params.as_of,
+            sign_basis: SignBasis::Period,
+            funds_basis: FundsBasis::Cohort,
+        },
+    )
+    .await?;
+    let progress = target_progress(db, params.to.year(), Some(as_of)).await?;
+    let league_rows = table
+        .entries
+        .iter()
+        .map(|e| {
+            let contracted = progress
+                .teams
+                .iter()
+                .find(|t| t.team_id == e.team_id)
+                .and_then(|t| t.measures.iter().find(|m| m.measure == Measure::ContractedInvestment));
+            let target = contracted.and_then(|m| m.target);
+            LeagueRow {
+                rank: e.current.rank,
+                rank_change: i32::try_from(e.rank_change).ok(),
+                team: e.team_name.clone(),
+                score: e.current.score,
+                sign_rate: e.current.inputs.sign_rate,
+                funds_arrival_rate: e.current.inputs.funds_arrival_rate,
+                production_effectiveness_rate: e.current.inputs.production_effectiveness_rate,
+                target: target.map(yuan_to_wan),
+                completion: contracted.and_then(|m| m.completion),
+                progress: target.map(|_| progress.time_progress.share()),
+                ahead: contracted.and_then(|m| m.ahead_behind),
+            }
+        })
+        .collect();
+
+    let lights = warnings(
+        db,
+        WarningParams {
+            as_of: Some(as_of),
+            team_id: params.scope.team_id,
+            light: None,
+        },
+        PageRequest {
+            page: 1,
+            per_page: u64::MAX / 2,
+        },
+    )
+    .await?;
+    let warning_rows = lights
+        .items
+        .iter()
+        .filter(|w| w.light != Light::Green)
+        .map(|w| WarningRow {
+            light: if w.light == Light::Red { "红" } else { "黄" }.into(),
+            code: w.code.clone(),
+            name: w.name.clone(),
+            team: w.team_name.clone().unwrap_or_default(),
+            reasons: w.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("；"),
+        })
+        .collect();
+
+    let mut drill_downs = Vec::new();
+    for (kpi, sheet) in [
+        (Kpi::SignRate, "签约率明细"),
+        (Kpi::FundsArrivalRate, "资金到位率明细"),
+        (Kpi::ProductionEffectivenessRate, "投产达效率明细"),
+    ] {
+        let mut rows = Vec::new();
+        for page in 1.. {
+            let found = kpi_projects(
+                db,
+                actor,
+                kpi,
+                kpi_params(None),
+                PageRequest {
+                    page,
+                    per_page: DRILL_PAGE,
+                },
+            )
+            .await?;
+            let done = found.items.len() < DRILL_PAGE as usize;
+            rows.extend(found.items.into_iter().map(|p| DrillRow {
+                detail: drill_detail(kpi, &p),
+                code: p.code,
+                name: p.name,
+                team: p.team_name.unwrap_or_default(),
+                counts: p.in_numerator,
+            }));
+            if done {
+                break;
+            }
+        }
+        drill_downs.push(DrillDown {
+            sheet: sheet.into(),
+            rows,
+        });
+    }
+
+    let data = ReportData {
+        title: "招商引资工作通报".into(),
+        from: params.from,
+        to: params.to,
+        as_of,
+        headlines,
+        league: league_rows,
+        months,
+        warnings: warning_rows,
+        drill_downs,
+    };
+    let bytes = write_report(&data)
+        .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("writing the report workbook: {e}"))))?;
+    Ok((as_of, bytes))
+}
+
+/// The figures that decided a project's place in a rate, in words.
+fn drill_detail(kpi: Kpi, p: &super::kpi::drilldown::KpiProject) -> String {
+    let date = |d: Option<NaiveDate>| d.map_or("—".to_string(), |d| d.to_string());
+    match kpi {
+        Kpi::SignRate => format!(
+            "开始洽谈 {}；签约 {}{}",
+            date(p.negotiation_began_on),
+            date(p.signed_on),
+            p.terminated_on.map(|d| format!("；终止 {d}")).unwrap_or_default()
+        ),
+        Kpi::FundsArrivalRate => format!(
+            "签约 {}；合同投资 {} 万元；计入到位资金 {} 万元",
+            date(p.signed_on),
+            p.contracted_investment_yuan.map(yuan_to_wan).unwrap_or_default(),
+            p.counted_funds_yuan.map(yuan_to_wan).unwrap_or_default()
+        ),
+        _ => format!(
+            "签约 {}；应投产 {}{}；实际投产 {}；应达产 {}；达产 {}",
+            date(p.signed_on),
+            date(p.production_due_on),
+            if p.production_due_is_default == Some(true) {
+                "（默认期限）"
+            } else {
+                ""
+            },
+            date(p.producing_on),
+            date(p.full_production_due_on),
+            date(p.effective_on)
+        ),
+    }
+}
