@@ -12,6 +12,7 @@ mod m20261122_000007_create_output_reports;
 mod m20261122_000008_create_activities;
 mod m20261122_000009_create_stage_history;
 mod m20261122_000010_seed_dazu_reference;
+mod m20261122_000013_create_imports;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_activities::Migration),
             Box::new(m20261122_000009_create_stage_history::Migration),
             Box::new(m20261122_000010_seed_dazu_reference::Migration),
+            Box::new(m20261122_000013_create_imports::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod investors;
 pub mod lifecycle;
 pub mod projects;
