@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod imports;
 pub mod investors;
 pub mod lifecycle;
 pub mod projects;
@@ -31,6 +32,8 @@ pub enum ApiTags {
     Lifecycle,
     /// Fund arrivals, follow-up activities and output reports of a project.
     Records,
+    /// Ledger (台账) imports and their history.
+    Imports,
 }
 
 /// Every operation of the API, as one OpenAPI service.
@@ -42,6 +45,7 @@ pub type Api = (
     projects::ProjectsApi,
     lifecycle::LifecycleApi,
     records::RecordsApi,
+    imports::ImportsApi,
 );
 
 /// The documented service; the spec it produces is committed at `openapi/openapi.json`.
@@ -55,6 +59,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             projects::ProjectsApi,
             lifecycle::LifecycleApi,
             records::RecordsApi,
+            imports::ImportsApi,
         ),
         "zhaoshang",
         env!("CARGO_PKG_VERSION"),

@@ -3,6 +3,7 @@
 
 mod errors;
 mod helpers;
+mod imports;
 mod lifecycle;
 mod projects;
 mod reference;
