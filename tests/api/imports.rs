@@ -422,3 +422,333 @@ async fn one_bad_cell_rejects_the_file_and_stores_nothing_and_a_dry_run_reports_
     assert_eq!(first["id"], items[3]["id"]);
     app.get("/api/v1/imports/999999").await.expect(404);
 }
+
+/// Replaces (or adds) the cell under `header` in `row`.
+fn with<'a>(mut row: Vec<(&'a str, &'a str)>, header: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+    row.retain(|(h, _)| *h != header);
+    row.push((header, value));
+    row
+}
+
+#[tokio::test]
+async fn unknown_teams_are_errors_unless_create_missing() {
+    let app = TestApp::spawn().await;
+    let row = with(
+        signed_row("QN001", "氢能重卡项目", "2025-06-01", ""),
+        "招商专班",
+        "氢能源汽车专班",
+    );
+    let file = ledger("2025年10月31日", &[row]);
+    let before = counts(&app).await;
+    let rejected = upload(&app, "", "teams.xlsx", file.clone()).await.expect(422);
+    let error = &rejected["errors"][0];
+    assert_eq!(
+        (error["code"].as_str(), error["column"].as_str()),
+        (Some("unknown_team"), Some("H"))
+    );
+    assert_eq!(error["value"], "氢能源汽车专班");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("第4行 H列 招商专班: 系统中没有这个专班")
+    );
+    assert_eq!(counts(&app).await, before);
+
+    let imported = upload(&app, "?create_missing=true", "teams.xlsx", file)
+        .await
+        .expect(200);
+    assert_eq!(
+        imported["references_created"],
+        json!([{"kind": "team", "name": "氢能源汽车专班"}])
+    );
+    let id = project_id(&imported, "QN001");
+    let p = app.get(&format!("/api/v1/projects/{id}")).await.expect(200);
+    assert_eq!(p["team"]["name"], "氢能源汽车专班");
+    let team_id = app.reference_id("teams", "氢能源汽车专班").await;
+    let team = app.get(&format!("/api/v1/teams/{team_id}")).await.expect(200);
+    assert_eq!(team["cluster_id"], app.reference_id("clusters", "现代五金").await);
+}
+
+#[tokio::test]
+async fn moving_back_is_an_error_unless_allow_backward() {
+    let app = TestApp::spawn().await;
+    let started = with(
+        with(signed_row("WJ001", "刀具项目", "2025-06-01", "100"), "项目阶段", "在建"),
+        "实际开工时间",
+        "2025-08-01",
+    );
+    let first = upload(&app, "", "october.xlsx", ledger("2025年10月31日", &[started]))
+        .await
+        .expect(200);
+    let id = project_id(&first, "WJ001");
+    let p = app.get(&format!("/api/v1/projects/{id}")).await.expect(200);
+    assert_eq!(
+        (p["stage"].as_str(), p["stage_dates"]["started_on"].as_str()),
+        (Some("started"), Some("2025-08-01"))
+    );
+
+    let back = vec![
+        ("项目编号", "WJ001"),
+        ("项目名称", "刀具项目"),
+        ("招商专班", "五金刀具专班"),
+        ("项目阶段", "洽谈中"),
+        ("洽谈时间", "2025-03-01"),
+    ];
+    let file = ledger("2025年11月30日", &[back]);
+    let history_before = app.count("stage_history").await;
+    let rejected = upload(&app, "", "november.xlsx", file.clone()).await.expect(422);
+    let error = &rejected["errors"][0];
+    assert_eq!(
+        (error["code"].as_str(), error["column"].as_str()),
+        (Some("backward_move"), Some("J"))
+    );
+    assert_eq!(
+        error["message"],
+        "第4行 J列 项目阶段: 阶段倒退：系统中为开工，台账为在谈；如确需倒退请使用 allow_backward 选项 '在谈'"
+    );
+    assert_eq!(app.count("stage_history").await, history_before);
+
+    let moved = upload(&app, "?allow_backward=true", "november.xlsx", file)
+        .await
+        .expect(200);
+    let n = moved["id"].as_i64().unwrap();
+    let p = app.get(&format!("/api/v1/projects/{id}")).await.expect(200);
+    assert_eq!(p["stage"], "negotiating");
+    assert_eq!(
+        (
+            p["stage_dates"]["signed_on"].as_str(),
+            p["stage_dates"]["started_on"].as_str()
+        ),
+        (None, None)
+    );
+    let history = app.get(&format!("/api/v1/projects/{id}/history")).await.expect(200);
+    let last = history.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (last["from_stage"].as_str(), last["to_stage"].as_str()),
+        (Some("started"), Some("negotiating"))
+    );
+    assert_eq!(last["reason"], format!("ledger import #{n}"));
+    assert_eq!(last["effective_on"], "2025-11-30");
+}
+
+#[tokio::test]
+async fn funds_below_what_is_recorded_are_an_error_and_a_missing_stage_date_too() {
+    let app = TestApp::spawn().await;
+    let first = upload(
+        &app,
+        "",
+        "october.xlsx",
+        ledger(
+            "2025年10月31日",
+            &[signed_row("WJ001", "刀具项目", "2025-06-01", "1000")],
+        ),
+    )
+    .await
+    .expect(200);
+    assert_eq!(first["payments_total"], "1000.0000");
+
+    let lower = signed_row("WJ001", "刀具项目", "2025-06-01", "800");
+    let no_start_date = with(signed_row("WJ002", "锁具项目", "2025-06-01", ""), "项目阶段", "在建");
+    let before = counts(&app).await;
+    let rejected = upload(
+        &app,
+        "",
+        "november.xlsx",
+        ledger("2025年11月30日", &[lower, no_start_date]),
+    )
+    .await
+    .expect(422);
+    let messages: Vec<&str> = rejected["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        vec![
+            "第4行 P列 累计到位资金: 累计到位资金低于系统已记录的计入考核到位资金（截至2025-11-30共1000.0000万元） '800.0000'",
+            "第5行 R列 实际开工时间: 项目阶段为开工，缺少实际开工时间（签约后的每个阶段都需要日期）",
+        ]
+    );
+    assert_eq!(rejected["errors"][0]["code"], "funds_below_recorded");
+    assert_eq!(rejected["errors"][1]["code"], "missing_date");
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn files_that_are_not_ledgers_get_a_clear_error() {
+    let app = TestApp::spawn().await;
+    let csv = "项目名称,投资方\n刀具项目,重庆龙水五金有限公司\n".as_bytes().to_vec();
+    let report = upload(&app, "", "ledger.xlsx", csv).await.expect(422);
+    assert_eq!(report["code"], "not_xlsx");
+    assert!(report["message"].as_str().unwrap().contains("CSV"), "{report:#}");
+
+    let mut truncated = sample();
+    truncated.truncate(truncated.len() / 2);
+    let report = upload(&app, "", "ledger.xlsx", truncated).await.expect(422);
+    assert_eq!(report["code"], "not_xlsx");
+
+    let xls = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0];
+    let report = upload(&app, "", "ledger.xls", xls).await.expect(422);
+    assert!(report["message"].as_str().unwrap().contains(".xls"), "{report:#}");
+
+    // A workbook without a ledger sheet.
+    let mut workbook = Workbook::new();
+    workbook.add_worksheet().write_string(0, 0, "会议纪要").unwrap();
+    let report = upload(&app, "", "notes.xlsx", workbook.save_to_buffer().unwrap())
+        .await
+        .expect(422);
+    assert_eq!(report["code"], "no_ledger_sheet");
+
+    // Rejected attempts are in the history.
+    let history = app.get("/api/v1/imports").await.expect(200);
+    assert_eq!(history["total"], 4);
+    assert_eq!(history["items"][0]["status"], "rejected");
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_are_refused_with_413_and_others_keep_the_small_limit() {
+    let app = TestApp::spawn().await;
+    let huge = vec![b'x'; 21 * 1024 * 1024];
+    let reply = upload(&app, "", "huge.xlsx", huge).await.expect(413);
+    assert_eq!(reply["code"], "too_large");
+    // Other routes keep their 1 MiB limit.
+    let big_json = json!({"name": "x".repeat(2 * 1024 * 1024)});
+    let reply = app.post("/api/v1/investors", big_json).await.expect(413);
+    assert_eq!(reply["code"], "too_large");
+    // The server still answers.
+    app.get("/api/v1/imports").await.expect(200);
+}
+
+#[tokio::test]
+async fn the_octet_stream_twin_imports_the_same_way() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post("/api/v1/imports/binary")
+        .query("file_name", &"ledger_sample.xlsx")
+        .query("dry_run", &true)
+        .header("Authorization", format!("Bearer {}", app.token))
+        .content_type("application/octet-stream")
+        .body(sample())
+        .send()
+        .await;
+    let report = read_reply(response).await.expect(200);
+    assert_eq!(
+        (report["status"].as_str(), report["created"].as_i64()),
+        (Some("dry_run"), Some(30))
+    );
+    assert_eq!(report["file_name"], "ledger_sample.xlsx");
+    assert_eq!(app.count("projects").await, 0);
+
+    let response = app
+        .client
+        .post("/api/v1/imports/binary")
+        .query("file_name", &"ledger_sample.xlsx")
+        .header("Authorization", format!("Bearer {}", app.token))
+        .content_type("application/octet-stream")
+        .body(sample())
+        .send()
+        .await;
+    let report = read_reply(response).await.expect(200);
+    assert_eq!(report["status"], "imported");
+    assert_eq!(app.count("projects").await, 30);
+}
+
+#[tokio::test]
+async fn imports_need_a_token_and_leaders_may_not_import() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post("/api/v1/imports/binary")
+        .content_type("application/octet-stream")
+        .body(sample())
+        .send()
+        .await;
+    read_reply(response).await.expect(401);
+
+    let leader = app
+        .post(
+            "/api/v1/users",
+            json!({"username": "lingdao", "display_name": "区领导", "role": "leader"}),
+        )
+        .await
+        .expect(200);
+    let token = app
+        .post("/api/v1/tokens", json!({"user_id": leader["id"], "name": "test"}))
+        .await
+        .expect(200);
+    let token = token["token"].as_str().unwrap().to_owned();
+    let form = TestForm::new().field(TestFormField::bytes(sample()).name("file").filename("l.xlsx"));
+    let response = app
+        .client
+        .post("/api/v1/imports")
+        .header("Authorization", format!("Bearer {token}"))
+        .multipart(form)
+        .send()
+        .await;
+    let reply = read_reply(response).await.expect(403);
+    assert_eq!(reply["code"], "forbidden");
+    assert_eq!(app.count("import_runs").await, 0);
+}
+
+#[tokio::test]
+async fn the_cli_imports_prints_the_report_and_fails_on_a_rejected_file() {
+    let dir = std::env::temp_dir().join(format!("zs-cli-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("cli.db").display());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_zhaoshang"))
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run zhaoshang")
+    };
+
+    let dry = run(&["import", SAMPLE, "--dry-run"]);
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{out}\n{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(out.contains("试运行完成，未保存：将新建30个项目"), "{out}");
+
+    let real = run(&["import", SAMPLE]);
+    let out = String::from_utf8_lossy(&real.stdout);
+    assert_eq!(real.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("导入完成：新建30个项目，更新0个，未变0个，跳过4行"),
+        "{out}"
+    );
+    assert!(out.contains("统计截至：2025-10-31"), "{out}");
+
+    let again = run(&["import", SAMPLE]);
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(out.contains("新建0个，更新0个，未变30个"), "{out}");
+
+    let bad = dir.join("bad.xlsx");
+    let row = with(
+        signed_row("WJ001", "刀具项目", "2025-06-01", ""),
+        "签约时间",
+        "2025.13.01",
+    );
+    std::fs::write(&bad, ledger("2025年10月31日", &[row])).unwrap();
+    let rejected = run(&["import", bad.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&rejected.stdout);
+    assert_eq!(rejected.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("第4行 M列 签约时间: 无法识别的日期 '2025.13.01' [invalid_date]"),
+        "{out}"
+    );
+    assert!(out.contains("整个文件未导入"), "{out}");
+
+    let missing = run(&["import", dir.join("none.xlsx").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}
