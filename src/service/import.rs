@@ -31,20 +31,20 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::{AgreementType, FundingKind, Role, Stage};
 use entity::{cluster, contract, funding, import_run, investor, park, project, stage_history, team, user};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TransactionTrait,
+    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
-use super::investors::{InvestorInput, check_credit_code, create_investor, update_investor};
+use super::investors::{InvestorInput, check_credit_code, update_investor};
 use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
 use super::projects::{ProjectInput, create_project, update_project};
 use super::records::{FundingInput, add_funding};
 use super::reference::{ClusterInput, ParkInput, TeamInput, create_cluster, create_park, create_team};
-use super::{Actor, PageRequest, ServiceError, ServiceResult, now};
+use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now};
 use crate::domain::stage::{
     ORDERED, StageDates, Transition, TransitionError, check_dates_in_order, chinese_name, plan_transition, rank,
 };
@@ -1001,6 +1001,8 @@ struct Fields {
 
 #[derive(Debug, Clone)]
 struct Step {
+    /// Filled in when the move is checked.
+    from: Stage,
     to: Stage,
     on: NaiveDate,
     reason: String,
@@ -1025,6 +1027,8 @@ struct RowPlan {
     steps: Vec<Step>,
     payments: Vec<Payment>,
     terminate: Option<Step>,
+    /// Where the project stands after all of it.
+    outcome: StageState,
     changes: Vec<String>,
 }
 
@@ -1267,7 +1271,7 @@ impl<'a> Planner<'a> {
             self.plan_contract_update(row, state, existing_contract.as_ref(), &mut changes)?;
         let (state, steps) = self.plan_moves(row, state, existing_contract.as_ref(), &mut changes)?;
         let payments = self.plan_funds(row, existing.as_ref().map(|p| p.id), &state, &mut changes)?;
-        let terminate = self.plan_termination(row, state, &mut changes)?;
+        let (outcome, terminate) = self.plan_termination(row, state, &mut changes)?;
 
         let mut plan = RowPlan {
             sheet: row.sheet.clone(),
@@ -1278,6 +1282,7 @@ impl<'a> Planner<'a> {
             steps,
             payments,
             terminate,
+            outcome,
             changes,
         };
         if existing.is_some() && !plan.writes() {
@@ -1926,6 +1931,7 @@ impl<'a> Planner<'a> {
                     stated_date(v, target).unwrap_or(as_of)
                 };
                 let step = Step {
+                    from: Stage::Lead,
                     to: target,
                     on,
                     reason: reason.clone(),
@@ -1946,6 +1952,7 @@ impl<'a> Planner<'a> {
             let step = match stage {
                 Stage::Negotiating => match v.negotiating_since {
                     Some(on) => Step {
+                        from: Stage::Lead,
                         to: stage,
                         on,
                         reason: reason.clone(),
@@ -1960,6 +1967,7 @@ impl<'a> Planner<'a> {
                             &format!("项目在谈但未填写洽谈时间，按统计截至日期{as_of}记为开始洽谈"),
                         );
                         Step {
+                            from: Stage::Lead,
                             to: stage,
                             on: as_of,
                             reason: reason.clone(),
@@ -1975,6 +1983,7 @@ impl<'a> Planner<'a> {
                     };
                     let terms = self.contract_terms(row, signed_on, existing_contract)?;
                     Step {
+                        from: Stage::Lead,
                         to: stage,
                         on: signed_on,
                         reason: reason.clone(),
@@ -1987,6 +1996,7 @@ impl<'a> Planner<'a> {
                         return Err(());
                     };
                     Step {
+                        from: Stage::Lead,
                         to: stage,
                         on,
                         reason: reason.clone(),
@@ -2019,7 +2029,7 @@ impl<'a> Planner<'a> {
         &mut self,
         row: &LedgerRow,
         state: StageState,
-        step: Step,
+        mut step: Step,
         field: LedgerField,
         steps: &mut Vec<Step>,
         changes: &mut Vec<String>,
@@ -2039,6 +2049,7 @@ impl<'a> Planner<'a> {
                     chinese_name(plan.to),
                     step.on
                 ));
+                step.from = plan.from;
                 steps.push(step);
                 Ok(StageState {
                     stage: plan.to,
@@ -2089,19 +2100,20 @@ impl<'a> Planner<'a> {
         row: &LedgerRow,
         state: StageState,
         changes: &mut Vec<String>,
-    ) -> RowResult<Option<Step>> {
+    ) -> RowResult<(StageState, Option<Step>)> {
         if !row.values.terminated || state.stage == Stage::Terminated {
-            return Ok(None);
+            return Ok((state, None));
         }
         let step = Step {
+            from: Stage::Lead,
             to: Stage::Terminated,
             on: self.ctx.as_of,
             reason: format!("{}: 终止", self.ctx.reason()),
             contract: None,
         };
         let mut steps = Vec::new();
-        self.simulate(row, state, step, LedgerField::Stage, &mut steps, changes)?;
-        Ok(steps.pop())
+        let state = self.simulate(row, state, step, LedgerField::Stage, &mut steps, changes)?;
+        Ok((state, steps.pop()))
     }
 
     // -- funds --------------------------------------------------------------------------
@@ -2430,19 +2442,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         .map_err(fail)?;
         created.teams.push(team.id);
     }
-    for i in &lookups.new_investors {
-        let investor = create_investor(
-            db,
-            InvestorInput {
-                name: i.name.clone(),
-                credit_code: i.credit_code.clone(),
-                origin_region: None,
-            },
-        )
-        .await
-        .map_err(fail)?;
-        created.investors.push(investor.id);
-    }
+    created.investors = insert_investors(db, &lookups.new_investors).await.map_err(fail)?;
     for (id, code) in &lookups.investor_codes {
         let stored = lookups.investors.get(id).cloned();
         if let Some(stored) = stored {
@@ -2462,25 +2462,260 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
 
     let total = plans.iter().filter(|p| p.writes()).count() as u64;
     let mut done = 0;
-    let mut change_at = 0;
+    let report_progress = |done: u64| {
+        if let Some(progress) = progress {
+            progress(ImportProgress::Writing { done, total });
+        }
+    };
+
+    // New projects in bulk, in the final state the stage rules gave them.
+    let new: Vec<&RowPlan> = plans
+        .iter()
+        .filter(|p| matches!(p.target, Target::New { .. }))
+        .collect();
+    let mut ids: HashMap<(&str, u32), i32> = HashMap::new();
+    for batch in new.chunks(PROJECT_BATCH) {
+        let batch_ids = insert_projects(db, ctx, batch, &created)
+            .await
+            .map_err(|e| write_failed(&batch[0].sheet, batch[0].row, &e))?;
+        for (plan, id) in batch.iter().zip(batch_ids) {
+            ids.insert((plan.sheet.as_str(), plan.row), id);
+        }
+        done += batch.len() as u64;
+        report_progress(done);
+    }
+    insert_records(db, ctx, &new, &ids).await.map_err(fail)?;
+
+    // Stored projects through the service functions, one by one.
     for plan in plans {
-        if !plan.writes() {
+        if !plan.writes() || matches!(plan.target, Target::New { .. }) {
             continue;
         }
         let id = write_row(db, ctx, plan, lookups, &created)
             .await
             .map_err(|e| write_failed(&plan.sheet, plan.row, &e))?;
-        // `tally` listed the changes of the rows that write, in the same order.
-        if let Some(change) = report.changes.get_mut(change_at) {
-            change.project_id = Some(id);
-        }
-        change_at += 1;
+        ids.insert((plan.sheet.as_str(), plan.row), id);
         done += 1;
-        if let Some(progress) = progress
-            && (done % 100 == 0 || done == total)
-        {
-            progress(ImportProgress::Writing { done, total });
+        if done % 100 == 0 || done == total {
+            report_progress(done);
         }
+    }
+    for change in &mut report.changes {
+        if let Some(id) = ids.get(&(change.sheet.as_str(), change.row)) {
+            change.project_id = Some(*id);
+        }
+    }
+    Ok(())
+}
+
+/// Rows per multi-row INSERT of projects (29 bound columns; SQLite allows 32,766 values).
+const PROJECT_BATCH: usize = 1000;
+/// Rows per multi-row INSERT of the narrower tables.
+const RECORD_BATCH: usize = 3000;
+
+/// Inserts the investors this import creates; returns their ids in the same order.
+async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> ServiceResult<Vec<i32>> {
+    let at = now();
+    let mut ids = Vec::with_capacity(new.len());
+    for batch in new.chunks(RECORD_BATCH) {
+        let models = batch.iter().map(|i| investor::ActiveModel {
+            name: Set(i.name.clone()),
+            credit_code: Set(i.credit_code.clone()),
+            origin_region: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        });
+        let mut insert = investor::Entity::insert_many(models).into_query();
+        insert.returning(Query::returning().columns([
+            investor::Column::Id,
+            investor::Column::Name,
+            investor::Column::CreditCode,
+        ]));
+        // RETURNING gives rows in no promised order: match them back by (name, code), which
+        // the planner keeps unique among new investors.
+        let mut returned: HashMap<(String, Option<String>), i32> = HashMap::new();
+        for row in db.query_all(&insert).await? {
+            returned.insert(
+                (row.try_get("", "name")?, row.try_get("", "credit_code")?),
+                row.try_get("", "id")?,
+            );
+        }
+        for i in batch {
+            let id = returned
+                .get(&(i.name.clone(), i.credit_code.clone()))
+                .copied()
+                .ok_or_else(|| {
+                    ServiceError::Db(sea_orm::DbErr::Custom(format!("investor {} was not inserted", i.name)))
+                })?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Inserts a batch of new projects as their plans leave them; returns their ids in order.
+/// Projects without a code are numbered from their id afterwards, as `create_project` does.
+async fn insert_projects(
+    db: &impl ConnectionTrait,
+    ctx: &Context<'_>,
+    batch: &[&RowPlan],
+    created: &Created,
+) -> ServiceResult<Vec<i32>> {
+    let at = now();
+    let mut codes = Vec::with_capacity(batch.len());
+    let mut models = Vec::with_capacity(batch.len());
+    for plan in batch {
+        let Target::New { code, .. } = &plan.target else {
+            continue;
+        };
+        let fields = plan.fields.as_ref().expect("a new project has its fields");
+        let input = project_input(fields, None, created);
+        let code = code
+            .clone()
+            .unwrap_or_else(|| format!("~import-{}-{}-{}", ctx.import_id, plan.sheet.len(), plan.row));
+        let dates = plan.outcome.dates;
+        let yuan = |d: Option<Decimal>| d.and_then(|d| money::wan_to_yuan(d).ok());
+        let moves = plan.steps.len() + usize::from(plan.terminate.is_some());
+        codes.push(code.clone());
+        models.push(project::ActiveModel {
+            code: Set(code),
+            name: Set(input.name),
+            investor_id: Set(input.investor_id),
+            cluster_id: Set(input.cluster_id),
+            park_id: Set(input.park_id),
+            team_id: Set(input.team_id),
+            owner_id: Set(input.owner_id),
+            sponsoring_leader: Set(clean(input.sponsoring_leader)),
+            source: Set(clean(input.source)),
+            planned_investment_yuan: Set(yuan(input.planned_investment)),
+            land_area_centimu: Set(input.land_area.and_then(|a| money::mu_to_centimu(a).ok())),
+            stage: Set(plan.outcome.stage),
+            lead_on: Set(dates.lead_on),
+            negotiating_on: Set(dates.negotiating_on),
+            signed_on: Set(dates.signed_on),
+            started_on: Set(dates.started_on),
+            producing_on: Set(dates.producing_on),
+            effective_on: Set(dates.effective_on),
+            terminated_on: Set(dates.terminated_on),
+            registered_on: Set(None),
+            registered_capital_yuan: Set(None),
+            land_supplied_on: Set(None),
+            progress: Set(clean(input.progress)),
+            issues: Set(clean(input.issues)),
+            notes: Set(clean(input.notes)),
+            version: Set(1 + i32::try_from(moves).unwrap_or(0)),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        });
+    }
+    let mut insert = project::Entity::insert_many(models).into_query();
+    insert.returning(Query::returning().columns([project::Column::Id, project::Column::Code]));
+    let mut returned: HashMap<String, i32> = HashMap::new();
+    for row in db.query_all(&insert).await? {
+        returned.insert(row.try_get("", "code")?, row.try_get("", "id")?);
+    }
+    let mut ids = Vec::with_capacity(batch.len());
+    for (plan, code) in batch.iter().zip(codes) {
+        let id = returned
+            .get(&code)
+            .copied()
+            .ok_or_else(|| ServiceError::Db(sea_orm::DbErr::Custom(format!("project {code} was not inserted"))))?;
+        if let Target::New { code: None, lead_on } = plan.target {
+            let numbered = format!("P{}{id:05}", lead_on.format("%Y"));
+            project::Entity::update_many()
+                .col_expr(project::Column::Code, Expr::value(numbered.clone()))
+                .filter(project::Column::Id.eq(id))
+                .exec(db)
+                .await
+                .map_err(|e| match ServiceError::from(e) {
+                    ServiceError::Conflict { .. } => {
+                        ServiceError::conflict("code", format!("a project with code `{numbered}` exists"))
+                    }
+                    other => other,
+                })?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// The history, contracts and payments of the new projects, in bulk.
+async fn insert_records(
+    db: &impl ConnectionTrait,
+    ctx: &Context<'_>,
+    new: &[&RowPlan],
+    ids: &HashMap<(&str, u32), i32>,
+) -> ServiceResult<()> {
+    let at = now();
+    let mut history = Vec::new();
+    let mut contracts = Vec::new();
+    let mut fundings = Vec::new();
+    for plan in new {
+        let (Some(&id), Target::New { lead_on, .. }) = (ids.get(&(plan.sheet.as_str(), plan.row)), &plan.target) else {
+            continue;
+        };
+        let entry = |from: Option<Stage>, to: Stage, on: NaiveDate, reason: &str| stage_history::ActiveModel {
+            project_id: Set(id),
+            from_stage: Set(from),
+            to_stage: Set(to),
+            effective_on: Set(on),
+            user_id: Set(Some(ctx.actor.user_id)),
+            recorded_at: Set(at),
+            reason: Set(Some(reason.to_owned())),
+            ..Default::default()
+        };
+        history.push(entry(None, Stage::Lead, *lead_on, &ctx.reason()));
+        for step in plan.steps.iter().chain(&plan.terminate) {
+            history.push(entry(Some(step.from), step.to, step.on, &step.reason));
+            if let Some(c) = &step.contract {
+                let yuan = |d: Decimal| money::wan_to_yuan(d).ok();
+                contracts.push(contract::ActiveModel {
+                    project_id: Set(id),
+                    agreement_type: Set(c.agreement_type),
+                    signed_on: Set(c.signed_on),
+                    contracted_investment_yuan: Set(yuan(c.contracted_investment).unwrap_or_default()),
+                    promised_start_on: Set(c.promised_start_on),
+                    promised_production_on: Set(c.promised_production_on),
+                    promised_full_production_on: Set(c.promised_full_production_on),
+                    promised_output_value_yuan: Set(c.promised_output_value.and_then(yuan)),
+                    promised_tax_yuan: Set(c.promised_tax.and_then(yuan)),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    ..Default::default()
+                });
+            }
+        }
+        for payment in &plan.payments {
+            fundings.push(funding::ActiveModel {
+                project_id: Set(id),
+                arrived_on: Set(payment.arrived_on),
+                amount_yuan: Set(payment.amount_yuan),
+                kind: Set(FundingKind::Other),
+                counted: Set(true),
+                note: Set(Some(ctx.reason())),
+                created_at: Set(at),
+                ..Default::default()
+            });
+        }
+    }
+    insert_chunked(db, history).await?;
+    insert_chunked(db, contracts).await?;
+    insert_chunked(db, fundings).await?;
+    Ok(())
+}
+
+async fn insert_chunked<A>(db: &impl ConnectionTrait, models: Vec<A>) -> ServiceResult<()>
+where
+    A: ActiveModelTrait,
+{
+    let mut models = models.into_iter().peekable();
+    while models.peek().is_some() {
+        let batch: Vec<A> = models.by_ref().take(RECORD_BATCH).collect();
+        <A::Entity as EntityTrait>::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }

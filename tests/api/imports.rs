@@ -752,3 +752,112 @@ async fn the_cli_imports_prints_the_report_and_fails_on_a_rejected_file() {
     assert_eq!(missing.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A district-wide ledger of `rows` projects over the seeded teams, at every stage up to
+/// started, 20 columns, in the constant-memory writer.
+fn big_ledger(rows: usize) -> Vec<u8> {
+    const TEAMS: [(&str, &str); 4] = [
+        ("五金刀具专班", "现代五金"),
+        ("智能电梯专班", "智能电梯及特种设备"),
+        ("食品加工专班", "食品及农产品加工"),
+        ("再生资源专班", "再生资源及新材料"),
+    ];
+    let headers = [
+        "序号",
+        "项目编号",
+        "项目名称",
+        "投资方",
+        "统一社会信用代码",
+        "产业集群",
+        "落地园区",
+        "招商专班",
+        "包保领导",
+        "项目阶段",
+        "洽谈时间",
+        "协议类型",
+        "签约时间",
+        "合同投资额",
+        "本年到位资金",
+        "累计到位资金",
+        "约定开工时间",
+        "实际开工时间",
+        "约定投产时间",
+        "项目进展",
+    ];
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet_with_constant_memory().unwrap();
+    sheet.write_string(0, 0, "大足区招商引资项目台账").unwrap();
+    sheet
+        .write_string(1, 0, "统计截至：2025年10月31日　单位：万元")
+        .unwrap();
+    for (col, h) in headers.iter().enumerate() {
+        sheet.write_string(2, col as u16, *h).unwrap();
+    }
+    for n in 0..rows {
+        let r = 3 + n as u32;
+        let (team, cluster) = TEAMS[n % TEAMS.len()];
+        let stage = ["在谈", "已签约", "已开工"][n % 3];
+        sheet.write_number(r, 0, (n + 1) as f64).unwrap();
+        sheet.write_string(r, 1, format!("BIG{n:06}")).unwrap();
+        sheet.write_string(r, 2, format!("测试项目{n}")).unwrap();
+        sheet.write_string(r, 3, format!("测试投资{n}有限公司")).unwrap();
+        sheet.write_string(r, 4, format!("91500111{n:010}")).unwrap();
+        sheet.write_string(r, 5, cluster).unwrap();
+        sheet.write_string(r, 6, "大足高新区").unwrap();
+        sheet.write_string(r, 7, team).unwrap();
+        sheet.write_string(r, 8, "张明").unwrap();
+        sheet.write_string(r, 9, stage).unwrap();
+        sheet.write_string(r, 10, "2024-03-15").unwrap();
+        if n % 3 > 0 {
+            sheet.write_string(r, 11, "正式合同").unwrap();
+            sheet.write_string(r, 12, "2024-09-01").unwrap();
+            sheet.write_number(r, 13, 5000.0 + (n % 97) as f64).unwrap();
+            sheet.write_number(r, 14, 300.5).unwrap();
+            sheet.write_number(r, 15, 1000.25).unwrap();
+            sheet.write_string(r, 16, "2025-01-01").unwrap();
+            sheet.write_string(r, 18, "2026-06-01").unwrap();
+        }
+        if n % 3 == 2 {
+            sheet.write_string(r, 17, "2025-03-01").unwrap();
+        }
+        sheet.write_string(r, 19, "按计划推进").unwrap();
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+/// Measures an import of a large ledger against calamine alone reading it. Run with
+/// `cargo test --release --test api import_speed -- --ignored --nocapture`
+/// (`IMPORT_SPEED_ROWS` sets the size, 100,000 by default).
+#[tokio::test]
+#[ignore = "a measurement, not a check: run it in release mode"]
+async fn import_speed() {
+    use calamine::{Reader, Xlsx};
+    let rows: usize = std::env::var("IMPORT_SPEED_ROWS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let bytes = big_ledger(rows);
+    let started = std::time::Instant::now();
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let range = workbook.worksheet_range("Sheet1").unwrap();
+    assert_eq!(range.height(), rows + 3);
+    let calamine = started.elapsed();
+    drop(range);
+
+    let app = TestApp::spawn().await;
+    let started = std::time::Instant::now();
+    let first = upload(&app, "", "big.xlsx", bytes.clone()).await.expect(200);
+    let create = started.elapsed();
+    assert_eq!(first["created"], rows);
+    let started = std::time::Instant::now();
+    let again = upload(&app, "", "big.xlsx", bytes).await.expect(200);
+    let unchanged = started.elapsed();
+    assert_eq!(again["unchanged"], rows);
+    println!(
+        "{rows} rows ({} bytes): calamine {calamine:.2?}; first import {create:.2?} ({:.1}×); \
+         re-import {unchanged:.2?} ({:.1}×)",
+        first["file_bytes"],
+        create.as_secs_f64() / calamine.as_secs_f64(),
+        unchanged.as_secs_f64() / calamine.as_secs_f64()
+    );
+}
