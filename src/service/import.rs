@@ -2510,8 +2510,10 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
 
 /// Rows per multi-row INSERT of projects (29 bound columns; SQLite allows 32,766 values).
 const PROJECT_BATCH: usize = 1000;
-/// Rows per multi-row INSERT of the narrower tables.
+/// Rows per multi-row INSERT of investors (5 bound columns).
 const RECORD_BATCH: usize = 3000;
+/// Bound values per statement, under SQLite's 32,766 (PostgreSQL allows 65,535).
+const MAX_BOUND_VALUES: usize = 30_000;
 
 /// Inserts the investors this import creates; returns their ids in the same order.
 async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> ServiceResult<Vec<i32>> {
@@ -2710,9 +2712,12 @@ async fn insert_chunked<A>(db: &impl ConnectionTrait, models: Vec<A>) -> Service
 where
     A: ActiveModelTrait,
 {
+    use sea_orm::Iterable;
+    let columns = <A::Entity as EntityTrait>::Column::iter().count().max(1);
+    let rows_per_batch = MAX_BOUND_VALUES / columns;
     let mut models = models.into_iter().peekable();
     while models.peek().is_some() {
-        let batch: Vec<A> = models.by_ref().take(RECORD_BATCH).collect();
+        let batch: Vec<A> = models.by_ref().take(rows_per_batch).collect();
         <A::Entity as EntityTrait>::insert_many(batch)
             .exec_without_returning(db)
             .await?;

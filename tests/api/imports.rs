@@ -861,3 +861,161 @@ async fn import_speed() {
         unchanged.as_secs_f64() / calamine.as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn rows_without_a_code_match_by_credit_code_and_name_else_by_name_and_investor() {
+    let app = TestApp::spawn().await;
+    let with_credit = vec![
+        ("项目名称", "龙水 刀具项目"),
+        ("投资方", "重庆龙水五金有限公司"),
+        ("统一社会信用代码", "91500111MA5U7ABC12"),
+        ("招商专班", "五金刀具专班"),
+        ("项目阶段", "在谈"),
+        ("洽谈时间", "2025-03-01"),
+    ];
+    let without_credit = vec![
+        ("项目名称", "锁具项目"),
+        ("投资方", "重庆锁具有限公司"),
+        ("招商专班", "五金制品专班"),
+        ("项目阶段", "在谈"),
+        ("洽谈时间", "2025-04-01"),
+    ];
+    let first = upload(
+        &app,
+        "",
+        "october.xlsx",
+        ledger("2025年10月31日", &[with_credit.clone(), without_credit.clone()]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(first["created"], 2);
+    let codes: Vec<&str> = first["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["project_code"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(codes, vec!["", ""], "the report names no code the ledger did not give");
+    let id = first["changes"][0]["project_id"].as_i64().unwrap();
+    let p = app.get(&format!("/api/v1/projects/{id}")).await.expect(200);
+    assert_eq!(p["code"], format!("P2025{id:05}"), "numbered as create_project numbers");
+    assert_eq!(p["stage_dates"]["lead_on"], "2025-03-01");
+
+    // Full-width letters, spaces and another investor spelling: still the same projects.
+    let renamed = with(with_credit, "项目名称", "龙水刀具项目　");
+    let renamed = with(renamed, "投资方", "重庆龙水五金（集团）有限公司");
+    let spaced = with(without_credit, "项目名称", " 锁具 项目");
+    let again = upload(
+        &app,
+        "",
+        "november.xlsx",
+        ledger("2025年11月30日", &[renamed, spaced.clone()]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        (
+            again["created"].as_i64(),
+            again["updated"].as_i64(),
+            again["unchanged"].as_i64()
+        ),
+        (Some(0), Some(2), Some(0)),
+        "{again:#}"
+    );
+    // Matched by credit code and name, and by name and investor; the ledger's spelling of
+    // the names is taken, the investor found by credit code kept.
+    assert_eq!(again["changes"][0]["project_id"], id);
+    assert_eq!(
+        again["changes"][0]["changes"],
+        json!(["项目名称: 龙水 刀具项目 → 龙水刀具项目"])
+    );
+    assert_eq!(again["changes"][1]["project_id"], first["changes"][1]["project_id"]);
+    assert_eq!(
+        again["changes"][1]["changes"],
+        json!(["项目名称: 锁具项目 → 锁具 项目"])
+    );
+    assert_eq!(app.count("projects").await, 2);
+
+    // The same project twice in one file is an error naming the earlier row.
+    let twice = upload(
+        &app,
+        "",
+        "twice.xlsx",
+        ledger("2025年11月30日", &[spaced.clone(), spaced]),
+    )
+    .await
+    .expect(422);
+    assert_eq!(twice["errors"][0]["code"], "duplicate_row");
+    assert_eq!(
+        twice["errors"][0]["message"],
+        "第5行 C列 项目名称: 与第4行是同一个项目 '锁具 项目'"
+    );
+}
+
+#[tokio::test]
+async fn the_read_limits_reject_a_file_quickly_and_the_attempt_is_recorded() {
+    use zhaoshang::excel::ledger::ReadLimits;
+    use zhaoshang::service::import::{ImportOptions, import_ledger};
+    let app = TestApp::spawn().await;
+    let admin = zhaoshang::service::users::find_by_username(&app.db, "admin")
+        .await
+        .unwrap();
+    let actor = zhaoshang::service::Actor {
+        user_id: admin.id,
+        username: admin.username,
+        role: admin.role,
+        team_id: None,
+    };
+    let rows: Vec<Vec<(&str, &str)>> = (0..20).map(|_| signed_row("", "项目", "2025-06-01", "")).collect();
+    let file = ledger("2025年10月31日", &rows);
+    let limited = |limits: ReadLimits| ImportOptions {
+        limits,
+        ..ImportOptions::new("limited.xlsx")
+    };
+    let cases = [
+        (
+            ReadLimits {
+                max_rows: 10,
+                ..ReadLimits::default()
+            },
+            "too_many_rows",
+        ),
+        (
+            ReadLimits {
+                max_unzipped_bytes: 4096,
+                ..ReadLimits::default()
+            },
+            "unzipped_too_large",
+        ),
+        (
+            ReadLimits {
+                max_file_bytes: 1024,
+                ..ReadLimits::default()
+            },
+            "too_large",
+        ),
+    ];
+    for (limits, code) in cases {
+        let report = import_ledger(&app.db, file.clone(), limited(limits), &actor, None)
+            .await
+            .unwrap();
+        assert_eq!(report.code.as_deref(), Some(code));
+        assert!(!report.message.is_empty());
+    }
+    let report = import_ledger(
+        &app.db,
+        file,
+        limited(ReadLimits {
+            max_cell_chars: 3,
+            ..ReadLimits::default()
+        }),
+        &actor,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.code.as_deref(), Some("invalid_rows"));
+    assert!(report.errors.iter().all(|e| e.code == "cell_too_long"));
+    assert_eq!(app.count("projects").await, 0);
+    assert_eq!(app.count("import_runs").await, 4);
+}
