@@ -33,6 +33,10 @@ impl AppState {
 /// The largest JSON body the API accepts.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The largest ledger upload (`/api/v1/imports`): the reader's file limit plus room for the
+/// multipart framing around the file.
+const MAX_IMPORT_BODY_BYTES: usize = excel::ledger::ReadLimits::DEFAULT_MAX_FILE_BYTES + 64 * 1024;
+
 /// The HTTP application: the API, `/health`, the Swagger UI at `/docs` and the spec at
 /// `/openapi.json`, with every error in the API's JSON shape.
 pub fn app(state: AppState) -> impl Endpoint {
@@ -72,22 +76,30 @@ async fn tag_request<E: Endpoint>(next: E, req: Request) -> poem::Result<Respons
     .await
 }
 
-/// Refuses request bodies over [`MAX_BODY_BYTES`] with 413, whether or not they declare their
-/// length (poem's `SizeLimit` insists on a `Content-Length`, even for a GET).
+/// Refuses request bodies over [`MAX_BODY_BYTES`] (ledger uploads: [`MAX_IMPORT_BODY_BYTES`])
+/// with 413 and the code `too_large`, whether or not they declare their length (poem's
+/// `SizeLimit` insists on a `Content-Length`, even for a GET).
 async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let limit = if req.method() == poem::http::Method::POST && req.uri().path().starts_with("/api/v1/imports") {
+        MAX_IMPORT_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let too_large = || {
+        let body = serde_json::json!({
+            "code": "too_large",
+            "message": format!("the request body is larger than {limit} bytes"),
+            "details": [],
+        });
+        (StatusCode::PAYLOAD_TOO_LARGE, poem::web::Json(body)).into_response()
+    };
     let declared = req.header("content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(poem::Error::from_string(
-            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        ));
+    if declared.is_some_and(|len| len > limit) {
+        return Ok(too_large());
     }
-    let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|_| {
-        poem::Error::from_string(
-            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-    })?;
+    let Ok(body) = req.take_body().into_bytes_limit(limit).await else {
+        return Ok(too_large());
+    };
     req.set_body(body);
     Ok(next.call(req).await?.into_response())
 }

@@ -1,7 +1,10 @@
 //! The `zhaoshang` command: serve the API (the default), load the demo district, run
-//! migrations, issue tokens.
+//! migrations, issue tokens, import ledgers.
 
+use std::io::Read;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -11,10 +14,11 @@ use poem::listener::TcpListener;
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
 use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading};
+use zhaoshang::service::import::{self, ImportOptions, ImportProgress, ImportStatus};
 use zhaoshang::service::kpi::Scope;
 use zhaoshang::service::projects::ProjectFilter;
 use zhaoshang::service::report::{self, ReportParams};
-use zhaoshang::service::{Actor, auth, demo, export, users};
+use zhaoshang::service::{Actor, ServiceError, auth, demo, export, users};
 use zhaoshang::{AppState, app, db};
 
 #[derive(Debug, Parser)]
@@ -76,6 +80,31 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Import a ledger (台账) workbook, as `POST /api/v1/imports` does. Exits with 0 when
+    /// imported (or when a dry run finds nothing wrong), 2 when the file is rejected.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The ledger, an .xlsx workbook.
+    file: PathBuf,
+    /// Check and report everything, store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The as-of date (统计截至), YYYY-MM-DD, instead of the one in the ledger's title lines.
+    #[arg(long)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Create teams, clusters and parks the ledger names but the system does not know.
+    #[arg(long)]
+    create_missing: bool,
+    /// Allow stage moves backwards and reopening terminated projects.
+    #[arg(long)]
+    allow_backward: bool,
+    /// The user the import is recorded for. On a database without users, `admin` is created
+    /// as at first start.
+    #[arg(long, default_value = "admin")]
+    user: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -306,7 +335,93 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import(args) => import_ledger(&cli.database_url, args).await,
     }
+}
+
+/// `zhaoshang import`: the same import as the API's, with a progress bar and the report
+/// printed for a person.
+async fn import_ledger(database_url: &str, args: ImportArgs) -> anyhow::Result<()> {
+    let db = db::connect_and_migrate(database_url)
+        .await
+        .context("opening and migrating the database")?;
+    let actor = import_actor(&db, &args.user).await?;
+    let options = ImportOptions {
+        dry_run: args.dry_run,
+        as_of: args.as_of,
+        create_missing: args.create_missing,
+        allow_backward: args.allow_backward,
+        ..ImportOptions::new(
+            args.file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "ledger.xlsx".into()),
+        )
+    };
+    // Read one byte past the limit at most: the import rejects (and records) a larger file.
+    let mut bytes = Vec::new();
+    std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?
+        .take(options.limits.max_file_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar.set_message("读取工作簿…");
+    let style = indicatif::ProgressStyle::with_template("{msg:8} [{bar:40}] {pos}/{len} 行 ({eta})")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    let progress = {
+        let bar = bar.clone();
+        move |p: ImportProgress| match p {
+            ImportProgress::Reading => bar.set_message("读取工作簿…"),
+            ImportProgress::Checking { done, total } | ImportProgress::Writing { done, total } => {
+                if bar.length() != Some(total) {
+                    bar.set_style(style.clone());
+                    bar.set_length(total);
+                }
+                bar.set_message(if matches!(p, ImportProgress::Checking { .. }) {
+                    "核对"
+                } else {
+                    "写入"
+                });
+                bar.set_position(done);
+            }
+        }
+    };
+    let report = import::import_ledger(&db, bytes, options, &actor, Some(&progress))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    print!("{}", report.to_text());
+    if report.status == ImportStatus::Rejected {
+        db.close().await.ok();
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+/// The user an import from the command line is recorded for.
+async fn import_actor(db: &DatabaseConnection, username: &str) -> anyhow::Result<Actor> {
+    let user = match users::find_by_username(db, username).await {
+        Ok(user) => user,
+        Err(ServiceError::NotFound { .. }) if username == "admin" => {
+            if ensure_admin(db).await?.is_some() {
+                eprintln!("已创建管理员用户 admin（可用 `zhaoshang token create --user admin` 签发令牌）");
+            }
+            users::find_by_username(db, username)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        Err(e) => anyhow::bail!("no user `{username}`: {e}"),
+    };
+    Ok(Actor {
+        user_id: user.id,
+        username: user.username,
+        role: user.role,
+        team_id: user.team_id,
+    })
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod contract;
 pub mod enums;
 pub mod funding;
+pub mod import_run;
 pub mod investor;
 pub mod output_report;
 pub mod park;

@@ -14,6 +14,7 @@ mod m20261122_000009_create_stage_history;
 mod m20261122_000010_seed_dazu_reference;
 mod m20261122_000011_create_settings;
 mod m20261122_000012_create_targets;
+mod m20261122_000013_create_imports;
 mod m20261122_000014_create_audit_log;
 mod m20261122_000015_version_editable_records;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_seed_dazu_reference::Migration),
             Box::new(m20261122_000011_create_settings::Migration),
             Box::new(m20261122_000012_create_targets::Migration),
+            Box::new(m20261122_000013_create_imports::Migration),
             Box::new(m20261122_000014_create_audit_log::Migration),
             Box::new(m20261122_000015_version_editable_records::Migration),
         ]

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod exports;
 pub mod health;
+pub mod imports;
 pub mod investors;
 pub mod kpi;
 pub mod lifecycle;
@@ -50,6 +51,8 @@ pub enum ApiTags {
     Targets,
     /// District-wide settings: default promised dates, warning thresholds, league weights.
     Settings,
+    /// Ledger (台账) imports and their history.
+    Imports,
 }
 
 /// Every operation of the API, as one OpenAPI service.
@@ -68,6 +71,7 @@ pub type Api = (
     kpi::WarningsApi,
     targets::TargetsApi,
     settings::SettingsApi,
+    imports::ImportsApi,
 );
 
 /// The documented service; the spec it produces is committed at `openapi/openapi.json`.
@@ -88,6 +92,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             kpi::WarningsApi,
             targets::TargetsApi,
             settings::SettingsApi,
+            imports::ImportsApi,
         ),
         "zhaoshang",
         env!("CARGO_PKG_VERSION"),

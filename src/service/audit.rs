@@ -75,6 +75,30 @@ pub async fn record<T: Serialize>(
     Ok(())
 }
 
+/// An entry for a record written in bulk (the ledger import's new projects), whose whole
+/// content is new: `created` becomes `{field: {"before": null, "after": value}}`.
+pub fn bulk_entry(
+    actor: &Actor,
+    entity: &str,
+    entity_id: i32,
+    project_id: Option<i32>,
+    action: &str,
+    created: Value,
+    reason: Option<&str>,
+) -> audit_entry::ActiveModel {
+    audit_entry::ActiveModel {
+        recorded_at: Set(now()),
+        user_id: Set(Some(actor.user_id)),
+        entity: Set(entity.to_string()),
+        entity_id: Set(entity_id),
+        project_id: Set(project_id),
+        action: Set(action.to_string()),
+        changes: Set(Value::Object(diff(None, Some(created))).to_string()),
+        reason: Set(reason.map(str::to_string)),
+        ..Default::default()
+    }
+}
+
 /// Which entries to read.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

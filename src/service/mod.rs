@@ -6,6 +6,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod investors;
 pub mod kpi;
 pub mod lifecycle;

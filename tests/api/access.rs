@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use poem::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use poem::test::{TestForm, TestFormField};
+
+use crate::helpers::{Reply, TestApp};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +145,10 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("export_ledger", AnyUser, None),
         ("export_template", AnyUser, None),
         ("export_kpi_report", AnyUser, None),
+        ("import_ledger", SharedWrite, None),
+        ("import_ledger_binary", SharedWrite, None),
+        ("list_imports", AnyUser, None),
+        ("get_import", AnyUser, None),
         ("get_kpis", AnyUser, None),
         ("list_kpi_projects", ProjectRead, None),
         ("get_league", AnyUser, None),
@@ -232,6 +238,7 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         "get_team" | "update_team" => f.team_b,
         "get_user" | "update_user" | "set_password" => f.admin_id,
         "revoke_token" => f.spare_token,
+        "get_import" => 1,
         "get_cluster" | "get_park" => 1,
         _ => f.project_b,
     };
@@ -252,6 +259,42 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         ),
         _ => path,
     }
+}
+
+/// Sends a request as the operation expects it: uploads as a file (not a workbook, so an
+/// allowed caller gets the import's 422 and a forbidden one its 403), the rest as JSON.
+async fn call(
+    app: &TestApp,
+    token: Option<&str>,
+    operation: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
+    if !operation.starts_with("import_ledger") {
+        return app.send_as(token, method, path, body).await;
+    }
+    let mut request = app.client.post(path);
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    request = if operation == "import_ledger" {
+        request.multipart(
+            TestForm::new().field(
+                TestFormField::bytes(b"not a workbook".to_vec())
+                    .name("file")
+                    .filename("ledger.xlsx"),
+            ),
+        )
+    } else {
+        request
+            .content_type("application/octet-stream")
+            .body(b"not a workbook".to_vec())
+    };
+    let response = request.send().await.0;
+    let status = response.status();
+    let body = response.into_body().into_json::<Value>().await.unwrap_or(Value::Null);
+    Reply { status, body }
 }
 
 /// Every operation of the served spec: `(operation id, method, path template)`.
@@ -339,7 +382,7 @@ async fn each_role_gets_its_allowed_and_forbidden_answers() {
                 Rule::SharedWrite => role != "leader",
                 Rule::UserAdmin => matches!(role, "team_lead" | "admin"),
             };
-            let reply = app.send_as(Some(token), method.clone(), &path, body.clone()).await;
+            let reply = call(&app, Some(token), &operation, method.clone(), &path, body.clone()).await;
             let status = reply.status.as_u16();
             if *rule == Rule::Public {
                 assert_ne!(status, 403, "{role} {operation}: {}", reply.body);

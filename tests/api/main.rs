@@ -7,6 +7,7 @@ mod crash;
 mod errors;
 mod exports;
 mod helpers;
+mod imports;
 mod kpi;
 mod league;
 mod lifecycle;

@@ -15,11 +15,16 @@ pub struct ReadLimits {
     pub max_cell_chars: usize,
 }
 
+impl ReadLimits {
+    /// The default largest file: 20 MiB.
+    pub const DEFAULT_MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+}
+
 impl Default for ReadLimits {
     /// 20 MiB file, 200 MiB unzipped, 200,000 rows, 4,000 characters per cell.
     fn default() -> Self {
         Self {
-            max_file_bytes: 20 * 1024 * 1024,
+            max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES,
             max_unzipped_bytes: 200 * 1024 * 1024,
             max_rows: 200_000,
             max_cell_chars: 4_000,

@@ -28,6 +28,12 @@ use serde::Serialize;
 pub use error::{LedgerFileError, ReadLimits};
 pub use field::{LedgerField, Unit};
 
+/// The form names are compared in when matching ledger rows to stored records: full-width
+/// characters made half-width, every space and invisible character removed.
+pub fn normalise_name(text: &str) -> String {
+    text::compact(text)
+}
+
 /// Reads an .xlsx ledger into typed rows.
 ///
 /// Returns `Err` only when the whole file must be rejected (too large, not an .xlsx, a zip
@@ -35,6 +41,16 @@ pub use field::{LedgerField, Unit};
 /// in [`Ledger::errors`]; a row with cell errors is still returned, without the values that
 /// could not be read, so the caller can show everything at once and decide.
 pub fn read_ledger(bytes: &[u8], limits: &ReadLimits) -> Result<Ledger, LedgerFileError> {
+    read_ledger_as_of(bytes, limits, None)
+}
+
+/// [`read_ledger`] with the as-of date fixed by the caller (the import's `as_of` option): it
+/// wins over the date the title lines state, and actual dates after it are cell errors.
+pub fn read_ledger_as_of(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    as_of: Option<NaiveDate>,
+) -> Result<Ledger, LedgerFileError> {
     if bytes.len() > limits.max_file_bytes {
         return Err(LedgerFileError::TooLarge {
             size: bytes.len(),
@@ -49,7 +65,10 @@ pub fn read_ledger(bytes: &[u8], limits: &ReadLimits) -> Result<Ledger, LedgerFi
     let is_1904 = workbook.has_1904_epoch();
     let sheets = workbook.sheets_metadata().to_vec();
 
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger {
+        as_of,
+        ..Ledger::default()
+    };
     for sheet in &sheets {
         let skip_reason = match (sheet.typ, sheet.visible) {
             (SheetType::ChartSheet, _) => Some("图表工作表，不含数据"),
@@ -59,7 +78,7 @@ pub fn read_ledger(bytes: &[u8], limits: &ReadLimits) -> Result<Ledger, LedgerFi
         };
         match skip_reason {
             Some(reason) => ledger.sheets.push(SheetReport::skipped(&sheet.name, reason)),
-            None => sheet::read_sheet(&mut workbook, &sheet.name, limits, is_1904, &mut ledger)?,
+            None => sheet::read_sheet(&mut workbook, &sheet.name, limits, is_1904, as_of, &mut ledger)?,
         }
     }
 

@@ -32,6 +32,7 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
     name: &str,
     limits: &ReadLimits,
     is_1904: bool,
+    as_of_override: Option<NaiveDate>,
     ledger: &mut Ledger,
 ) -> Result<(), LedgerFileError> {
     let damaged = |e: XlsxError| LedgerFileError::NotXlsx {
@@ -40,6 +41,7 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
     let merges = workbook.merge_cells_by_sheet_name(name).map_err(damaged)?;
     let mut cells = workbook.worksheet_cells_reader(name).map_err(damaged)?;
     let mut sheet = SheetReader::new(name, merges, limits, is_1904, ledger);
+    sheet.as_of_override = as_of_override;
 
     let mut pending: Option<Row> = None;
     while let Some(cell) = cells.next_cell().map_err(damaged)? {
@@ -117,6 +119,8 @@ struct SheetReader<'a> {
     ledger: &'a mut Ledger,
     merges: Vec<Dimensions>,
     phase: Phase,
+    /// The as-of date the caller fixed, which wins over the title lines'.
+    as_of_override: Option<NaiveDate>,
 }
 
 impl<'a> SheetReader<'a> {
@@ -128,6 +132,7 @@ impl<'a> SheetReader<'a> {
             ledger,
             merges,
             phase: Phase::Scanning(Vec::new()),
+            as_of_override: None,
         }
     }
 
@@ -184,6 +189,7 @@ impl<'a> SheetReader<'a> {
             std::mem::take(&mut self.merges),
             self.ledger,
         );
+        table.as_of = self.as_of_override.or(table.as_of);
         for row in buffer {
             table.process(row, self.ledger, self.limits, self.is_1904)?;
         }
