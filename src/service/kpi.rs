@@ -36,7 +36,7 @@ use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
 use super::{Problems, ServiceResult};
 use crate::domain::kpi::{
-    FundsBasis, GroupBy, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
+    FundsBasis, GroupBy, Measure, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
 };
 use crate::domain::today;
 
@@ -212,6 +212,19 @@ pub struct Figures {
     /// Due for full production, and effective.
     pub full_production_due: i64,
     pub effective: i64,
+}
+
+impl Figures {
+    /// The actual of a target measure in the period (a count, or yuan).
+    pub fn actual(&self, measure: Measure) -> i64 {
+        match measure {
+            Measure::ProjectsSigned => self.projects_signed,
+            Measure::ContractedInvestment => self.contracted_yuan,
+            Measure::FundsArrived => self.period_funds_yuan,
+            Measure::ProjectsStarted => self.projects_started,
+            Measure::ProjectsProducing => self.projects_producing,
+        }
+    }
 }
 
 impl std::ops::AddAssign for Figures {
@@ -418,11 +431,30 @@ pub async fn figures(
     query: &KpiQuery,
     settings: &Settings,
 ) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
+    figures_of(db, query, Some(settings)).await
+}
+
+/// Only the bulletin's counts and sums of every group (signed, contracted, funds arrived,
+/// started, producing): three aggregate queries.
+pub async fn bulletin_figures(
+    db: &impl ConnectionTrait,
+    query: &KpiQuery,
+) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
+    figures_of(db, query, None).await
+}
+
+/// The figures; the rates' own families (sign rate, cohort funds, production) only with
+/// `settings`.
+async fn figures_of(
+    db: &impl ConnectionTrait,
+    query: &KpiQuery,
+    settings: Option<&Settings>,
+) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
     let backend = db.get_database_backend();
     let mut by_group: BTreeMap<Option<String>, Figures> = BTreeMap::new();
     let mut add = |key: Option<String>, f: Figures| *by_group.entry(key).or_default() += f;
 
-    if query.sign_basis != SignBasis::Target {
+    if settings.is_some() && query.sign_basis != SignBasis::Target {
         let mut q = Query::new(backend);
         let sign = sign_conditions(&mut q, query.sign_basis, &query.period, query.as_of);
         let scope = scope_filter(&mut q, &query.scope, "p.");
@@ -472,7 +504,7 @@ pub async fn figures(
         }
     }
 
-    if query.funds_basis == FundsBasis::Cohort {
+    if settings.is_some() && query.funds_basis == FundsBasis::Cohort {
         // The counted funds of the projects signed in the period, arrived by `as_of`: a join
         // on the covering `fundings (project_id, arrived_on, counted, amount_yuan)` index.
         let mut q = Query::new(backend);
@@ -554,7 +586,7 @@ pub async fn figures(
         }
     }
 
-    {
+    if let Some(settings) = settings {
         let mut q = Query::new(backend);
         let cohort = production_cohort(&mut q, query, settings);
         let as_of = q.date(query.as_of);
