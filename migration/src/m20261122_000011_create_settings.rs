@@ -91,6 +91,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The KPI queries read dates and a few keys of many projects: this covering index
+        // serves the projects signed in a period or by `as_of` (signed_on range) and the sign
+        // rate's denominator (signed_on IS NULL OR ≥ from, a multi-index OR) without touching
+        // the table.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_projects_kpi_dates")
+                    .table(Projects::Table)
+                    .col(Projects::SignedOn)
+                    .col(Projects::NegotiatingOn)
+                    .col(Projects::TerminatedOn)
+                    .col(Projects::StartedOn)
+                    .col(Projects::ProducingOn)
+                    .col(Projects::EffectiveOn)
+                    .col(Projects::TeamId)
+                    .col(Projects::ClusterId)
+                    .col(Projects::ParkId)
+                    .to_owned(),
+            )
+            .await?;
         // Projects that started construction or production in a period (the bulletin's counts).
         for (name, col) in [
             ("idx_projects_started_on", Projects::StartedOn),
@@ -100,25 +121,39 @@ impl MigrationTrait for Migration {
                 .create_index(Index::create().name(name).table(Projects::Table).col(col).to_owned())
                 .await?;
         }
-        // The sign rate's negotiation start (a project signed without a negotiation date
-        // negotiates from its signing date): the same expression index on both databases.
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "CREATE INDEX idx_projects_negotiation_began ON projects ((COALESCE(negotiating_on, signed_on)))",
-            )
-            .await?;
+        // The sign rate's cohort basis: negotiation began in the period (a project signed
+        // without a negotiation date negotiates from its signing date). The same expression
+        // index on both databases.
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "CREATE INDEX idx_projects_negotiation_began ON projects ((COALESCE(negotiating_on, signed_on)))",
+        )
+        .await?;
+        // The contract terms every production and warning query joins, covered.
+        db.execute_unprepared(
+            "CREATE INDEX idx_contracts_kpi_terms ON contracts (project_id, promised_production_on, \
+             promised_full_production_on, promised_start_on, contracted_investment_yuan)",
+        )
+        .await?;
+        // Per-project sums of counted funds by a date, covered.
+        db.execute_unprepared(
+            "CREATE INDEX idx_fundings_project_counted ON fundings (project_id, arrived_on, counted, amount_yuan)",
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in [
-            "idx_projects_started_on",
-            "idx_projects_producing_on",
-            "idx_projects_negotiation_began",
+        for (name, table) in [
+            ("idx_projects_kpi_dates", "projects"),
+            ("idx_projects_started_on", "projects"),
+            ("idx_projects_producing_on", "projects"),
+            ("idx_projects_negotiation_began", "projects"),
+            ("idx_contracts_kpi_terms", "contracts"),
+            ("idx_fundings_project_counted", "fundings"),
         ] {
             manager
-                .drop_index(Index::drop().name(name).table(Projects::Table).to_owned())
+                .drop_index(Index::drop().name(name).table(Alias::new(table)).to_owned())
                 .await?;
         }
         manager

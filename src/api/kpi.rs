@@ -685,8 +685,10 @@ impl KpiApi {
     /// dates.
     ///
     /// The target basis compares with the teams' targets for the year of `from` (the period
-    /// must lie in one year; overall or grouped by team; no cluster or park filter); with
-    /// `scale_targets` the target is multiplied by the elapsed share of the year at `as_of`.
+    /// must lie in one year; overall or grouped by team; no cluster or park filter). Overall,
+    /// the denominator is the sum of the targets set for the teams in scope. With
+    /// `scale_targets` the target is multiplied by the elapsed share of the year at `as_of`
+    /// (days elapsed including `as_of` ÷ days in the year).
     #[oai(path = "/kpis", method = "get", operation_id = "get_kpis")]
     #[allow(clippy::too_many_arguments)]
     async fn get_kpis(

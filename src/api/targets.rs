@@ -217,23 +217,14 @@ impl TargetsApi {
         let teams = report
             .teams
             .iter()
-            .map(|t| {
-                let of = |measure: Measure| {
-                    t.measures
-                        .iter()
-                        .find(|m| m.measure == measure)
-                        .copied()
-                        .expect("every measure is reported")
-                };
-                TeamProgress {
-                    team_id: t.team_id,
-                    team_name: t.team_name.clone(),
-                    projects_signed: count(&of(Measure::ProjectsSigned)),
-                    contracted_investment: amount(&of(Measure::ContractedInvestment)),
-                    funds_arrived: amount(&of(Measure::FundsArrived)),
-                    projects_started: count(&of(Measure::ProjectsStarted)),
-                    projects_producing: count(&of(Measure::ProjectsProducing)),
-                }
+            .map(|t| TeamProgress {
+                team_id: t.team_id,
+                team_name: t.team_name.clone(),
+                projects_signed: count(t.of(Measure::ProjectsSigned)),
+                contracted_investment: amount(t.of(Measure::ContractedInvestment)),
+                funds_arrived: amount(t.of(Measure::FundsArrived)),
+                projects_started: count(t.of(Measure::ProjectsStarted)),
+                projects_producing: count(t.of(Measure::ProjectsProducing)),
             })
             .collect();
         Ok(Json(TargetProgress {

@@ -9,7 +9,8 @@
 //! | family | rows | grouped by (month / quarter) |
 //! |---|---|---|
 //! | sign rate | projects in the denominator | period basis: the later of negotiation start and `from`; cohort: negotiation start |
-//! | signed in the period | projects signed in the period (funds cohort, bulletin counts) | signing date |
+//! | signed in the period | projects signed in the period: count and contracted investment | signing date |
+//! | cohort funds | their counted payments arrived by `as_of` (funds cohort basis only) | signing date |
 //! | funds arrived | counted payments arrived in the period | arrival date |
 //! | started / producing | projects that started construction / production in the period | that date |
 //! | production | signed projects due for production / for full production | the production / full-production due date |
@@ -35,7 +36,7 @@ use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
 use super::{Problems, ServiceResult};
 use crate::domain::kpi::{
-    FundsBasis, GroupBy, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
+    FundsBasis, GroupBy, Measure, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
 };
 use crate::domain::today;
 
@@ -211,6 +212,19 @@ pub struct Figures {
     /// Due for full production, and effective.
     pub full_production_due: i64,
     pub effective: i64,
+}
+
+impl Figures {
+    /// The actual of a target measure in the period (a count, or yuan).
+    pub fn actual(&self, measure: Measure) -> i64 {
+        match measure {
+            Measure::ProjectsSigned => self.projects_signed,
+            Measure::ContractedInvestment => self.contracted_yuan,
+            Measure::FundsArrived => self.period_funds_yuan,
+            Measure::ProjectsStarted => self.projects_started,
+            Measure::ProjectsProducing => self.projects_producing,
+        }
+    }
 }
 
 impl std::ops::AddAssign for Figures {
@@ -411,17 +425,36 @@ async fn group_names(db: &impl ConnectionTrait, group_by: GroupBy) -> ServiceRes
     })
 }
 
-/// The figures of every group, from one aggregate query per family (at most five).
+/// The figures of every group, from one aggregate query per family (at most six).
 pub async fn figures(
     db: &impl ConnectionTrait,
     query: &KpiQuery,
     settings: &Settings,
 ) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
+    figures_of(db, query, Some(settings)).await
+}
+
+/// Only the bulletin's counts and sums of every group (signed, contracted, funds arrived,
+/// started, producing): three aggregate queries.
+pub async fn bulletin_figures(
+    db: &impl ConnectionTrait,
+    query: &KpiQuery,
+) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
+    figures_of(db, query, None).await
+}
+
+/// The figures; the rates' own families (sign rate, cohort funds, production) only with
+/// `settings`.
+async fn figures_of(
+    db: &impl ConnectionTrait,
+    query: &KpiQuery,
+    settings: Option<&Settings>,
+) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
     let backend = db.get_database_backend();
     let mut by_group: BTreeMap<Option<String>, Figures> = BTreeMap::new();
     let mut add = |key: Option<String>, f: Figures| *by_group.entry(key).or_default() += f;
 
-    if query.sign_basis != SignBasis::Target {
+    if settings.is_some() && query.sign_basis != SignBasis::Target {
         let mut q = Query::new(backend);
         let sign = sign_conditions(&mut q, query.sign_basis, &query.period, query.as_of);
         let scope = scope_filter(&mut q, &query.scope, "p.");
@@ -449,22 +482,15 @@ pub async fn figures(
 
     {
         let mut q = Query::new(backend);
-        let (from, to, as_of) = (q.date(query.period.from), q.date(query.period.to), q.date(query.as_of));
+        let signed = signed_in_period(&mut q, &query.period, query.as_of);
         let scope = scope_filter(&mut q, &query.scope, "p.");
         let key = group_key(q.dialect, query.group_by, "p.", "p.signed_on");
-        let cohort_funds = if query.funds_basis == FundsBasis::Cohort {
-            counted_funds_until("p.id", &as_of)
-        } else {
-            "0".to_string()
-        };
         let sql = format!(
-            "SELECT g, CAST(COUNT(*) AS BIGINT) AS signed, {contracted} AS contracted, {funds} AS funds FROM (\
-               SELECT {key} AS g, COALESCE(c.contracted_investment_yuan, 0) AS contracted, {cohort_funds} AS funds \
-               FROM projects p LEFT JOIN contracts c ON c.project_id = p.id \
-               WHERE p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}{scope}\
+            "SELECT g, CAST(COUNT(*) AS BIGINT) AS signed, {contracted} AS contracted FROM (\
+               SELECT {key} AS g, COALESCE(c.contracted_investment_yuan, 0) AS contracted \
+               FROM projects p LEFT JOIN contracts c ON c.project_id = p.id WHERE {signed}{scope}\
              ) t GROUP BY g",
             contracted = sum("contracted"),
-            funds = sum("funds"),
         );
         for row in q.all(db, sql).await? {
             add(
@@ -472,6 +498,32 @@ pub async fn figures(
                 Figures {
                     projects_signed: int(&row, "signed")?,
                     contracted_yuan: int(&row, "contracted")?,
+                    ..Figures::default()
+                },
+            );
+        }
+    }
+
+    if settings.is_some() && query.funds_basis == FundsBasis::Cohort {
+        // The counted funds of the projects signed in the period, arrived by `as_of`: a join
+        // on the covering `fundings (project_id, arrived_on, counted, amount_yuan)` index.
+        let mut q = Query::new(backend);
+        let signed = signed_in_period(&mut q, &query.period, query.as_of);
+        let as_of = q.date(query.as_of);
+        let scope = scope_filter(&mut q, &query.scope, "p.");
+        let key = group_key(q.dialect, query.group_by, "p.", "p.signed_on");
+        let sql = format!(
+            "SELECT g, {funds} AS funds FROM (\
+               SELECT {key} AS g, f.amount_yuan AS amount \
+               FROM projects p JOIN fundings f ON f.project_id = p.id \
+               WHERE {signed}{scope} AND f.arrived_on <= {as_of} AND f.counted\
+             ) t GROUP BY g",
+            funds = sum("amount"),
+        );
+        for row in q.all(db, sql).await? {
+            add(
+                opt_text(&row, "g")?,
+                Figures {
                     cohort_funds_yuan: int(&row, "funds")?,
                     ..Figures::default()
                 },
@@ -534,32 +586,57 @@ pub async fn figures(
         }
     }
 
-    {
+    if let Some(settings) = settings {
         let mut q = Query::new(backend);
         let cohort = production_cohort(&mut q, query, settings);
         let as_of = q.date(query.as_of);
-        let due_key = group_key(q.dialect, query.group_by, "", "due_on");
-        let full_key = group_key(q.dialect, query.group_by, "", "full_due_on");
-        let sql = format!(
-            "WITH cohort AS ({cohort}) \
-             SELECT g, {due} AS due, {produced} AS produced, {counted} AS counted, \
-                    {full_due} AS full_due, {effective} AS effective FROM (\
-               SELECT {due_key} AS g, 1 AS due, \
-                      CASE WHEN producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
-                      CASE WHEN {counts} THEN 1 ELSE 0 END AS counted, \
-                      0 AS full_due, 0 AS effective \
-               FROM cohort WHERE due_on <= {as_of} \
-               UNION ALL \
-               SELECT {full_key} AS g, 0, 0, 0, 1, CASE WHEN effective_on IS NOT NULL THEN 1 ELSE 0 END \
-               FROM cohort WHERE full_due_on <= {as_of}\
-             ) t GROUP BY g",
-            counts = production_counts(&as_of),
-            due = sum("due"),
-            produced = sum("produced"),
-            counted = sum("counted"),
-            full_due = sum("full_due"),
-            effective = sum("effective"),
-        );
+        let counts = production_counts(&as_of);
+        let sql = if query.group_by.is_some_and(GroupBy::is_time) {
+            // Each rate by the month / quarter of its own due date: two sets of rows.
+            let due_key = group_key(q.dialect, query.group_by, "", "due_on");
+            let full_key = group_key(q.dialect, query.group_by, "", "full_due_on");
+            format!(
+                "WITH cohort AS ({cohort}) \
+                 SELECT g, {due} AS due, {produced} AS produced, {counted} AS counted, \
+                        {full_due} AS full_due, {effective} AS effective FROM (\
+                   SELECT {due_key} AS g, 1 AS due, \
+                          CASE WHEN producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
+                          CASE WHEN {counts} THEN 1 ELSE 0 END AS counted, \
+                          0 AS full_due, 0 AS effective \
+                   FROM cohort WHERE due_on <= {as_of} \
+                   UNION ALL \
+                   SELECT {full_key} AS g, 0, 0, 0, 1, CASE WHEN effective_on IS NOT NULL THEN 1 ELSE 0 END \
+                   FROM cohort WHERE full_due_on <= {as_of}\
+                 ) t GROUP BY g",
+                due = sum("due"),
+                produced = sum("produced"),
+                counted = sum("counted"),
+                full_due = sum("full_due"),
+                effective = sum("effective"),
+            )
+        } else {
+            // One pass over the cohort.
+            let key = group_key(q.dialect, query.group_by, "", "due_on");
+            let due = format!("due_on <= {as_of}");
+            let full_due = format!("full_due_on <= {as_of}");
+            format!(
+                "SELECT g, {due_n} AS due, {produced} AS produced, {counted} AS counted, \
+                        {full_due_n} AS full_due, {effective} AS effective FROM (\
+                   SELECT {key} AS g, \
+                          CASE WHEN {due} THEN 1 ELSE 0 END AS due, \
+                          CASE WHEN {due} AND producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
+                          CASE WHEN {due} AND {counts} THEN 1 ELSE 0 END AS counted, \
+                          CASE WHEN {full_due} THEN 1 ELSE 0 END AS full_due, \
+                          CASE WHEN {full_due} AND effective_on IS NOT NULL THEN 1 ELSE 0 END AS effective \
+                   FROM ({cohort}) cohort WHERE {due} OR {full_due}\
+                 ) t GROUP BY g",
+                due_n = sum("due"),
+                produced = sum("produced"),
+                counted = sum("counted"),
+                full_due_n = sum("full_due"),
+                effective = sum("effective"),
+            )
+        };
         for row in q.all(db, sql).await? {
             add(
                 opt_text(&row, "g")?,
@@ -614,6 +691,12 @@ pub fn sign_conditions(q: &mut Query, basis: SignBasis, period: &Period, as_of: 
             event: q.dialect.later_of(began, &from),
         },
     }
+}
+
+/// Projects (`p`) signed in the period, on or before `as_of`.
+pub fn signed_in_period(q: &mut Query, period: &Period, as_of: NaiveDate) -> String {
+    let (from, to, as_of) = (q.date(period.from), q.date(period.to), q.date(as_of));
+    format!("p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}")
 }
 
 /// Counted payments of `fundings f` (joined to `projects p`) that arrived in the period, on

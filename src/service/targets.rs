@@ -13,8 +13,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Change};
-use super::kpi::{KpiQuery, Scope, figures};
-use super::settings::get_settings;
+use super::kpi::{KpiQuery, Scope, bulletin_figures};
 use super::{Actor, Problems, ServiceResult, now};
 use crate::domain::kpi::{FundsBasis, GroupBy, Measure, Period, ProductionCohort, SignBasis, YearProgress};
 use crate::domain::{money, today};
@@ -240,7 +239,15 @@ pub struct MeasureProgress {
 pub struct TeamProgress {
     pub team_id: i32,
     pub team_name: String,
-    pub measures: Vec<MeasureProgress>,
+    /// In the order of [`Measure::ALL`].
+    pub measures: [MeasureProgress; 5],
+}
+
+impl TeamProgress {
+    /// The progress on one measure.
+    pub fn of(&self, measure: Measure) -> &MeasureProgress {
+        &self.measures[measure as usize]
+    }
 }
 
 /// The progress report of a year at a date.
@@ -253,8 +260,8 @@ pub struct ProgressReport {
 }
 
 /// Every team with a target for the year (and every other team not archived): its actuals in
-/// the year up to `as_of` against its targets. The actuals are the KPI engine's figures for the
-/// year grouped by team (a fixed number of queries).
+/// the year up to `as_of` against its targets. The actuals are the KPI engine's bulletin figures
+/// for the year grouped by team: five queries in all (three aggregates, targets, teams).
 pub async fn target_progress(
     db: &impl ConnectionTrait,
     year: i32,
@@ -273,7 +280,6 @@ pub async fn target_progress(
         NaiveDate::from_ymd_opt(year, 12, 31).expect("checked year"),
     )
     .expect("a year is a period");
-    let settings = get_settings(db).await?;
     let query = KpiQuery {
         period,
         as_of,
@@ -285,7 +291,7 @@ pub async fn target_progress(
         scope: Scope::default(),
         group_by: Some(GroupBy::Team),
     };
-    let by_team = figures(db, &query, &settings.settings).await?;
+    let by_team = bulletin_figures(db, &query).await?;
     let targets = targets_by_team(db, year, None).await?;
     let progress = YearProgress::at(year, as_of);
     let teams = team::Entity::find().order_by_asc(team::Column::Id).all(db).await?;
@@ -297,27 +303,18 @@ pub async fn target_progress(
         }
         let f = by_team.get(&Some(team.id.to_string())).copied().unwrap_or_default();
         let target = target.unwrap_or_default();
-        let measures = Measure::ALL
-            .iter()
-            .map(|&measure| {
-                let actual = match measure {
-                    Measure::ProjectsSigned => f.projects_signed,
-                    Measure::ContractedInvestment => f.contracted_yuan,
-                    Measure::FundsArrived => f.period_funds_yuan,
-                    Measure::ProjectsStarted => f.projects_started,
-                    Measure::ProjectsProducing => f.projects_producing,
-                };
-                let goal = target.get(measure);
-                let (a, t) = (Decimal::from(actual), goal.map(Decimal::from));
-                MeasureProgress {
-                    measure,
-                    actual,
-                    target: goal,
-                    completion: t.and_then(|t| YearProgress::completion(a, t)),
-                    ahead_behind: t.and_then(|t| progress.ahead_behind(a, t)),
-                }
-            })
-            .collect();
+        let measures = Measure::ALL.map(|measure| {
+            let actual = f.actual(measure);
+            let goal = target.get(measure);
+            let (a, t) = (Decimal::from(actual), goal.map(Decimal::from));
+            MeasureProgress {
+                measure,
+                actual,
+                target: goal,
+                completion: t.and_then(|t| YearProgress::completion(a, t)),
+                ahead_behind: t.and_then(|t| progress.ahead_behind(a, t)),
+            }
+        });
         report.push(TeamProgress {
             team_id: team.id,
             team_name: team.name,

@@ -1006,6 +1006,24 @@ async fn target_basis_targets_and_progress() {
     // 1 ÷ (4 × 181/365) = 365/724 = 0.5041436…
     assert_eq!(rate["rate"], json!(0.504144));
 
+    // On the target basis the drill-down lists what makes up the numerator.
+    let drill = get_ok(&app, &format!("/api/v1/kpis/sign_rate/projects?{q}&team_id={elevator}")).await;
+    assert_eq!(drill["basis"], "target");
+    // X1, signed 2025-02-01
+    assert_eq!(drill["total"], 1);
+    assert_eq!(drill["items"][0]["code"], "X1");
+    assert_eq!(
+        (
+            drill["items"][0]["in_denominator"].clone(),
+            drill["items"][0]["in_numerator"].clone()
+        ),
+        (json!(false), json!(true))
+    );
+    let drill = get_ok(&app, &format!("/api/v1/kpis/funds_arrival_rate/projects?{q}")).await;
+    // X1's 50 paid 2025-03-01
+    assert_eq!(drill["total"], 1);
+    assert_eq!(drill["items"][0]["counted_funds"], "50.0000");
+
     // The target basis is per team and year.
     let refused = app.get(&format!("/api/v1/kpis?{q}&group_by=month")).await.expect(422);
     assert_eq!(refused["details"][0]["field"], "sign_basis");

@@ -176,6 +176,10 @@ async fn lights_name_the_milestone_the_days_and_the_funds() {
     .await;
     assert_eq!(yellow["total"], 3);
     assert_eq!(codes(&yellow), vec!["W3"]);
+    // Past the last page: no items, the counts all the same.
+    let beyond = get_ok(&app, "/api/v1/warnings?as_of=2025-06-30&page=3&per_page=5").await;
+    assert_eq!(beyond["items"], json!([]));
+    assert_eq!((beyond["red"].clone(), beyond["total"].clone()), (json!(2), json!(8)));
     let hydrogen = app.reference_id("teams", HYDROGEN).await;
     let team = get_ok(&app, &format!("/api/v1/warnings?as_of=2025-06-30&team_id={hydrogen}")).await;
     assert_eq!(codes(&team), vec!["W9"]);

@@ -213,13 +213,7 @@ fn target_completion(
     let completions: Vec<Decimal> = Measure::ALL
         .iter()
         .filter_map(|&measure| {
-            let actual = match measure {
-                Measure::ProjectsSigned => figures.projects_signed,
-                Measure::ContractedInvestment => figures.contracted_yuan,
-                Measure::FundsArrived => figures.period_funds_yuan,
-                Measure::ProjectsStarted => figures.projects_started,
-                Measure::ProjectsProducing => figures.projects_producing,
-            };
+            let actual = figures.actual(measure);
             let share = prorated_target(period, |year| {
                 targets
                     .get(&(year, team_id))

@@ -1,8 +1,9 @@
 //! Red / yellow / green warnings (红黄绿预警): every project signed on or before `as_of` and not
 //! terminated by then gets a light from its promised milestones and its funds, computed in SQL
-//! so lights can be filtered, counted, sorted by severity and paged in the database (three
-//! queries per request: settings, counts per light, one page). The reasons of the page's
-//! projects are then worked out by [`warning_light`], the rule of record, from the same figures.
+//! so lights can be filtered, counted, sorted by severity and paged in the database (two
+//! queries per request: the settings, and one statement that counts the lights and reads a
+//! page). The reasons of the page's projects are then worked out by [`warning_light`], the
+//! rule of record, from the same figures.
 //!
 //! - construction start: the contract's promised start (unchecked when none was promised),
 //!   against `started_on`;
@@ -21,7 +22,7 @@ use entity::enums::Stage;
 use sea_orm::{ActiveEnum, ConnectionTrait};
 
 use super::counted_funds_until;
-use super::sql::{Query, int, opt_date, opt_text, text};
+use super::sql::{Query, int, opt_date, opt_int, opt_text, sum, text};
 use crate::domain::kpi::{FundsState, Light, Milestone, MilestoneState, WarningReason, warning_light};
 use crate::domain::today;
 use crate::service::settings::{StoredSettings, get_settings};
@@ -132,7 +133,7 @@ pub async fn warnings(
              CASE WHEN effective_on IS NULL THEN {full_late} END AS full_late, \
              {schedule} AS schedule_days, {elapsed} AS elapsed_days \
            FROM w\
-         ), s AS (\
+         ), s AS MATERIALIZED (\
            SELECT d.*, \
              CASE WHEN start_late > {red_days} OR production_late > {red_days} OR full_late > {red_days} \
                     OR (CASE WHEN schedule_days <= 0 THEN {funds} * 100 < {percent} * {contracted} \
@@ -156,91 +157,100 @@ pub async fn warnings(
         worst = d.greatest(&[late("start_late"), late("production_late"), late("full_late")]),
     );
 
-    let (mut red, mut yellow, mut green) = (0u64, 0u64, 0u64);
-    let counts_sql = format!(
-        "{base} SELECT CAST(severity AS BIGINT) AS severity, CAST(COUNT(*) AS BIGINT) AS n FROM s GROUP BY severity"
-    );
-    for row in q.all(db, counts_sql).await? {
-        let n = int(&row, "n")?.max(0) as u64;
-        match int(&row, "severity")? {
-            3 => red = n,
-            2 => yellow = n,
-            _ => green = n,
-        }
-    }
-    let total = match params.light {
-        Some(Light::Red) => red,
-        Some(Light::Yellow) => yellow,
-        Some(Light::Green) => green,
-        None => red + yellow + green,
-    };
     let filter = match params.light {
         Some(light) => format!("WHERE s.severity = {}", q.bind(severity(light))),
         None => String::new(),
     };
     let limit = q.bind(paging.per_page as i64);
     let offset = q.bind(paging.offset() as i64);
+    // One statement: `s` is computed once (MATERIALIZED), counted by light, and paged; the
+    // counts come back on every row, and on a single row of NULLs when the page is empty.
     let page_sql = format!(
-        "{base} SELECT CAST(s.id AS BIGINT) AS id, s.code, s.name, CAST(s.team_id AS BIGINT) AS team_id, \
-           t.name AS team_name, s.stage, s.signed_on, s.start_due, s.started_on, s.production_due, \
-           CAST(s.production_due_default AS BIGINT) AS production_due_default, s.producing_on, s.full_due, \
-           CAST(s.full_due_default AS BIGINT) AS full_due_default, s.effective_on, \
-           CAST(s.contracted AS BIGINT) AS contracted, CAST(s.funds AS BIGINT) AS funds, \
-           CAST(s.severity AS BIGINT) AS severity \
-         FROM s LEFT JOIN teams t ON t.id = s.team_id {filter} \
-         ORDER BY s.severity DESC, s.worst_late DESC, s.id LIMIT {limit} OFFSET {offset}"
+        "{base}, c AS (\
+           SELECT {red} AS red, {yellow} AS yellow, {green} AS green FROM s\
+         ), pg AS (\
+           SELECT s.*, t.name AS team_name FROM s LEFT JOIN teams t ON t.id = s.team_id {filter} \
+           ORDER BY s.severity DESC, s.worst_late DESC, s.id LIMIT {limit} OFFSET {offset}\
+         ) \
+         SELECT c.red, c.yellow, c.green, CAST(pg.id AS BIGINT) AS id, pg.code, pg.name, \
+           CAST(pg.team_id AS BIGINT) AS team_id, pg.team_name, pg.stage, pg.signed_on, pg.start_due, \
+           pg.started_on, pg.production_due, CAST(pg.production_due_default AS BIGINT) AS production_due_default, \
+           pg.producing_on, pg.full_due, CAST(pg.full_due_default AS BIGINT) AS full_due_default, \
+           pg.effective_on, CAST(pg.contracted AS BIGINT) AS contracted, CAST(pg.funds AS BIGINT) AS funds, \
+           CAST(pg.severity AS BIGINT) AS severity \
+         FROM c LEFT JOIN pg ON 1 = 1 ORDER BY pg.severity DESC, pg.worst_late DESC, pg.id",
+        red = sum("CASE WHEN severity = 3 THEN 1 ELSE 0 END"),
+        yellow = sum("CASE WHEN severity = 2 THEN 1 ELSE 0 END"),
+        green = sum("CASE WHEN severity = 1 THEN 1 ELSE 0 END"),
     );
+    let rows = q.all(db, page_sql).await?;
+    let count = |column: &str| -> ServiceResult<u64> {
+        Ok(match rows.first() {
+            Some(row) => int(row, column)?.max(0) as u64,
+            None => 0,
+        })
+    };
+    let (red, yellow, green) = (count("red")?, count("yellow")?, count("green")?);
+    let total = match params.light {
+        Some(Light::Red) => red,
+        Some(Light::Yellow) => yellow,
+        Some(Light::Green) => green,
+        None => red + yellow + green,
+    };
     let mut items = Vec::new();
-    for row in q.all(db, page_sql).await? {
-        let signed_on = opt_date(&row, "signed_on")?
+    for row in &rows {
+        if opt_int(row, "id")?.is_none() {
+            continue;
+        }
+        let signed_on = opt_date(row, "signed_on")?
             .ok_or_else(|| ServiceError::Db(sea_orm::DbErr::Custom("a listed project has no signing date".into())))?;
-        let production_due = opt_date(&row, "production_due")?.ok_or_else(|| {
+        let production_due = opt_date(row, "production_due")?.ok_or_else(|| {
             ServiceError::Db(sea_orm::DbErr::Custom("a listed project has no production date".into()))
         })?;
         let mut milestones = Vec::new();
-        if let Some(due_on) = opt_date(&row, "start_due")? {
+        if let Some(due_on) = opt_date(row, "start_due")? {
             milestones.push(MilestoneState {
                 milestone: Milestone::ConstructionStart,
                 due_on,
                 due_is_default: false,
-                reached_on: opt_date(&row, "started_on")?,
+                reached_on: opt_date(row, "started_on")?,
             });
         }
         milestones.push(MilestoneState {
             milestone: Milestone::ProductionStart,
             due_on: production_due,
-            due_is_default: int(&row, "production_due_default")? != 0,
-            reached_on: opt_date(&row, "producing_on")?,
+            due_is_default: int(row, "production_due_default")? != 0,
+            reached_on: opt_date(row, "producing_on")?,
         });
-        if let Some(due_on) = opt_date(&row, "full_due")? {
+        if let Some(due_on) = opt_date(row, "full_due")? {
             milestones.push(MilestoneState {
                 milestone: Milestone::FullProduction,
                 due_on,
-                due_is_default: int(&row, "full_due_default")? != 0,
-                reached_on: opt_date(&row, "effective_on")?,
+                due_is_default: int(row, "full_due_default")? != 0,
+                reached_on: opt_date(row, "effective_on")?,
             });
         }
         let funds = FundsState {
             signed_on,
             production_due_on: production_due,
-            contracted_investment_yuan: int(&row, "contracted")?,
-            counted_funds_yuan: int(&row, "funds")?,
+            contracted_investment_yuan: int(row, "contracted")?,
+            counted_funds_yuan: int(row, "funds")?,
         };
         let (light, reasons) = warning_light(&milestones, &funds, &settings, as_of);
         debug_assert_eq!(
             severity(light),
-            int(&row, "severity")?,
+            int(row, "severity")?,
             "the SQL light differs from the rule's for {:?}",
             (&milestones, &funds)
         );
-        let stage_text = text(&row, "stage")?;
+        let stage_text = text(row, "stage")?;
         let stage = Stage::try_from_value(&stage_text).map_err(ServiceError::Db)?;
         items.push(ProjectWarning {
-            project_id: int(&row, "id")? as i32,
-            code: text(&row, "code")?,
-            name: text(&row, "name")?,
-            team_id: int(&row, "team_id")? as i32,
-            team_name: opt_text(&row, "team_name")?,
+            project_id: int(row, "id")? as i32,
+            code: text(row, "code")?,
+            name: text(row, "name")?,
+            team_id: int(row, "team_id")? as i32,
+            team_name: opt_text(row, "team_name")?,
             stage,
             signed_on,
             light,
