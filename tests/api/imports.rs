@@ -37,7 +37,7 @@ async fn read_reply(response: poem::test::TestResponse) -> Reply {
 }
 
 /// Uploads `bytes` as the multipart `file` part, with `query` (e.g. "?dry_run=true").
-async fn upload(app: &TestApp, query: &str, file_name: &str, bytes: Vec<u8>) -> Reply {
+pub async fn upload(app: &TestApp, query: &str, file_name: &str, bytes: Vec<u8>) -> Reply {
     let form = TestForm::new().field(TestFormField::bytes(bytes).name("file").filename(file_name));
     let response = app
         .client
@@ -49,11 +49,11 @@ async fn upload(app: &TestApp, query: &str, file_name: &str, bytes: Vec<u8>) -> 
     read_reply(response).await
 }
 
-fn sample() -> Vec<u8> {
+pub fn sample() -> Vec<u8> {
     std::fs::read(SAMPLE).expect("sample ledger")
 }
 
-async fn counts(app: &TestApp) -> Vec<(&'static str, i64)> {
+pub async fn counts(app: &TestApp) -> Vec<(&'static str, i64)> {
     let mut out = Vec::new();
     for table in TABLES {
         out.push((table, app.count(table).await));

@@ -14,6 +14,7 @@ mod lifecycle;
 mod projects;
 mod reference;
 mod report;
+mod roundtrip;
 mod smoke;
 mod spec;
 mod warnings;
