@@ -1059,3 +1059,43 @@ async fn the_sample_ledgers_kpis_are_its_truths() {
     assert_eq!(overall["sign_rate"]["basis"], "period");
     assert_eq!(overall["funds_arrival_rate"]["basis"], "cohort");
 }
+
+/// A member imports the district-wide sample: the rows of other teams' projects are row
+/// errors naming the cell, and nothing at all is stored.
+#[tokio::test]
+async fn a_members_import_touching_other_teams_is_rejected_row_by_row() {
+    let app = TestApp::spawn().await;
+    let member = app.token_for("member_food", "member", Some("食品加工专班")).await;
+    let before = counts(&app).await;
+    let form = TestForm::new().field(
+        TestFormField::bytes(sample())
+            .name("file")
+            .filename("ledger_sample.xlsx"),
+    );
+    let response = app
+        .client
+        .post("/api/v1/imports")
+        .header("Authorization", format!("Bearer {member}"))
+        .multipart(form)
+        .send()
+        .await;
+    let report = read_reply(response).await.expect(422);
+    let errors = report["errors"].as_array().unwrap();
+    let forbidden: Vec<&Value> = errors.iter().filter(|e| e["code"] == "forbidden").collect();
+    // Every row but the food-processing team's own is refused, each on its 招商专班 cell.
+    assert!(forbidden.len() >= 25, "{report:#}");
+    assert!(forbidden.iter().all(|e| e["header"] == "招商专班"), "{forbidden:?}");
+    assert!(
+        forbidden[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("无权为该专班导入项目"),
+        "{forbidden:?}"
+    );
+    let after = counts(&app).await;
+    for ((table, was), (_, is)) in before.iter().zip(&after) {
+        if *table != "import_runs" {
+            assert_eq!(was, is, "{table} changed");
+        }
+    }
+}

@@ -81,10 +81,22 @@ async fn an_edited_export_applies_exactly_the_edits() {
     signed.agreement_type = Some(entity::enums::AgreementType::Formal);
     signed.contracted_investment = Some(Decimal::new(60600000, 4));
     signed.name = Some("上海智航科技预制菜二期项目".into());
+    signed.team = Some("农产品加工专班".into());
     // A started project: more money arrived (the cumulative figure goes up by 1000 万元).
     let started = &mut row(&mut ledger.rows, "DZ20250002").values;
     started.funds_cumulative = Some(started.funds_cumulative.unwrap() + Decimal::from(1000));
     started.funds_this_year = Some(started.funds_this_year.unwrap() + Decimal::from(1000));
+    // …and started production.
+    started.stage = Some(entity::enums::Stage::Producing);
+    started.actual_production = Some("2025-10-01".parse().unwrap());
+    // A project in talks signed: its stage, signing and contract columns filled in.
+    let talks = &mut row(&mut ledger.rows, "DZ20240029").values;
+    talks.stage = Some(entity::enums::Stage::Signed);
+    talks.negotiating_since = Some("2024-10-08".parse().unwrap());
+    talks.signed_on = Some("2025-09-15".parse().unwrap());
+    talks.agreement_type = Some(entity::enums::AgreementType::Framework);
+    talks.contracted_investment = Some(Decimal::from(10000));
+    talks.promised_production = Some("2027-09-15".parse().unwrap());
 
     let heading = LedgerHeading {
         title: "招商引资项目台账".into(),
@@ -95,8 +107,8 @@ async fn an_edited_export_applies_exactly_the_edits() {
     let edited = write_ledger(&heading, ledger.rows.iter().map(|r| r.values.clone())).unwrap();
     let before = counts(&app).await;
     let report = upload(&app, "", "edited.xlsx", edited).await.expect(200);
-    assert_eq!(report["updated"], 2, "{report:#}");
-    assert_eq!(report["unchanged"], 28);
+    assert_eq!(report["updated"], 3, "{report:#}");
+    assert_eq!(report["unchanged"], 27);
 
     let p = project(&app, "DZ20240001").await;
     assert_eq!(p["name"], "上海智航科技预制菜二期项目");
@@ -117,15 +129,36 @@ async fn an_edited_export_applies_exactly_the_edits() {
     assert_eq!(p["contract"]["promised_production_on"], "2027-07-01");
     assert_eq!(p["contract"]["promised_full_production_on"], "2028-07-01");
     assert_eq!(p["stage"], "signed");
+    assert_eq!(p["team"]["name"], "农产品加工专班");
 
     let started = project(&app, "DZ20250002").await;
     assert_eq!(started["funds_counted"], "215079.2000", "214079.2 + 1000");
+    assert_eq!(started["stage"], "producing");
+    assert_eq!(started["stage_dates"]["producing_on"], "2025-10-01");
+    let talks = project(&app, "DZ20240029").await;
+    assert_eq!(talks["stage"], "signed");
+    // A date of a stage already reached is not rewritten by a ledger: the report warns.
+    assert_eq!(talks["stage_dates"]["negotiating_on"], "2024-10-02");
+    let warned = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["code"] == "date_differs" && w["value"] == "2024-10-08");
+    assert!(warned, "{:#}", report["warnings"]);
+    assert_eq!(talks["stage_dates"]["signed_on"], "2025-09-15");
+    assert_eq!(talks["contract"]["agreement_type"], "framework");
+    assert_eq!(talks["contract"]["contracted_investment"], "10000.0000");
+    assert_eq!(talks["contract"]["promised_production_on"], "2027-09-15");
     // Exactly one payment was added, for the difference; nothing else grew but the trail.
     let after = counts(&app).await;
     for ((table, was), (_, is)) in before.iter().zip(&after) {
         let expected = match *table {
+            // The payment for the difference.
             "fundings" => was + 1,
             "import_runs" => was + 1,
+            // The signing (with its contract) and the production start.
+            "stage_history" => was + 2,
+            "contracts" => was + 1,
             _ => *was,
         };
         assert_eq!(*is, expected, "{table}");
