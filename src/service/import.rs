@@ -1084,6 +1084,7 @@ impl<'a> Planner<'a> {
     fn column<'b>(&'b self, row: &'b LedgerRow, field: LedgerField) -> Option<&'b ColumnRef> {
         row.cells
             .get(&field)
+            .map(|c| &**c)
             .or_else(|| self.columns.get(&row.sheet).and_then(|c| c.get(&field)))
     }
 

@@ -843,6 +843,11 @@ async fn import_speed() {
     assert_eq!(range.height(), rows + 3);
     let calamine = started.elapsed();
     drop(range);
+    let started = std::time::Instant::now();
+    let ledger = zhaoshang::excel::ledger::read_ledger(&bytes, &Default::default()).unwrap();
+    assert_eq!(ledger.rows.len(), rows);
+    println!("reader alone: {:.2?}", started.elapsed());
+    drop(ledger);
 
     let app = TestApp::spawn().await;
     let started = std::time::Instant::now();

@@ -3,13 +3,21 @@
 //! declared in the central directory and as actually decompressed (a zip bomb lies in its
 //! declared sizes).
 
+use std::collections::HashMap;
 use std::io::{self, Cursor, Read};
 
-use super::error::{LedgerFileError, ReadLimits};
+use calamine::Dimensions;
 
-/// Checks `bytes` as an .xlsx container under `limits`; decompresses every part once, into a
-/// sink, never holding more than a small buffer.
-pub(crate) fn check_container(bytes: &[u8], limits: &ReadLimits) -> Result<(), LedgerFileError> {
+use super::error::{LedgerFileError, ReadLimits};
+use super::merges;
+
+/// The merged ranges of each worksheet, by sheet name, found while checking; a sheet missing
+/// here is left to calamine.
+pub(crate) type SheetMerges = HashMap<String, Vec<Dimensions>>;
+
+/// Checks `bytes` as an .xlsx container under `limits`; decompresses every part once, never
+/// holding more than a small buffer, and collects the worksheets' merged ranges on the way.
+pub(crate) fn check_container(bytes: &[u8], limits: &ReadLimits) -> Result<SheetMerges, LedgerFileError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_xlsx(bytes))?;
 
     let has_workbook = archive
@@ -43,6 +51,14 @@ pub(crate) fn check_container(bytes: &[u8], limits: &ReadLimits) -> Result<(), L
         }
     }
 
+    // Sheet parts by path, to collect their merged ranges while inflating them.
+    let sheets_by_part: HashMap<String, String> = merges::sheet_parts(&mut archive)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, part)| (part, name))
+        .collect();
+    let mut found = SheetMerges::new();
+
     // Then what the parts really inflate to, stopping one byte past the limit.
     let mut actual: u64 = 0;
     for index in 0..archive.len() {
@@ -50,17 +66,26 @@ pub(crate) fn check_container(bytes: &[u8], limits: &ReadLimits) -> Result<(), L
         if entry.is_dir() {
             continue;
         }
+        let sheet = sheets_by_part.get(entry.name()).cloned();
         let allowance = limits.max_unzipped_bytes - actual;
-        let inflated =
-            io::copy(&mut entry.take(allowance + 1), &mut io::sink()).map_err(|e| LedgerFileError::NotXlsx {
-                reason: format!("压缩包已损坏（{e}）"),
-            })?;
+        let corrupt = |e: io::Error| LedgerFileError::NotXlsx {
+            reason: format!("压缩包已损坏（{e}）"),
+        };
+        let inflated = match sheet {
+            Some(name) => {
+                let mut scanner = merges::MergeScanner::default();
+                let inflated = io::copy(&mut entry.take(allowance + 1), &mut scanner).map_err(corrupt)?;
+                found.insert(name, scanner.found);
+                inflated
+            }
+            None => io::copy(&mut entry.take(allowance + 1), &mut io::sink()).map_err(corrupt)?,
+        };
         actual += inflated;
         if actual > limits.max_unzipped_bytes {
             return Err(too_large);
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 fn damaged(error: &zip::result::ZipError) -> LedgerFileError {

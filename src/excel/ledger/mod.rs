@@ -9,6 +9,7 @@
 mod container;
 mod error;
 mod field;
+mod merges;
 mod sheet;
 mod text;
 mod value;
@@ -18,6 +19,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
+use std::sync::Arc;
 
 use calamine::{Reader, SheetType, SheetVisible, Xlsx};
 use chrono::NaiveDate;
@@ -57,7 +59,7 @@ pub fn read_ledger_as_of(
             limit: limits.max_file_bytes,
         });
     }
-    container::check_container(bytes, limits)?;
+    let mut merges = container::check_container(bytes, limits)?;
 
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| LedgerFileError::NotXlsx {
         reason: format!("工作簿内容无法解析（{e}）"),
@@ -78,7 +80,15 @@ pub fn read_ledger_as_of(
         };
         match skip_reason {
             Some(reason) => ledger.sheets.push(SheetReport::skipped(&sheet.name, reason)),
-            None => sheet::read_sheet(&mut workbook, &sheet.name, limits, is_1904, as_of, &mut ledger)?,
+            None => sheet::read_sheet(
+                &mut workbook,
+                &sheet.name,
+                merges.remove(&sheet.name),
+                limits,
+                is_1904,
+                as_of,
+                &mut ledger,
+            )?,
         }
     }
 
@@ -238,7 +248,8 @@ pub struct LedgerRow {
     /// The values read.
     pub values: LedgerValues,
     /// Where each value that is present came from, for later messages.
-    pub cells: BTreeMap<LedgerField, ColumnRef>,
+    /// (Shared with every row of the sheet: one allocation per column, not per cell.)
+    pub cells: BTreeMap<LedgerField, Arc<ColumnRef>>,
 }
 
 /// The typed values of one row; `None` where the cell is absent, empty, an empty marker

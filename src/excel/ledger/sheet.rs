@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek};
+use std::sync::Arc;
 
 use calamine::{Dimensions, Xlsx, XlsxError};
 use chrono::NaiveDate;
@@ -30,6 +31,7 @@ const MAX_QUOTED_CHARS: usize = 100;
 pub(crate) fn read_sheet<RS: Read + Seek>(
     workbook: &mut Xlsx<RS>,
     name: &str,
+    merges: Option<Vec<Dimensions>>,
     limits: &ReadLimits,
     is_1904: bool,
     as_of_override: Option<NaiveDate>,
@@ -38,7 +40,10 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
     let damaged = |e: XlsxError| LedgerFileError::NotXlsx {
         reason: format!("工作表“{name}”无法解析（{e}）"),
     };
-    let merges = workbook.merge_cells_by_sheet_name(name).map_err(damaged)?;
+    let merges = match merges {
+        Some(merges) => merges,
+        None => workbook.merge_cells_by_sheet_name(name).map_err(damaged)?,
+    };
     let mut cells = workbook.worksheet_cells_reader(name).map_err(damaged)?;
     let mut sheet = SheetReader::new(name, merges, limits, is_1904, ledger);
     sheet.as_of_override = as_of_override;
@@ -506,7 +511,7 @@ fn amount_unit_in(text: &str) -> Option<Unit> {
 struct Column {
     col: u32,
     field: LedgerField,
-    cref: ColumnRef,
+    cref: Arc<ColumnRef>,
 }
 
 struct Table {
@@ -551,13 +556,13 @@ impl Table {
                         columns.push(Column {
                             col: hc.col,
                             field,
-                            cref: ColumnRef {
+                            cref: Arc::new(ColumnRef {
                                 letter,
                                 header: hc.header.clone(),
                                 label: hc.label.clone(),
                                 field,
                                 unit: unit.unwrap_or(field.default_unit(amount_unit)),
-                            },
+                            }),
                         });
                         continue;
                     }
@@ -593,7 +598,7 @@ impl Table {
             projects: 0,
             as_of: title_as_of,
             amount_unit,
-            columns: columns.iter().map(|c| c.cref.clone()).collect(),
+            columns: columns.iter().map(|c| (*c.cref).clone()).collect(),
             ignored_columns: ignored,
         };
         Self {
@@ -710,10 +715,14 @@ impl Table {
             return Some(SkipReason::Note);
         }
         if row.text(self.name_col).is_some_and(|t| {
-            matches!(
-                resolve_header(None, t),
-                Some(HeaderMeaning::Field(LedgerField::Name, _))
-            )
+            // Cheap test first: every header of the name column says 名 or "name".
+            let may_be_header =
+                t.len() <= 64 && (t.contains('名') || t.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"name")));
+            may_be_header
+                && matches!(
+                    resolve_header(None, t),
+                    Some(HeaderMeaning::Field(LedgerField::Name, _))
+                )
         }) {
             return Some(SkipReason::RepeatedHeader);
         }
@@ -755,7 +764,7 @@ impl Table {
             };
             match outcome {
                 Ok(true) => {
-                    cells.insert(column.field, column.cref.clone());
+                    cells.insert(column.field, Arc::clone(&column.cref));
                 }
                 Ok(false) => {}
                 Err(problem) => {

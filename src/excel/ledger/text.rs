@@ -31,6 +31,15 @@ pub(crate) fn compact(text: &str) -> String {
 
 /// "-", "—", "/", "无", "暂无", "空" and blanks: the cell holds no value.
 pub(crate) fn is_empty_marker(text: &str) -> bool {
+    // No marker has more than three visible characters: most cells are ruled out unallocated.
+    if text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+        .nth(3)
+        .is_some()
+    {
+        return false;
+    }
     let key = compact(text);
     key.is_empty()
         || matches!(
