@@ -188,11 +188,15 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
         )
         .init();
-    let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs {
-        bind: "127.0.0.1:8080".parse()?,
-        demo: false,
-    }));
+    let mut cli = Cli::parse();
+    if cli.command.is_none() {
+        // `serve` is the default command: parse again as if it had been named, so its options
+        // still come from the environment (`ZHAOSHANG_BIND`).
+        cli = Cli::parse_from(std::env::args_os().chain(std::iter::once("serve".into())));
+    }
+    let Some(command) = cli.command else {
+        unreachable!("`serve` was appended to the command line")
+    };
     match command {
         Command::Serve(args) => serve(&cli.database_url, args).await,
         Command::Demo(args) => serve(&cli.database_url, ServeArgs { demo: true, ..args }).await,

@@ -118,8 +118,7 @@ impl ExportsApi {
         /// The date the fund figures are counted to; defaults to today.
         as_of: Query<Option<Date>>,
         /// Header language; default Chinese.
-        #[oai(default)]
-        lang: Query<HeaderLang>,
+        lang: Query<Option<HeaderLang>>,
     ) -> ApiResult<Workbook> {
         let as_of = as_of_or_today(as_of.0)?;
         let filter = ProjectFilter {
@@ -131,7 +130,7 @@ impl ExportsApi {
             signed_to: signed_to.0.map(|d| d.0),
             q: q.0,
         };
-        let language = match lang.0 {
+        let language = match lang.0.unwrap_or_default() {
             HeaderLang::Zh => HeaderLanguage::Chinese,
             HeaderLang::En => HeaderLanguage::English,
         };

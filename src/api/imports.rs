@@ -11,7 +11,7 @@ use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::BearerAuth;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use super::investors::{default_page, default_per_page};
 use super::types::{Date, Wan};
 use crate::AppState;
@@ -43,6 +43,7 @@ impl From<svc::ImportStatus> for ImportStatus {
 
 /// What one sheet of the workbook gave.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SheetOutcome {
     /// The sheet's name.
     pub name: String,
@@ -99,6 +100,7 @@ pub enum RowAction {
 
 /// The changes one row made (or would make, in a dry run).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RowChange {
     pub sheet: String,
     pub row: u32,
@@ -121,6 +123,7 @@ pub struct ReferenceCreated {
 
 /// What an import did, would do (dry run), or why it did nothing (rejected).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportReport {
     /// The import's id: history entries it wrote say "ledger import #id".
     pub id: i32,
@@ -266,6 +269,7 @@ impl From<svc::ImportReport> for ImportReport {
 
 /// One import in the history.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportRunSummary {
     pub id: i32,
     /// Who imported (kept when the user is deleted).
@@ -345,7 +349,7 @@ pub enum ImportResponse {
     /// The ledger was imported, or the dry run found nothing wrong; the report says what was
     /// (or would be) done.
     #[oai(status = 200)]
-    Done(Json<ImportReport>),
+    Done(Json<Box<ImportReport>>),
     /// The request could not be read: a malformed parameter or a missing `file` part.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
@@ -358,10 +362,13 @@ pub enum ImportResponse {
     /// The file is larger than the upload limit (code `too_large`).
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
-    /// The file was rejected and nothing was stored: the report's `code` and `message` say
-    /// why, its `errors` name every faulty cell.
+    /// The body is not of the operation's media type (or has no `Content-Type`).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// The file was rejected and nothing was stored: `code` and `message` say why, `details`
+    /// name every faulty cell, and `report` is the whole import report.
     #[oai(status = 422)]
-    Rejected(Json<ImportReport>),
+    Rejected(Json<ErrorBody>),
     /// Something failed on the server; the cause is in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -375,11 +382,11 @@ impl From<ApiError> for ImportResponse {
             ApiError::Forbidden(body) => Self::Forbidden(body),
             ApiError::Internal(body) => Self::Internal(body),
             ApiError::PayloadTooLarge(body) => Self::TooLarge(body),
+            ApiError::UnsupportedMediaType(body) => Self::UnsupportedMediaType(body),
             // An import reports its problems; nothing else reaches here.
             ApiError::NotFound(body)
             | ApiError::Conflict(body)
             | ApiError::Invalid(body)
-            | ApiError::UnsupportedMediaType(body)
             | ApiError::TooManyRequests(body) => {
                 tracing::error!(code = %body.0.code, message = %body.0.message, "unexpected import error");
                 Self::Internal(Json(ErrorBody::new(
@@ -425,14 +432,36 @@ async fn run_import(
     };
     match (report.status, report.code.as_deref()) {
         (svc::ImportStatus::Rejected, Some("too_large")) => ImportResponse::too_large(report.message),
-        (svc::ImportStatus::Rejected, _) => ImportResponse::Rejected(Json(report.into())),
-        _ => ImportResponse::Done(Json(report.into())),
+        (svc::ImportStatus::Rejected, _) => ImportResponse::rejected(report.into()),
+        _ => ImportResponse::Done(Json(Box::new(report.into()))),
     }
 }
 
 impl ImportResponse {
     fn too_large(message: String) -> Self {
         Self::TooLarge(Json(ErrorBody::new("too_large", message)))
+    }
+
+    /// A rejection in the API's one error shape, carrying the report.
+    fn rejected(report: ImportReport) -> Self {
+        let details = report
+            .errors
+            .iter()
+            .map(|issue| ErrorDetail {
+                field: if issue.row == 0 {
+                    issue.sheet.clone()
+                } else {
+                    format!("{}!{}{}", issue.sheet, issue.column, issue.row)
+                },
+                message: issue.message.clone(),
+            })
+            .collect();
+        Self::Rejected(Json(ErrorBody {
+            code: report.code.clone().unwrap_or_else(|| "invalid".into()),
+            message: report.message.clone(),
+            details,
+            report: Some(Box::new(report)),
+        }))
     }
 }
 

@@ -9,6 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::types::Text;
 use super::{ApiTags, DEFAULT_PER_PAGE, Deleted};
 use crate::AppState;
 use crate::service::{PageRequest, investors as svc};
@@ -49,21 +50,29 @@ impl From<investor::Model> for Investor {
 #[oai(skip_serializing_if_is_none)]
 pub struct InvestorInput {
     /// Company name, at most 200 characters.
-    pub name: String,
-    /// 统一社会信用代码: 18 digits and capital letters (not I, O, Z, S, V).
-    pub credit_code: Option<String>,
-    pub origin_region: Option<String>,
+    #[oai(validator(
+        max_length = 200,
+        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    ))]
+    pub name: Text,
+    /// 统一社会信用代码: 18 digits and capital letters (not I, O, Z, S, V); lower case is
+    /// taken as upper case, surrounding spaces are ignored, an empty code means none.
+    #[oai(nullable, validator(pattern = "^ *([0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18})? *$"))]
+    pub credit_code: Option<Text>,
+    #[oai(nullable)]
+    pub origin_region: Option<Text>,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
     /// is refused with 409.
+    #[oai(nullable)]
     pub version: Option<i32>,
 }
 
 impl From<InvestorInput> for svc::InvestorInput {
     fn from(i: InvestorInput) -> Self {
         Self {
-            name: i.name,
-            credit_code: i.credit_code,
-            origin_region: i.origin_region,
+            name: i.name.0,
+            credit_code: i.credit_code.map(String::from),
+            origin_region: i.origin_region.map(String::from),
         }
     }
 }

@@ -167,6 +167,7 @@ impl From<svc::RateBasis> for RateBasis {
 
 /// A rate over project counts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CountRate {
     pub basis: RateBasis,
     pub numerator: i64,
@@ -194,6 +195,7 @@ impl From<svc::Rate> for CountRate {
 
 /// A rate over amounts in 万元.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AmountRate {
     pub basis: RateBasis,
     /// 万元.
@@ -236,6 +238,7 @@ pub struct Bulletin {
 
 /// The rates of one group, or of everything.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KpiSet {
     /// 签约率.
     pub sign_rate: CountRate,
@@ -276,6 +279,7 @@ impl From<svc::KpiSet> for KpiSet {
 
 /// The rates of one group.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KpiGroup {
     /// The team, cluster or park id as text (`none` for projects without a cluster or park),
     /// or the month (`2025-03`) or quarter (`2025-Q1`).
@@ -289,6 +293,7 @@ pub struct KpiGroup {
 
 /// A KPI report: what was asked, the settings used, the overall rates and each group's.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KpiReport {
     pub from: Date,
     pub to: Date,
@@ -311,6 +316,7 @@ pub struct KpiReport {
 
 /// A project behind a rate, with the figures that decided where it counts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KpiProject {
     pub project_id: i32,
     pub code: String,
@@ -417,6 +423,7 @@ impl From<rules::LeagueComponent> for LeagueComponent {
 
 /// A team's place in the league table.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LeagueEntry {
     /// 1 is best; equal scores share a rank (1, 1, 3, …).
     pub rank: u32,
@@ -520,12 +527,12 @@ pub enum ReasonKind {
     Funds,
 }
 
-/// Why a project is red or yellow.
+/// Why a project is red or yellow; `milestone` names the milestone of `milestone` reasons.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WarningReason {
     pub kind: ReasonKind,
     pub colour: Colour,
-    /// The milestone (for `milestone` reasons).
     pub milestone: Option<Milestone>,
     /// Its due date.
     pub due_on: Option<Date>,
@@ -615,6 +622,7 @@ impl From<rules::WarningReason> for WarningReason {
 
 /// A milestone checked for a light.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MilestoneCheck {
     pub milestone: Milestone,
     pub due_on: Date,
@@ -623,15 +631,15 @@ pub struct MilestoneCheck {
     pub reached_on: Option<Date>,
 }
 
-/// A signed project's light.
+/// A signed project's light; `stage` is where the project is now.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProjectWarning {
     pub project_id: i32,
     pub code: String,
     pub name: String,
     pub team_id: i32,
     pub team_name: Option<String>,
-    /// The current stage.
     pub stage: Stage,
     pub signed_on: Date,
     pub colour: Colour,
@@ -701,15 +709,12 @@ impl KpiApi {
         to: Query<Date>,
         /// The date events are counted to; default today, never later.
         as_of: Query<Option<Date>>,
-        /// The sign rate's basis.
-        #[oai(default)]
-        sign_basis: Query<SignBasis>,
-        /// The funds-arrival rate's basis.
-        #[oai(default)]
-        funds_basis: Query<FundsBasis>,
-        /// The production rates' cohort.
-        #[oai(default)]
-        production_cohort: Query<ProductionCohort>,
+        /// The sign rate's basis; default `period`.
+        sign_basis: Query<Option<SignBasis>>,
+        /// The funds-arrival rate's basis; default `cohort`.
+        funds_basis: Query<Option<FundsBasis>>,
+        /// The production rates' cohort; default `all`.
+        production_cohort: Query<Option<ProductionCohort>>,
         /// On the target basis, scale the year's target by the elapsed share of the year.
         #[oai(default)]
         scale_targets: Query<bool>,
@@ -726,9 +731,9 @@ impl KpiApi {
             from: from.0.0,
             to: to.0.0,
             as_of: as_of.0.map(|d| d.0),
-            sign_basis: sign_basis.0.into(),
-            funds_basis: funds_basis.0.into(),
-            production_cohort: production_cohort.0.into(),
+            sign_basis: sign_basis.0.unwrap_or_default().into(),
+            funds_basis: funds_basis.0.unwrap_or_default().into(),
+            production_cohort: production_cohort.0.unwrap_or_default().into(),
             scale_targets: scale_targets.0,
             scope: svc::Scope {
                 team_id: team_id.0,
@@ -743,9 +748,9 @@ impl KpiApi {
             from: Date(q.period.from),
             to: Date(q.period.to),
             as_of: Date(q.as_of),
-            sign_basis: sign_basis.0,
-            funds_basis: funds_basis.0,
-            production_cohort: production_cohort.0,
+            sign_basis: sign_basis.0.unwrap_or_default(),
+            funds_basis: funds_basis.0.unwrap_or_default(),
+            production_cohort: production_cohort.0.unwrap_or_default(),
             scale_targets: q.scale_targets,
             team_id: q.scope.team_id,
             cluster_id: q.scope.cluster_id,
@@ -787,15 +792,12 @@ impl KpiApi {
         to: Query<Date>,
         /// The date events are counted to; default today, never later.
         as_of: Query<Option<Date>>,
-        /// The sign rate's basis.
-        #[oai(default)]
-        sign_basis: Query<SignBasis>,
-        /// The funds-arrival rate's basis.
-        #[oai(default)]
-        funds_basis: Query<FundsBasis>,
-        /// The production rates' cohort.
-        #[oai(default)]
-        production_cohort: Query<ProductionCohort>,
+        /// The sign rate's basis; default `period`.
+        sign_basis: Query<Option<SignBasis>>,
+        /// The funds-arrival rate's basis; default `cohort`.
+        funds_basis: Query<Option<FundsBasis>>,
+        /// The production rates' cohort; default `all`.
+        production_cohort: Query<Option<ProductionCohort>>,
         /// Only this team's projects.
         team_id: Query<Option<i32>>,
         /// Only projects of this industry cluster.
@@ -819,9 +821,9 @@ impl KpiApi {
             from: from.0.0,
             to: to.0.0,
             as_of: as_of.0.map(|d| d.0),
-            sign_basis: sign_basis.0.into(),
-            funds_basis: funds_basis.0.into(),
-            production_cohort: production_cohort.0.into(),
+            sign_basis: sign_basis.0.unwrap_or_default().into(),
+            funds_basis: funds_basis.0.unwrap_or_default().into(),
+            production_cohort: production_cohort.0.unwrap_or_default().into(),
             scale_targets: false,
             scope: svc::Scope {
                 team_id: team_id.0,
@@ -875,12 +877,10 @@ impl LeagueApi {
         to: Query<Date>,
         /// The date events are counted to; default today, never later.
         as_of: Query<Option<Date>>,
-        /// The sign rate's basis (`period` or `cohort`).
-        #[oai(default)]
-        sign_basis: Query<SignBasis>,
-        /// The funds-arrival rate's basis (`cohort` or `period`).
-        #[oai(default)]
-        funds_basis: Query<FundsBasis>,
+        /// The sign rate's basis (`period` or `cohort`); default `period`.
+        sign_basis: Query<Option<SignBasis>>,
+        /// The funds-arrival rate's basis (`cohort` or `period`); default `cohort`.
+        funds_basis: Query<Option<FundsBasis>>,
     ) -> ApiResult<Json<LeagueTable>> {
         let table = league::league(
             &state.db,
@@ -888,8 +888,8 @@ impl LeagueApi {
                 from: from.0.0,
                 to: to.0.0,
                 as_of: as_of.0.map(|d| d.0),
-                sign_basis: sign_basis.0.into(),
-                funds_basis: funds_basis.0.into(),
+                sign_basis: sign_basis.0.unwrap_or_default().into(),
+                funds_basis: funds_basis.0.unwrap_or_default().into(),
             },
         )
         .await?;
@@ -901,8 +901,8 @@ impl LeagueApi {
             previous_from: Date(table.previous_period.from),
             previous_to: Date(table.previous_period.to),
             previous_as_of: Date(table.previous_as_of),
-            sign_basis: sign_basis.0,
-            funds_basis: funds_basis.0,
+            sign_basis: sign_basis.0.unwrap_or_default(),
+            funds_basis: funds_basis.0.unwrap_or_default(),
             with_targets: table.with_targets,
             settings: table.settings.into(),
             teams: table

@@ -12,7 +12,7 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::projects::Project;
-use super::types::{AgreementType, Date, Stage, Wan};
+use super::types::{AgreementType, Date, Stage, Text, Wan};
 use crate::AppState;
 use crate::domain::money;
 use crate::service::lifecycle as svc;
@@ -67,14 +67,19 @@ pub struct ContractInput {
     /// 万元, more than zero.
     pub contracted_investment: Wan,
     /// Not before the signing date.
+    #[oai(nullable)]
     pub promised_start_on: Option<Date>,
     /// Not before the promised start.
+    #[oai(nullable)]
     pub promised_production_on: Option<Date>,
     /// Not before the promised production start.
+    #[oai(nullable)]
     pub promised_full_production_on: Option<Date>,
     /// 万元 a year.
+    #[oai(nullable)]
     pub promised_output_value: Option<Wan>,
     /// 万元 a year.
+    #[oai(nullable)]
     pub promised_tax: Option<Wan>,
 }
 
@@ -93,30 +98,32 @@ impl From<ContractInput> for svc::ContractInput {
     }
 }
 
-/// A move of a project to a stage.
+/// A move of a project to a stage: `stage` is the stage to move to.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct TransitionRequest {
-    /// The stage to move to.
     pub stage: Stage,
     /// The date the stage was reached (or the move took effect); not later than today and
     /// not before the current stage's date. Defaults to the contract's signing date for
     /// `signed`, to today otherwise.
+    #[oai(nullable)]
     pub date: Option<Date>,
     /// Required to move backwards, to terminate, or to reopen a terminated project.
-    pub reason: Option<String>,
+    #[oai(nullable)]
+    pub reason: Option<Text>,
     /// Contract terms to record with a move to `signed` (needed unless already recorded).
     pub contract: Option<ContractInput>,
     /// The project version you read; when sent and stale, the move is refused with 409.
+    #[oai(nullable)]
     pub version: Option<i32>,
 }
 
-/// One stage move in a project's history.
+/// One stage move in a project's history, from `from_stage` (absent for the entry that
+/// logged the project) to `to_stage`.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct HistoryEntry {
     pub id: i32,
-    /// Absent for the entry that logged the project.
     pub from_stage: Option<Stage>,
     pub to_stage: Stage,
     /// The date the move took effect.
@@ -179,7 +186,7 @@ impl LifecycleApi {
         let input = svc::TransitionInput {
             to: body.stage.into(),
             on: body.date.map(|d| d.0),
-            reason: body.reason,
+            reason: body.reason.map(String::from),
             contract: body.contract.map(Into::into),
             expected_version,
         };

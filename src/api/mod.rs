@@ -119,7 +119,7 @@ pub enum Deleted {
 
 /// The version a client read, from the body or an `If-Match` header (`3`, `"3"` or `W/"3"`).
 pub fn version_sent(body: Option<i32>, if_match: Option<&str>) -> Result<Option<i32>, crate::service::ServiceError> {
-    match (body, if_match) {
+    match (body, if_match.filter(|tag| !tag.trim().is_empty())) {
         (Some(version), _) => Ok(Some(version)),
         (None, Some(tag)) => tag
             .trim()
@@ -127,9 +127,7 @@ pub fn version_sent(body: Option<i32>, if_match: Option<&str>) -> Result<Option<
             .trim_matches('"')
             .parse()
             .map(Some)
-            .map_err(|_| {
-                crate::service::ServiceError::invalid("If-Match", format!("`{tag}` is not a project version"))
-            }),
+            .map_err(|_| crate::service::ServiceError::invalid("If-Match", format!("`{tag}` is not a version"))),
         (None, None) => Ok(None),
     }
 }

@@ -10,7 +10,7 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::investors::{Investor, default_page, default_per_page};
 use super::lifecycle::Contract;
-use super::types::{Date, Mu, SortOrder, Stage, Wan};
+use super::types::{Date, Mu, SortOrder, Stage, Text, Wan};
 use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::domain::money;
@@ -38,7 +38,7 @@ pub struct StageDates {
     pub terminated_on: Option<Date>,
 }
 
-/// A project (招商项目).
+/// A project (招商项目); `stage` is where it is now.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Project {
@@ -62,7 +62,6 @@ pub struct Project {
     pub planned_investment: Option<Wan>,
     /// Land needed, 亩.
     pub land_area: Option<Mu>,
-    /// The current stage.
     pub stage: Stage,
     pub stage_dates: StageDates,
     /// Company registration date (注册).
@@ -142,54 +141,78 @@ impl From<ProjectView> for Project {
 pub struct ProjectFields {
     /// 项目编号: letters, digits, `-`, `_`, unique. Generated on creation when absent
     /// (`P` + year + number); kept on update when absent.
-    pub code: Option<String>,
+    #[oai(
+        nullable,
+        validator(
+            pattern = "^[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[A-Za-z0-9_-]{0,64}[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
+        )
+    )]
+    pub code: Option<Text>,
     /// 项目名称, at most 200 characters.
-    pub name: String,
+    #[oai(validator(
+        max_length = 200,
+        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    ))]
+    pub name: Text,
+    #[oai(nullable)]
     pub investor_id: Option<i32>,
+    #[oai(nullable)]
     pub cluster_id: Option<i32>,
+    #[oai(nullable)]
     pub park_id: Option<i32>,
     /// The responsible task force.
     pub team_id: i32,
+    #[oai(nullable)]
     pub owner_id: Option<i32>,
     /// 包保领导.
-    pub sponsoring_leader: Option<String>,
+    #[oai(nullable)]
+    pub sponsoring_leader: Option<Text>,
     /// Lead source: 以商招商, 驻外招商, 商会, 平台推介…
-    pub source: Option<String>,
+    #[oai(nullable)]
+    pub source: Option<Text>,
     /// 万元, not negative.
+    #[oai(nullable)]
     pub planned_investment: Option<Wan>,
     /// 亩, not negative.
+    #[oai(nullable)]
     pub land_area: Option<Mu>,
     /// Not later than today.
+    #[oai(nullable)]
     pub registered_on: Option<Date>,
     /// 万元, not negative.
+    #[oai(nullable)]
     pub registered_capital: Option<Wan>,
     /// Not later than today.
+    #[oai(nullable)]
     pub land_supplied_on: Option<Date>,
-    pub progress: Option<String>,
-    pub issues: Option<String>,
-    pub notes: Option<String>,
+    #[oai(nullable)]
+    pub progress: Option<Text>,
+    #[oai(nullable)]
+    pub issues: Option<Text>,
+    #[oai(nullable)]
+    pub notes: Option<Text>,
 }
 
 impl From<ProjectFields> for svc::ProjectInput {
     fn from(f: ProjectFields) -> Self {
         Self {
-            code: f.code,
-            name: f.name,
+            code: f.code.map(String::from),
+            name: f.name.0,
             investor_id: f.investor_id,
             cluster_id: f.cluster_id,
             park_id: f.park_id,
             team_id: f.team_id,
             owner_id: f.owner_id,
-            sponsoring_leader: f.sponsoring_leader,
-            source: f.source,
+            sponsoring_leader: f.sponsoring_leader.map(String::from),
+            source: f.source.map(String::from),
             planned_investment: f.planned_investment.map(|w| w.0),
             land_area: f.land_area.map(|m| m.0),
             registered_on: f.registered_on.map(|d| d.0),
             registered_capital: f.registered_capital.map(|w| w.0),
             land_supplied_on: f.land_supplied_on.map(|d| d.0),
-            progress: f.progress,
-            issues: f.issues,
-            notes: f.notes,
+            progress: f.progress.map(String::from),
+            issues: f.issues.map(String::from),
+            notes: f.notes.map(String::from),
         }
     }
 }
@@ -201,6 +224,7 @@ pub struct ProjectCreate {
     #[oai(flatten)]
     pub fields: ProjectFields,
     /// When the lead was logged; defaults to today, not later than today.
+    #[oai(nullable)]
     pub lead_on: Option<Date>,
 }
 
@@ -211,6 +235,7 @@ pub struct ProjectUpdate {
     #[oai(flatten)]
     pub fields: ProjectFields,
     /// The version you read (or send it as `If-Match`); a stale one is refused with 409.
+    #[oai(nullable)]
     pub version: Option<i32>,
 }
 
@@ -280,11 +305,9 @@ impl ProjectsApi {
         /// Text in the project name, project code or investor name.
         q: Query<Option<String>>,
         /// Sort key; default `created_at`.
-        #[oai(default)]
-        sort: Query<ProjectSortKey>,
+        sort: Query<Option<ProjectSortKey>>,
         /// Sort direction; default `desc`.
-        #[oai(default)]
-        order: Query<SortOrder>,
+        order: Query<Option<SortOrder>>,
         /// Page number, from 1.
         #[oai(
             default = "default_page",
@@ -311,8 +334,15 @@ impl ProjectsApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) =
-            svc::list_projects(&state.db, &auth.0, &filter, sort.0.into(), order.0.into(), paging).await?;
+        let (total, items) = svc::list_projects(
+            &state.db,
+            &auth.0,
+            &filter,
+            sort.0.unwrap_or_default().into(),
+            order.0.unwrap_or_default().into(),
+            paging,
+        )
+        .await?;
         Ok(Json(ProjectPage {
             items: items.into_iter().map(Into::into).collect(),
             total,

@@ -10,7 +10,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
-use super::types::{ActivityKind, Date, FundingKind, Wan};
+use super::types::{ActivityKind, Date, FundingKind, Text, Wan};
 use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::domain::money;
@@ -58,9 +58,10 @@ pub struct FundingInput {
     pub amount: Wan,
     pub kind: FundingKind,
     /// Counts for assessment; defaults to true. Local or government money does not count.
-    #[oai(default = "yes")]
+    #[oai(nullable, default = "yes")]
     pub counted: bool,
-    pub note: Option<String>,
+    #[oai(nullable)]
+    pub note: Option<Text>,
 }
 
 fn yes() -> bool {
@@ -110,11 +111,17 @@ pub struct ActivityInput {
     /// Not later than today.
     pub occurred_on: Date,
     pub kind: ActivityKind,
-    pub people: Option<String>,
+    #[oai(nullable)]
+    pub people: Option<Text>,
     /// What happened; not blank.
-    pub summary: String,
-    pub next_step: Option<String>,
+    #[oai(validator(
+        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    ))]
+    pub summary: Text,
+    #[oai(nullable)]
+    pub next_step: Option<Text>,
     /// Not before the activity.
+    #[oai(nullable)]
     pub due_on: Option<Date>,
 }
 
@@ -201,7 +208,7 @@ impl RecordsApi {
             amount: f.amount.0,
             kind: f.kind.into(),
             counted: f.counted,
-            note: f.note,
+            note: f.note.map(String::from),
         };
         Ok(Json(svc::add_funding(&state.db, &auth.0, id.0, input).await?.into()))
     }
@@ -255,9 +262,9 @@ impl RecordsApi {
         let input = svc::ActivityInput {
             occurred_on: a.occurred_on.0,
             kind: a.kind.into(),
-            people: a.people,
-            summary: a.summary,
-            next_step: a.next_step,
+            people: a.people.map(String::from),
+            summary: a.summary.0,
+            next_step: a.next_step.map(String::from),
             due_on: a.due_on.map(|d| d.0),
         };
         Ok(Json(svc::add_activity(&state.db, id.0, input, &auth.0).await?.into()))

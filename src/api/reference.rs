@@ -9,6 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::types::Text;
 use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::service::reference as svc;
@@ -52,23 +53,30 @@ impl From<team::Model> for Team {
 #[oai(skip_serializing_if_is_none)]
 pub struct TeamInput {
     /// Unique name, at most 100 characters.
-    pub name: String,
+    #[oai(validator(
+        max_length = 100,
+        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    ))]
+    pub name: Text,
+    #[oai(nullable)]
     pub cluster_id: Option<i32>,
-    pub lead_official: Option<String>,
+    #[oai(nullable)]
+    pub lead_official: Option<Text>,
     /// Defaults to false.
-    #[oai(default)]
+    #[oai(nullable, default)]
     pub archived: bool,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
     /// is refused with 409.
+    #[oai(nullable)]
     pub version: Option<i32>,
 }
 
 impl From<TeamInput> for svc::TeamInput {
     fn from(i: TeamInput) -> Self {
         Self {
-            name: i.name,
+            name: i.name.0,
             cluster_id: i.cluster_id,
-            lead_official: i.lead_official,
+            lead_official: i.lead_official.map(String::from),
             archived: i.archived,
         }
     }
@@ -109,20 +117,26 @@ impl From<cluster::Model> for Cluster {
 #[oai(skip_serializing_if_is_none)]
 pub struct ClusterInput {
     /// Unique name, at most 100 characters.
-    pub name: String,
-    pub category: Option<String>,
-    #[oai(default)]
+    #[oai(validator(
+        max_length = 100,
+        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    ))]
+    pub name: Text,
+    #[oai(nullable)]
+    pub category: Option<Text>,
+    #[oai(nullable, default)]
     pub archived: bool,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
     /// is refused with 409.
+    #[oai(nullable)]
     pub version: Option<i32>,
 }
 
 impl From<ClusterInput> for svc::ClusterInput {
     fn from(i: ClusterInput) -> Self {
         Self {
-            name: i.name,
-            category: i.category,
+            name: i.name.0,
+            category: i.category.map(String::from),
             archived: i.archived,
         }
     }
@@ -160,18 +174,23 @@ impl From<park::Model> for Park {
 #[oai(skip_serializing_if_is_none)]
 pub struct ParkInput {
     /// Unique name, at most 100 characters.
-    pub name: String,
-    #[oai(default)]
+    #[oai(validator(
+        max_length = 100,
+        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    ))]
+    pub name: Text,
+    #[oai(nullable, default)]
     pub archived: bool,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
     /// is refused with 409.
+    #[oai(nullable)]
     pub version: Option<i32>,
 }
 
 impl From<ParkInput> for svc::ParkInput {
     fn from(i: ParkInput) -> Self {
         Self {
-            name: i.name,
+            name: i.name.0,
             archived: i.archived,
         }
     }

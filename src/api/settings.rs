@@ -18,17 +18,22 @@ use crate::service::settings::{self as svc, StoredSettings};
 #[derive(Debug, Clone, Object)]
 pub struct LeagueWeights {
     /// 0 to 1000.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000")))]
     pub sign_rate: i32,
     /// 0 to 1000.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000")))]
     pub funds_arrival_rate: i32,
     /// 0 to 1000.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000")))]
     pub production_effectiveness_rate: i32,
     /// 0 to 1000; applies when some team has targets for the period.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000")))]
     pub target_completion: i32,
 }
 
 /// The settings in force.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Settings {
     /// Months from signing to the promised production start when the contract names no date
     /// (default 24).
@@ -74,14 +79,19 @@ impl From<StoredSettings> for Settings {
 #[derive(Debug, Object)]
 pub struct SettingsInput {
     /// 1 to 240.
+    #[oai(validator(minimum(value = "1"), maximum(value = "240")))]
     pub default_production_months: i32,
     /// 1 to 240.
+    #[oai(validator(minimum(value = "1"), maximum(value = "240")))]
     pub default_full_production_months: i32,
     /// 0 to 3650.
+    #[oai(validator(minimum(value = "0"), maximum(value = "3650")))]
     pub warning_red_overdue_days: i32,
     /// 0 to 3650.
+    #[oai(validator(minimum(value = "0"), maximum(value = "3650")))]
     pub warning_due_soon_days: i32,
     /// 0 to 100.
+    #[oai(validator(minimum(value = "0"), maximum(value = "100")))]
     pub warning_funds_percent: i32,
     /// At least one of the three rates must weigh more than zero.
     pub league_weights: LeagueWeights,

@@ -20,6 +20,7 @@ use crate::service::targets::{self as svc, MeasureProgress};
 
 /// A team's targets for a year; a measure without a value has no target.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Target {
     pub year: i32,
     pub team_id: i32,
@@ -55,21 +56,28 @@ impl From<target::Model> for Target {
 
 /// A team's targets for a year, replacing any set before; leave a measure out for no target.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TargetInput {
     /// More than zero.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "2147483647")))]
     pub projects_signed: Option<i64>,
     /// 万元, more than zero.
+    #[oai(nullable)]
     pub contracted_investment: Option<Wan>,
     /// 万元, more than zero.
+    #[oai(nullable)]
     pub funds_arrived: Option<Wan>,
     /// More than zero.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "2147483647")))]
     pub projects_started: Option<i64>,
     /// More than zero.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "2147483647")))]
     pub projects_producing: Option<i64>,
 }
 
 /// Progress on a counted measure.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CountProgress {
     /// Done in the year up to `as_of`.
     pub actual: i64,
@@ -84,6 +92,7 @@ pub struct CountProgress {
 
 /// Progress on an amount.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AmountProgress {
     /// 万元 in the year up to `as_of`.
     pub actual: Wan,
@@ -141,6 +150,7 @@ impl TargetsApi {
         state: Data<&AppState>,
         _auth: BearerAuth,
         /// Only this year's targets.
+        #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
         year: Query<Option<i32>>,
     ) -> ApiResult<Json<Vec<Target>>> {
         Ok(Json(
@@ -162,6 +172,7 @@ impl TargetsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         /// 2000 to 2100.
+        #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
         year: Path<i32>,
         team_id: Path<i32>,
         body: Json<TargetInput>,
@@ -194,6 +205,7 @@ impl TargetsApi {
         state: Data<&AppState>,
         _auth: BearerAuth,
         /// The year, 2000 to 2100.
+        #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
         year: Query<i32>,
         /// The date the actuals are counted to; default today, never later.
         as_of: Query<Option<Date>>,

@@ -10,7 +10,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
-use super::types::Role;
+use super::types::{Role, Text};
 use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::service::{auth as auth_svc, users as svc};
@@ -58,25 +58,30 @@ impl From<user::Model> for User {
 #[oai(skip_serializing_if_is_none)]
 pub struct UserInput {
     /// 2 to 64 letters, digits, `_`, `-` or `.`; unique.
-    pub username: String,
+    #[oai(validator(
+        pattern = "^[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[A-Za-z0-9_.-]{2,64}[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
+    ))]
+    pub username: Text,
     /// Name shown in lists; defaults to the username.
-    #[oai(default)]
-    pub display_name: String,
+    #[oai(nullable, default)]
+    pub display_name: Text,
     pub role: Role,
     /// Required for team leads and members, absent for admins and leaders.
+    #[oai(nullable)]
     pub team_id: Option<i32>,
-    #[oai(default)]
+    #[oai(nullable, default)]
     pub archived: bool,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
     /// is refused with 409.
+    #[oai(nullable)]
     pub version: Option<i32>,
 }
 
 impl From<UserInput> for svc::UserInput {
     fn from(i: UserInput) -> Self {
         Self {
-            username: i.username,
-            display_name: i.display_name,
+            username: i.username.0,
+            display_name: i.display_name.0,
             role: i.role.into(),
             team_id: i.team_id,
             archived: i.archived,
@@ -89,8 +94,8 @@ impl From<UserInput> for svc::UserInput {
 #[oai(skip_serializing_if_is_none)]
 pub struct PasswordInput {
     /// 10 to 200 characters; stored only as an argon2 hash.
-    #[oai(write_only)]
-    pub password: String,
+    #[oai(validator(min_length = 10, max_length = 200), write_only)]
+    pub password: Text,
 }
 
 /// A request for a new bearer token.
@@ -98,11 +103,17 @@ pub struct PasswordInput {
 #[oai(skip_serializing_if_is_none)]
 pub struct TokenRequest {
     /// What the token is for, e.g. `excel-sync`.
-    pub name: String,
+    #[oai(validator(
+        max_length = 100,
+        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    ))]
+    pub name: Text,
     /// The user the token acts as; defaults to the caller. Only administrators may issue
     /// tokens for others.
+    #[oai(nullable)]
     pub user_id: Option<i32>,
     /// When the token stops working; never when absent.
+    #[oai(nullable)]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -157,9 +168,9 @@ impl IssuedToken {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SessionRequest {
-    pub username: String,
+    pub username: Text,
     #[oai(write_only)]
-    pub password: String,
+    pub password: Text,
 }
 
 pub struct UsersApi;
@@ -239,7 +250,7 @@ impl UsersApi {
         id: Path<i32>,
         body: Json<PasswordInput>,
     ) -> ApiResult<Deleted> {
-        auth_svc::set_password(&state.db, &auth.0, id.0, &body.0.password).await?;
+        auth_svc::set_password(&state.db, &auth.0, id.0, &body.0.password.0).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -276,7 +287,7 @@ impl UsersApi {
     ) -> ApiResult<Json<IssuedToken>> {
         let body = body.0;
         let (token, model) =
-            auth_svc::create_token(&state.db, &auth.0, body.user_id, &body.name, body.expires_at).await?;
+            auth_svc::create_token(&state.db, &auth.0, body.user_id, &body.name.0, body.expires_at).await?;
         Ok(Json(IssuedToken::new(token, model)))
     }
 
@@ -295,7 +306,7 @@ impl UsersApi {
     #[oai(path = "/sessions", method = "post", operation_id = "create_session")]
     async fn create_session(&self, state: Data<&AppState>, body: Json<SessionRequest>) -> ApiResult<Json<IssuedToken>> {
         let (token, model) =
-            auth_svc::login(&state.db, &state.login_throttle, &body.0.username, &body.0.password).await?;
+            auth_svc::login(&state.db, &state.login_throttle, &body.0.username.0, &body.0.password.0).await?;
         Ok(Json(IssuedToken::new(token, model)))
     }
 }

@@ -26,6 +26,26 @@ pub enum Denied {
     OtherTeamsMembers,
     #[error("only the team's lead or an administrator may do this")]
     TeamLeadOnly,
+    #[error("nobody may archive themselves or change their own role or team; ask an administrator")]
+    OwnStanding,
+}
+
+/// What a user's standing is made of: what they may do, where, and whether they can sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub role: Role,
+    pub team_id: Option<i32>,
+    pub archived: bool,
+}
+
+/// Replacing a user: their own standing is changed by someone else, so nobody locks
+/// themselves out and the last administrator can neither archive nor demote themselves.
+pub fn check_change_standing(acting_user: i32, user: i32, before: Standing, after: Standing) -> Result<(), Denied> {
+    if acting_user == user && before != after {
+        Err(Denied::OwnStanding)
+    } else {
+        Ok(())
+    }
 }
 
 impl Principal {
@@ -177,5 +197,26 @@ mod tests {
         );
         assert_eq!(MEMBER.check_manage_user(Role::Member, Some(1)), Err(Denied::AdminOnly));
         assert_eq!(ADMIN.check_manage_user(Role::Admin, None), Ok(()));
+    }
+
+    #[test]
+    fn nobody_changes_their_own_standing() {
+        let admin = Standing {
+            role: Role::Admin,
+            team_id: None,
+            archived: false,
+        };
+        let archived = Standing {
+            archived: true,
+            ..admin
+        };
+        let demoted = Standing {
+            role: Role::Leader,
+            ..admin
+        };
+        assert_eq!(check_change_standing(1, 1, admin, admin), Ok(()));
+        assert_eq!(check_change_standing(1, 1, admin, archived), Err(Denied::OwnStanding));
+        assert_eq!(check_change_standing(1, 1, admin, demoted), Err(Denied::OwnStanding));
+        assert_eq!(check_change_standing(1, 2, admin, archived), Ok(()));
     }
 }

@@ -196,13 +196,24 @@ pub struct Period {
 }
 
 impl Period {
-    /// The period, or why not (`to` before `from`).
+    /// The period, or why not (`to` before `from`, or either end outside [`Period::YEARS`]).
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, String> {
         if to < from {
             return Err(format!("{to} is earlier than from ({from})"));
         }
+        if !Self::YEARS.contains(&from.year()) || !Self::YEARS.contains(&to.year()) {
+            return Err(format!(
+                "{from} to {to}: a period lies within the years {} to {}",
+                Self::YEARS.start(),
+                Self::YEARS.end()
+            ));
+        }
         Ok(Self { from, to })
     }
+
+    /// The years a period may touch: the district's records and targets, with room for the
+    /// previous period a comparison needs (never before year 1).
+    pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
     /// Days in the period, both ends included.
     pub fn days(&self) -> i64 {
@@ -665,6 +676,8 @@ mod tests {
         let march = Period::new(d("2025-03-01"), d("2025-03-31")).unwrap();
         assert_eq!(march.previous(), Period::new(d("2025-02-01"), d("2025-02-28")).unwrap());
         // Ten days → the ten days before.
+        assert!(Period::new(d("2025-03-15"), d("6192-04-08")).is_err());
+        assert!(Period::new(d("1899-12-31"), d("2025-03-20")).is_err());
         let days = Period::new(d("2025-03-11"), d("2025-03-20")).unwrap();
         assert_eq!(days.previous(), Period::new(d("2025-03-01"), d("2025-03-10")).unwrap());
         assert!(Period::new(d("2025-03-02"), d("2025-03-01")).is_err());

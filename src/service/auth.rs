@@ -197,7 +197,7 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     if user_id != actor.user_id {
         actor.principal().check_admin()?;
     }
-    if password.chars().count() < 10 || password.len() > 200 {
+    if !(10..=200).contains(&password.chars().count()) {
         return Err(ServiceError::invalid("password", "must be 10 to 200 characters"));
     }
     let hash = Argon2::default()

@@ -489,6 +489,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     if let Some(progress) = progress {
         progress(ImportProgress::Reading);
     }
+    let phase = std::time::Instant::now();
     let ledger = match read_blocking(bytes, options.limits, options.as_of).await {
         Ok(ledger) => ledger,
         Err(err) => {
@@ -496,6 +497,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
             return record_after_rollback(db, report, actor).await;
         }
     };
+    tracing::debug!(took = ?phase.elapsed(), rows = ledger.rows.len(), "ledger import: file read");
     report.take_ledger(&ledger);
     let as_of = match ledger.as_of {
         Some(as_of) => as_of,
@@ -521,6 +523,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         return record_after_rollback(db, report, actor).await;
     }
 
+    let phase = std::time::Instant::now();
     let txn = db.begin().await?;
     report.id = insert_run(&txn, &report, actor, None).await?;
     let ctx = Context {
@@ -531,6 +534,8 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         actor,
     };
     let lookups = Lookups::load(&txn, as_of).await?;
+    tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
+    let phase = std::time::Instant::now();
     let mut planner = Planner::new(&ctx, &ledger, lookups);
     let total = ledger.rows.len() as u64;
     let rows_with_errors: std::collections::HashSet<(&str, u32)> =
@@ -559,12 +564,15 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     report.warnings.extend(warnings);
     report.errors.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
     tally(&mut report, &plans, &lookups);
+    tracing::debug!(took = ?phase.elapsed(), plans = plans.len(), "ledger import: rows planned");
 
     if report.errors.is_empty() {
+        let phase = std::time::Instant::now();
         let written = write_all(&txn, &ctx, &plans, &lookups, &mut report, progress).await;
         if let Err(issue) = written {
             report.errors.push(*issue);
         }
+        tracing::debug!(took = ?phase.elapsed(), "ledger import: written");
     }
 
     report.finished_at = now();
@@ -603,8 +611,12 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         report.unchanged,
         report.skipped.len()
     );
+    let phase = std::time::Instant::now();
     update_run(&txn, &report).await?;
+    tracing::debug!(took = ?phase.elapsed(), "ledger import: run recorded");
+    let phase = std::time::Instant::now();
     txn.commit().await?;
+    tracing::debug!(took = ?phase.elapsed(), "ledger import: committed");
     Ok(report)
 }
 
@@ -2516,6 +2528,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     };
 
     // New projects in bulk, in the final state the stage rules gave them.
+    let phase = std::time::Instant::now();
     let new: Vec<&RowPlan> = plans
         .iter()
         .filter(|p| matches!(p.target, Target::New { .. }))
@@ -2531,7 +2544,11 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         done += batch.len() as u64;
         report_progress(done);
     }
+    tracing::debug!(took = ?phase.elapsed(), count = new.len(), "ledger import: new projects inserted");
+    let phase = std::time::Instant::now();
     insert_records(db, ctx, &new, &ids).await.map_err(fail)?;
+    tracing::debug!(took = ?phase.elapsed(), "ledger import: their history, contracts, payments and audit inserted");
+    let phase = std::time::Instant::now();
 
     // Stored projects through the service functions, one by one.
     for plan in plans {
@@ -2547,6 +2564,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
             report_progress(done);
         }
     }
+    tracing::debug!(took = ?phase.elapsed(), "ledger import: stored projects written");
     for change in &mut report.changes {
         if let Some(id) = ids.get(&(change.sheet.as_str(), change.row)) {
             change.project_id = Some(*id);

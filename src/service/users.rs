@@ -10,6 +10,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::versioned;
 use super::{Actor, ServiceError, ServiceResult, now};
+use crate::domain::access;
 
 /// A user as written by a client.
 #[derive(Debug, Clone)]
@@ -162,7 +163,16 @@ async fn insert_user(db: &impl ConnectionTrait, input: UserInput) -> ServiceResu
     })
 }
 
-/// Replaces a user: admins any, team leads members of their own team.
+fn standing(role: Role, team_id: Option<i32>, archived: bool) -> access::Standing {
+    access::Standing {
+        role,
+        team_id,
+        archived,
+    }
+}
+
+/// Replaces a user: admins any, team leads members of their own team; nobody their own role,
+/// team or archived flag.
 pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -176,6 +186,12 @@ pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
     let existing = find_user(db, id).await?;
     actor.principal().check_manage_user(existing.role, existing.team_id)?;
     versioned::check("user", id, existing.version, expected_version)?;
+    access::check_change_standing(
+        actor.user_id,
+        id,
+        standing(existing.role, existing.team_id, existing.archived),
+        standing(input.role, input.team_id, input.archived),
+    )?;
     let before = existing.clone();
     let username = check_username(&input.username)?;
     check_team(db, input.role, input.team_id).await?;

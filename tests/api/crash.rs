@@ -1,6 +1,7 @@
 //! Crash safety: the real binary is killed with SIGKILL in the middle of a burst of
-//! concurrent writes; after a restart every acknowledged write is there and the database
-//! passes its integrity check.
+//! concurrent writes, and in the middle of writing a large ledger import; after a restart
+//! every acknowledged write is there, the import is stored whole or not at all, and the
+//! database passes its integrity check.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -8,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
 /// A database the server process can open: a SQLite file, or a fresh PostgreSQL schema when
@@ -46,6 +47,13 @@ impl ProcessDatabase {
                 }
             }
         }
+    }
+}
+
+impl ProcessDatabase {
+    /// The SQLite write-ahead log, where a transaction's pages go before it commits.
+    fn sqlite_wal(&self) -> Option<std::path::PathBuf> {
+        self.dir.as_ref().map(|dir| dir.join("zs.db-wal"))
     }
 }
 
@@ -128,14 +136,27 @@ impl Drop for ServerProcess {
 
 /// One HTTP/1.1 request over a fresh connection; `None` when the connection failed or broke.
 pub fn http(addr: SocketAddr, method: &str, path: &str, token: &str, body: Option<&Value>) -> Option<(u16, Value)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    request(addr, method, path, token, "application/json", body.as_bytes())
+}
+
+/// [`http`] with any body and content type.
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Option<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(request.as_bytes()).ok()?;
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
     let text = String::from_utf8_lossy(&response);
@@ -191,17 +212,7 @@ async fn acknowledged_writes_survive_a_kill() {
     }
     drop(restarted);
     let db = zhaoshang::db::connect(&database.url).await.unwrap();
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "PRAGMA integrity_check".to_string(),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "ok");
-    }
+    assert_integrity(&db).await;
     // Every investor row has its audit entry: the two were written in one transaction.
     let counts = db
         .query_one_raw(Statement::from_string(
@@ -217,4 +228,169 @@ async fn acknowledged_writes_survive_a_kill() {
         counts.try_get::<i64>("", "investors").unwrap(),
         counts.try_get::<i64>("", "audited").unwrap()
     );
+}
+
+/// `PRAGMA integrity_check` says "ok" on SQLite (PostgreSQL has no such check to run).
+async fn assert_integrity(db: &DatabaseConnection) {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        assert_eq!(scalar::<String>(db, "PRAGMA integrity_check").await, "ok");
+    }
+}
+
+/// The first column of the first row of `sql`.
+async fn scalar<T: sea_orm::TryGetable>(db: &DatabaseConnection, sql: &str) -> T {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_string()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|| panic!("{sql}: no row"));
+    row.try_get_by_index::<T>(0).unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    scalar::<i64>(db, &format!("SELECT CAST(({sql}) AS BIGINT)")).await
+}
+
+/// Rows of the generated ledger: writing them takes seconds in a debug build (the kill comes
+/// within 20 ms of the first spilled pages), and still far longer than that in a release one.
+const IMPORT_ROWS: usize = 5_000;
+
+/// The rows of `big_ledger` that carry a contract (and 累计到位资金 of 1000.25 万元).
+fn contracted(rows: usize) -> i64 {
+    (0..rows).filter(|n| n % 3 > 0).count() as i64
+}
+
+/// Whether the import's uncommitted rows have begun to reach storage: on SQLite the
+/// write-ahead log has grown well past its size before the import (a transaction larger than
+/// the page cache spills its pages into the log before it commits); on PostgreSQL the
+/// projects table, empty before, has heap pages (inserted rows take pages before the commit).
+async fn writing(db: &DatabaseConnection, wal: Option<&(std::path::PathBuf, u64)>) -> bool {
+    match wal {
+        Some((path, before)) => file_len(path) > before + 1024 * 1024,
+        None => scalar::<i64>(db, "SELECT CAST(pg_relation_size('projects') AS BIGINT)").await > 0,
+    }
+}
+
+fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Nothing of the import is stored: no project, investor, contract, payment, stage entry or
+/// import run, and no audit entry beyond the `audit_before` there were.
+async fn assert_nothing_imported(db: &DatabaseConnection, audit_before: i64) {
+    for table in [
+        "projects",
+        "investors",
+        "contracts",
+        "fundings",
+        "stage_history",
+        "import_runs",
+    ] {
+        assert_eq!(
+            count(db, &format!("SELECT COUNT(*) FROM {table}")).await,
+            0,
+            "{table} keeps rows of the killed import"
+        );
+    }
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log").await, audit_before);
+}
+
+/// The whole ledger of `rows` projects is stored, with its investors, contracts, payments,
+/// stage history and audit trail, and `runs` successful import runs are recorded.
+async fn assert_whole_import(db: &DatabaseConnection, rows: usize, runs: i64) {
+    let rows = rows as i64;
+    let contracted = contracted(rows as usize);
+    let checks = [
+        ("SELECT COUNT(*) FROM projects WHERE code LIKE 'BIG%'", rows),
+        ("SELECT COUNT(*) FROM projects", rows),
+        ("SELECT COUNT(*) FROM investors", rows),
+        ("SELECT COUNT(*) FROM contracts", contracted),
+        // 累计到位资金 1000.25 万元 on every contracted row.
+        (
+            "SELECT COALESCE(SUM(amount_yuan), 0) FROM fundings",
+            contracted * 10_002_500,
+        ),
+        (
+            "SELECT COUNT(*) FROM projects p WHERE NOT EXISTS \
+             (SELECT 1 FROM stage_history h WHERE h.project_id = p.id)",
+            0,
+        ),
+        (
+            "SELECT COUNT(*) FROM projects p WHERE NOT EXISTS \
+             (SELECT 1 FROM audit_log a WHERE a.entity = 'project' AND a.entity_id = p.id)",
+            0,
+        ),
+        ("SELECT COUNT(*) FROM import_runs", runs),
+        ("SELECT COUNT(*) FROM import_runs WHERE status = 'imported'", runs),
+    ];
+    for (sql, expected) in checks {
+        assert_eq!(count(db, sql).await, expected, "{sql}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_killed_while_writing_is_stored_whole_or_not_at_all() {
+    let ledger = Arc::new(crate::imports::big_ledger(IMPORT_ROWS));
+    let database = ProcessDatabase::new().await;
+    let server = ServerProcess::start(&database.url);
+    let token = server.token.clone().expect("the first start prints a token");
+    let db = zhaoshang::db::connect(&database.url).await.unwrap();
+    let audit_before = count(&db, "SELECT COUNT(*) FROM audit_log").await;
+    let wal = database.sqlite_wal().map(|path| {
+        let before = file_len(&path);
+        (path, before)
+    });
+
+    let addr = server.addr;
+    let import = {
+        let ledger = Arc::clone(&ledger);
+        let token = token.clone();
+        std::thread::spawn(move || {
+            let path = "/api/v1/imports/binary?file_name=big.xlsx";
+            request(addr, "POST", path, &token, "application/octet-stream", &ledger)
+        })
+    };
+    let started = Instant::now();
+    while !writing(&db, wal.as_ref()).await {
+        assert!(!import.is_finished(), "the import ended before it was seen writing");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the import never began writing"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // A varying point inside the write, which takes far longer than this.
+    tokio::time::sleep(Duration::from_millis(rand::random_range(0..20))).await;
+    server.kill();
+    let answer = import.join().unwrap();
+    assert!(answer.is_none(), "the import answered before the kill: {answer:?}");
+    db.close().await.unwrap();
+
+    let restarted = ServerProcess::start(&database.url);
+    let db = zhaoshang::db::connect(&database.url).await.unwrap();
+    assert_integrity(&db).await;
+    let whole = count(&db, "SELECT COUNT(*) FROM projects").await > 0;
+    if whole {
+        assert_whole_import(&db, IMPORT_ROWS, 1).await;
+    } else {
+        assert_nothing_imported(&db, audit_before).await;
+    }
+
+    let path = "/api/v1/imports/binary?file_name=big.xlsx";
+    let (status, report) = request(
+        restarted.addr,
+        "POST",
+        path,
+        &token,
+        "application/octet-stream",
+        &ledger,
+    )
+    .expect("the second import answers");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["status"], "imported", "{report}");
+    let (counted, expected_runs) = if whole { ("unchanged", 2) } else { ("created", 1) };
+    assert_eq!(report[counted], IMPORT_ROWS, "{report}");
+    assert_whole_import(&db, IMPORT_ROWS, expected_runs).await;
+    drop(restarted);
+    assert_integrity(&db).await;
 }

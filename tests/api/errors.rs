@@ -319,3 +319,40 @@ async fn every_editable_record_refuses_a_stale_version() {
         "氢能产业专班"
     );
 }
+
+#[tokio::test]
+async fn text_is_a_json_string_and_the_spec_states_its_limits() {
+    let app = TestApp::spawn().await;
+    let teams = app.count("teams").await;
+    // Numbers and booleans are not text (poem-openapi's `String` would take them).
+    for name in [json!(false), json!(12)] {
+        app.post("/api/v1/teams", json!({"name": name})).await.expect(400);
+    }
+    // Blank, too long, or not a username: refused by the spec's own limits, before any rule.
+    app.post("/api/v1/teams", json!({"name": " \u{3000}\t"}))
+        .await
+        .expect(400);
+    app.post("/api/v1/teams", json!({"name": "专".repeat(101)}))
+        .await
+        .expect(400);
+    app.post("/api/v1/users", json!({"username": "a b", "role": "leader"}))
+        .await
+        .expect(400);
+    assert_eq!(app.count("teams").await, teams);
+    // Surrounding spaces are trimmed, as before; null stands for an absent optional field.
+    let team = app
+        .post(
+            "/api/v1/teams",
+            json!({"name": "  客户联调专班 ", "lead_official": null, "cluster_id": null}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(team["name"], "客户联调专班");
+    let spec: serde_json::Value = serde_json::from_str(&zhaoshang::openapi_json()).unwrap();
+    let name = &spec["components"]["schemas"]["TeamInput"]["properties"]["name"];
+    assert_eq!(
+        (name["type"].as_str(), name["maxLength"].as_u64()),
+        (Some("string"), Some(100))
+    );
+    assert!(name["pattern"].is_string(), "{name}");
+}

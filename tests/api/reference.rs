@@ -99,7 +99,7 @@ async fn users_get_tokens_and_roles_limit_writes() {
         Some(&member_token),
         Method::POST,
         "/api/v1/users",
-        Some(json!({"username": "x", "role": "admin"})),
+        Some(json!({"username": "zhao", "role": "admin"})),
     )
     .await
     .expect(403);
@@ -148,4 +148,52 @@ async fn users_get_tokens_and_roles_limit_writes() {
     .map(|row| row.try_get::<String>("", "token_hash").unwrap())
     .collect();
     assert!(!stored.iter().any(|h| h == &member_token || h == &app.token));
+}
+
+#[tokio::test]
+async fn nobody_archives_or_demotes_themselves() {
+    let app = TestApp::spawn().await;
+    let me = app.get("/api/v1/users/me").await.expect(200);
+    let path = format!("/api/v1/users/{}", me["id"]);
+    for change in [json!({"archived": true}), json!({"role": "leader"})] {
+        let mut body = json!({"username": "admin", "role": "admin", "version": me["version"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(change.as_object().unwrap().clone());
+        let refused = app.put(&path, body).await.expect(403);
+        assert_eq!(refused["code"], "forbidden");
+        assert!(
+            refused["message"].as_str().unwrap().contains("their own role"),
+            "{refused}"
+        );
+    }
+    // The token still works, and the account is unchanged; other edits of oneself are fine.
+    let renamed = app
+        .put(
+            &path,
+            json!({"username": "admin", "display_name": "区招商办", "role": "admin", "version": me["version"]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(renamed["display_name"], "区招商办");
+    assert_eq!(renamed["archived"], false);
+
+    // Another administrator may archive this one, who is then signed out.
+    let other = app
+        .post("/api/v1/users", json!({"username": "deputy", "role": "admin"}))
+        .await
+        .expect(200);
+    let deputy = app
+        .post("/api/v1/tokens", json!({"name": "deputy", "user_id": other["id"]}))
+        .await
+        .expect(200);
+    app.send_as(
+        deputy["token"].as_str(),
+        Method::PUT,
+        &path,
+        Some(json!({"username": "admin", "role": "admin", "archived": true, "version": renamed["version"]})),
+    )
+    .await
+    .expect(200);
+    app.get("/api/v1/users/me").await.expect(401);
 }

@@ -18,6 +18,11 @@ pub(crate) struct MergeScanner {
 
 const TAG: &[u8] = b"mergeCell ";
 
+/// Longest `<mergeCell …>` tag looked for: a "mergeCell " with no `>` within this many bytes
+/// is not a tag, and what follows it is not kept (a broken part must not make the scan
+/// quadratic by keeping everything after it).
+const MAX_TAG: usize = 1024;
+
 impl Write for MergeScanner {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.pending.extend_from_slice(buf);
@@ -33,7 +38,9 @@ impl Write for MergeScanner {
                     at = start + end;
                 }
                 None => {
-                    keep_from = keep_from.min(start);
+                    // The tag may end in the next write; only its last MAX_TAG bytes can
+                    // still start one.
+                    keep_from = keep_from.min(start.max(self.pending.len().saturating_sub(MAX_TAG)));
                     break;
                 }
             }

@@ -19,6 +19,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use calamine::{Reader, SheetType, SheetVisible, Xlsx};
@@ -53,6 +54,17 @@ pub fn read_ledger_as_of(
     limits: &ReadLimits,
     as_of: Option<NaiveDate>,
 ) -> Result<Ledger, LedgerFileError> {
+    // A malformed part can make the parsers underneath panic (calamine's cell-reference
+    // arithmetic overflows on "C11111111111" in builds with overflow checks): that is a
+    // damaged file, not a crash. Nothing read so far is kept.
+    std::panic::catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, limits, as_of))).unwrap_or_else(|_| {
+        Err(LedgerFileError::NotXlsx {
+            reason: "工作簿内容已损坏，无法解析".to_owned(),
+        })
+    })
+}
+
+fn read_workbook(bytes: &[u8], limits: &ReadLimits, as_of: Option<NaiveDate>) -> Result<Ledger, LedgerFileError> {
     if bytes.len() > limits.max_file_bytes {
         return Err(LedgerFileError::TooLarge {
             size: bytes.len(),

@@ -1,0 +1,93 @@
+//! `zhaoshang-bench`: the benchmark the project ships (issue 7). It generates its data from
+//! fixed seeds, runs every case in a fresh child process (this binary again, with a hidden
+//! subcommand) so that each reports its own peak memory, alternates each case's runs with its
+//! baseline's runs, and prints the medians, the ratio to the baseline and whether the target
+//! is met, as a table and as JSON.
+//!
+//! ```text
+//! cargo run --release -p zhaoshang-bench -- [--scale N] [--runs N] [--postgres URL] [--json FILE] [--only CASE]
+//! ```
+
+mod cases;
+mod kpi_sql;
+mod ledger;
+mod load;
+mod memory;
+mod plan;
+mod results;
+mod seed;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// The benchmark of issue 7: import, export, report, KPIs and HTTP reads, each against a
+/// baseline measured in the same run.
+#[derive(Debug, Parser)]
+#[command(name = "zhaoshang-bench")]
+struct Cli {
+    /// Size factor: 1 is a 100,000-row ledger (and 100,000 projects for export, report and
+    /// HTTP) and 1,000,000 projects with 3,000,000 payments for the KPIs.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Runs of each case and of each baseline; the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// The PostgreSQL server for the PostgreSQL cases (each run gets a schema of its own;
+    /// the KPI data stays in a schema named `zs_bench_kpi_…` for later runs).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres: String,
+    /// Where to write the results as JSON; default `<target dir>/bench/results.json`.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Only these cases (repeat or separate with commas): import-sqlite, import-postgres,
+    /// reimport-sqlite, export-ledger, report, kpis-sqlite, kpis-postgres, http-project,
+    /// http-projects-filtered.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Seconds of load per HTTP run.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent keep-alive clients of the HTTP cases.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Generate the cached data (ledger, KPI databases) again instead of reusing it.
+    #[arg(long)]
+    regenerate: bool,
+
+    #[command(subcommand)]
+    child: Option<ChildCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ChildCommand {
+    /// Runs one measurement (a JSON job) and prints its result; used by the benchmark itself.
+    #[command(hide = true)]
+    Measure { job: String },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(ChildCommand::Measure { job }) = cli.child {
+        let job: cases::Job = serde_json::from_str(&job)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let measured = runtime.block_on(cases::run(job))?;
+        println!("{}{}", plan::RESULT_PREFIX, serde_json::to_string(&measured)?);
+        return Ok(());
+    }
+    let settings = plan::Settings {
+        scale: cli.scale,
+        runs: cli.runs.max(1),
+        postgres: cli.postgres,
+        json: cli.json,
+        only: cli.only,
+        seconds: cli.seconds,
+        clients: cli.clients,
+        regenerate: cli.regenerate,
+    };
+    let all_met = plan::run(settings)?;
+    if !all_met {
+        std::process::exit(1);
+    }
+    Ok(())
+}
