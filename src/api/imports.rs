@@ -156,14 +156,22 @@ pub struct ImportReport {
     pub updated: u32,
     /// Projects the ledger matched and left as they were.
     pub unchanged: u32,
-    /// Rows not read: blank, subtotal, total, notes, section headings.
+    /// Rows not read: blank, subtotal, total, notes, section headings (the first 1,000;
+    /// `skipped_total` counts them all).
     pub skipped: Vec<SkippedRow>,
-    /// Every error; any error rejects the whole file.
+    pub skipped_total: u32,
+    /// The errors, in row order (the first 1,000; `errors_total` counts them all); any error
+    /// rejects the whole file.
     pub errors: Vec<ImportIssue>,
-    /// What was assumed or left alone; warnings do not reject the file.
+    pub errors_total: u32,
+    /// What was assumed or left alone; warnings do not reject the file (the first 1,000;
+    /// `warnings_total` counts them all).
     pub warnings: Vec<ImportIssue>,
-    /// What each created or updated row changed.
+    pub warnings_total: u32,
+    /// What each created or updated row changed (the first 1,000 rows; `changes_total`
+    /// counts them all).
     pub changes: Vec<RowChange>,
+    pub changes_total: u32,
     /// Teams, clusters and parks created.
     pub references_created: Vec<ReferenceCreated>,
     /// Investors created.
@@ -192,6 +200,7 @@ fn issue(i: svc::RowIssue) -> ImportIssue {
 
 impl From<svc::ImportReport> for ImportReport {
     fn from(r: svc::ImportReport) -> Self {
+        let totals = r.list_totals();
         Self {
             id: r.id,
             status: r.status.into(),
@@ -231,8 +240,12 @@ impl From<svc::ImportReport> for ImportReport {
                     message: s.message,
                 })
                 .collect(),
+            skipped_total: totals.skipped,
             errors: r.errors.into_iter().map(issue).collect(),
+            errors_total: totals.errors,
             warnings: r.warnings.into_iter().map(issue).collect(),
+            warnings_total: totals.warnings,
+            changes_total: totals.changes,
             changes: r
                 .changes
                 .into_iter()
@@ -287,7 +300,7 @@ pub struct ImportRunSummary {
     pub updated: i32,
     pub unchanged: i32,
     pub skipped: i32,
-    /// How many errors the report lists.
+    /// How many errors the import found.
     pub errors: i32,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,

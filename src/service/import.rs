@@ -33,8 +33,8 @@ use entity::{cluster, contract, funding, import_run, investor, park, project, st
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, Statement, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -45,7 +45,7 @@ use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_
 use super::projects::{ProjectInput, create_project, update_project};
 use super::records::{FundingInput, add_funding};
 use super::reference::{ClusterInput, ParkInput, TeamInput, create_cluster, create_park, create_team};
-use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now};
+use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now, packed};
 use crate::domain::stage::{
     ORDERED, StageDates, Transition, TransitionError, check_dates_in_order, chinese_name, plan_transition, rank,
 };
@@ -164,14 +164,18 @@ pub struct ImportReport {
     pub created: u32,
     pub updated: u32,
     pub unchanged: u32,
-    /// Rows deliberately not read, with the reason.
+    /// Rows deliberately not read, with the reason (the first [`REPORT_LIST_LIMIT`]).
     pub skipped: Vec<SkippedRowOutcome>,
-    /// Every problem that rejects the file.
+    /// Problems that reject the file (the first [`REPORT_LIST_LIMIT`], in row order).
     pub errors: Vec<RowIssue>,
-    /// What was assumed or left alone; never rejects the file.
+    /// What was assumed or left alone; never rejects the file (the first [`REPORT_LIST_LIMIT`]).
     pub warnings: Vec<RowIssue>,
-    /// What each created or updated row changed.
+    /// What each created or updated row changed (the first [`REPORT_LIST_LIMIT`] rows).
     pub changes: Vec<RowChange>,
+    /// How many entries each list had before it was cut to [`REPORT_LIST_LIMIT`] (zero in
+    /// reports stored before lists were cut: their lists are whole).
+    #[serde(default)]
+    pub totals: ListTotals,
     /// Teams, clusters and parks created (with `create_missing`).
     pub references_created: Vec<ReferenceCreated>,
     pub investors_created: u32,
@@ -181,6 +185,34 @@ pub struct ImportReport {
     pub payments_total_yuan: i64,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
+}
+
+/// The most entries a report lists of skipped rows, errors, warnings and changes; the rest are
+/// counted in [`ImportReport::totals`]. A 100,000-row ledger would otherwise store a report
+/// of tens of megabytes, and nobody reads past the first thousand lines of one.
+pub const REPORT_LIST_LIMIT: usize = 1000;
+
+/// The full counts behind a report's lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListTotals {
+    pub skipped: u32,
+    pub errors: u32,
+    pub warnings: u32,
+    pub changes: u32,
+}
+
+impl ImportReport {
+    /// The full counts of skipped rows, errors, warnings and changes, whether or not the
+    /// lists were cut.
+    pub fn list_totals(&self) -> ListTotals {
+        let at_least = |total: u32, len: usize| total.max(u32::try_from(len).unwrap_or(u32::MAX));
+        ListTotals {
+            skipped: at_least(self.totals.skipped, self.skipped.len()),
+            errors: at_least(self.totals.errors, self.errors.len()),
+            warnings: at_least(self.totals.warnings, self.warnings.len()),
+            changes: at_least(self.totals.changes, self.changes.len()),
+        }
+    }
 }
 
 /// What happened to one sheet.
@@ -280,6 +312,7 @@ impl ImportReport {
             errors: Vec::new(),
             warnings: Vec::new(),
             changes: Vec::new(),
+            totals: ListTotals::default(),
             references_created: Vec::new(),
             investors_created: 0,
             stage_moves: 0,
@@ -288,6 +321,16 @@ impl ImportReport {
             started_at: at,
             finished_at: at,
         }
+    }
+
+    /// Counts every list and cuts it to [`REPORT_LIST_LIMIT`]; the counts are what messages
+    /// and the run's history columns use. Lists only ever grow before this is called.
+    fn cap_lists(&mut self) {
+        self.totals = self.list_totals();
+        self.skipped.truncate(REPORT_LIST_LIMIT);
+        self.errors.truncate(REPORT_LIST_LIMIT);
+        self.warnings.truncate(REPORT_LIST_LIMIT);
+        self.changes.truncate(REPORT_LIST_LIMIT);
     }
 
     fn reject(&mut self, code: &str, message: String) {
@@ -371,10 +414,7 @@ impl ImportReport {
         let _ = writeln!(
             out,
             "项目：新建{}个，更新{}个，未变{}个；跳过{}行",
-            self.created,
-            self.updated,
-            self.unchanged,
-            self.skipped.len()
+            self.created, self.updated, self.unchanged, self.totals.skipped
         );
         if self.payments_added > 0 || self.stage_moves > 0 {
             let _ = writeln!(
@@ -392,6 +432,22 @@ impl ImportReport {
                 _ => "园区",
             };
             let _ = writeln!(out, "新建{kind}：{}", created.name);
+        }
+        let more = |listed: usize, total: u32| {
+            let total = usize::try_from(total).unwrap_or(usize::MAX);
+            if total > listed {
+                format!("（只列出前{listed}条）")
+            } else {
+                String::new()
+            }
+        };
+        if usize::try_from(self.totals.changes).is_ok_and(|total| total > self.changes.len()) {
+            let _ = writeln!(
+                out,
+                "变更{}行{}：",
+                self.totals.changes,
+                more(self.changes.len(), self.totals.changes)
+            );
         }
         for change in &self.changes {
             let action = match change.action {
@@ -413,13 +469,23 @@ impl ImportReport {
             );
         }
         if !self.warnings.is_empty() {
-            let _ = writeln!(out, "提示（{}条）：", self.warnings.len());
+            let _ = writeln!(
+                out,
+                "提示（{}条）{}：",
+                self.totals.warnings,
+                more(self.warnings.len(), self.totals.warnings)
+            );
             for warning in &self.warnings {
                 let _ = writeln!(out, "  {} {}", warning.sheet, warning.message);
             }
         }
         if !self.errors.is_empty() {
-            let _ = writeln!(out, "错误（{}处）：", self.errors.len());
+            let _ = writeln!(
+                out,
+                "错误（{}处）{}：",
+                self.totals.errors,
+                more(self.errors.len(), self.totals.errors)
+            );
             for error in &self.errors {
                 let _ = writeln!(out, "  {} {} [{}]", error.sheet, error.message, error.code);
             }
@@ -575,10 +641,11 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         tracing::debug!(took = ?phase.elapsed(), "ledger import: written");
     }
 
+    report.cap_lists();
     report.finished_at = now();
     if !report.errors.is_empty() {
         txn.rollback().await?;
-        let count = report.errors.len();
+        let count = report.totals.errors;
         if report.code.is_none() {
             let code = if report.errors.iter().any(|e| e.code == "write_failed") {
                 "write_failed"
@@ -595,10 +662,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         report.status = ImportStatus::DryRun;
         report.message = format!(
             "试运行完成，未保存：将新建{}个项目，更新{}个，未变{}个，跳过{}行",
-            report.created,
-            report.updated,
-            report.unchanged,
-            report.skipped.len()
+            report.created, report.updated, report.unchanged, report.totals.skipped
         );
         forget_new_ids(&mut report);
         return record_after_rollback(db, report, actor).await;
@@ -606,10 +670,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     report.status = ImportStatus::Imported;
     report.message = format!(
         "导入完成：新建{}个项目，更新{}个，未变{}个，跳过{}行",
-        report.created,
-        report.updated,
-        report.unchanged,
-        report.skipped.len()
+        report.created, report.updated, report.unchanged, report.totals.skipped
     );
     let phase = std::time::Instant::now();
     update_run(&txn, &report).await?;
@@ -667,7 +728,6 @@ async fn insert_run(
 }
 
 fn run_model(report: &ImportReport, user_id: Option<i32>, id: Option<i32>) -> import_run::ActiveModel {
-    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let small = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     import_run::ActiveModel {
         id: id.map_or(NotSet, Set),
@@ -684,8 +744,8 @@ fn run_model(report: &ImportReport, user_id: Option<i32>, id: Option<i32>) -> im
         created: Set(small(report.created)),
         updated: Set(small(report.updated)),
         unchanged: Set(small(report.unchanged)),
-        skipped: Set(count(report.skipped.len())),
-        errors: Set(count(report.errors.len())),
+        skipped: Set(small(report.list_totals().skipped)),
+        errors: Set(small(report.list_totals().errors)),
         report: Set(serde_json::to_string(report).unwrap_or_else(|_| "{}".into())),
         started_at: Set(report.started_at),
         finished_at: Set(report.finished_at),
@@ -705,6 +765,7 @@ async fn record_after_rollback(
     mut report: ImportReport,
     actor: &Actor,
 ) -> ServiceResult<ImportReport> {
+    report.cap_lists();
     report.finished_at = now();
     if report.id > 0 && insert_run(db, &report, actor, Some(report.id)).await.is_ok() {
         return Ok(report);
@@ -849,26 +910,23 @@ impl Lookups {
         let teams = team::Entity::find().all(db).await?;
         let clusters = cluster::Entity::find().all(db).await?;
         let parks = park::Entity::find().all(db).await?;
-        let investors: HashMap<i32, investor::Model> = investor::Entity::find()
-            .order_by_asc(investor::Column::Id)
-            .all(db)
+        let phase = std::time::Instant::now();
+        let investors: HashMap<i32, investor::Model> = packed::all_rows::<investor::Entity>(db, |i| i.id)
             .await?
             .into_iter()
             .map(|i| (i.id, i))
             .collect();
-        let projects = project::Entity::find()
-            .order_by_asc(project::Column::Id)
-            .all(db)
-            .await?;
-        let contracts = contract::Entity::find()
-            .all(db)
+        let projects = packed::all_rows::<project::Entity>(db, |p| p.id).await?;
+        let contracts = packed::all_rows::<contract::Entity>(db, |c| c.id)
             .await?
             .into_iter()
             .map(|c| (c.project_id, c))
             .collect();
+        tracing::debug!(took = ?phase.elapsed(), "ledger import: investors, projects and contracts read");
+        let phase = std::time::Instant::now();
         let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
-        let counted = counted_sums(db, funding::Column::ArrivedOn.lte(as_of)).await?;
-        let counted_before_year = counted_sums(db, funding::Column::ArrivedOn.lt(year_start)).await?;
+        let (counted, counted_before_year) = counted_sums(db, as_of, year_start).await?;
+        tracing::debug!(took = ?phase.elapsed(), "ledger import: counted funds summed");
         let mut users = HashMap::new();
         for u in user::Entity::find().all(db).await? {
             users.entry(normalise_name(&u.display_name)).or_insert(u.id);
@@ -961,20 +1019,43 @@ enum RefKind {
 /// Counted funds per project among the payments `filter` keeps, in yuan.
 async fn counted_sums(
     db: &impl ConnectionTrait,
-    filter: sea_orm::sea_query::SimpleExpr,
-) -> ServiceResult<HashMap<i32, i64>> {
-    Ok(funding::Entity::find()
-        .select_only()
-        .column(funding::Column::ProjectId)
-        .column_as(Expr::cust("CAST(COALESCE(SUM(amount_yuan), 0) AS BIGINT)"), "total")
-        .filter(funding::Column::Counted.eq(true))
-        .filter(filter)
-        .group_by(funding::Column::ProjectId)
-        .into_tuple::<(i32, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
+    as_of: NaiveDate,
+    year_start: NaiveDate,
+) -> ServiceResult<(HashMap<i32, i64>, HashMap<i32, i64>)> {
+    let backend = db.get_database_backend();
+    // Packed into one JSON value, as `packed` does for whole tables: one row per project
+    // would cost a driver round trip each.
+    let sums = "SELECT project_id, \
+                CAST(COALESCE(SUM(CASE WHEN arrived_on <= {as_of} THEN amount_yuan END), 0) AS BIGINT) AS upto, \
+                CAST(COALESCE(SUM(CASE WHEN arrived_on < {year_start} THEN amount_yuan END), 0) AS BIGINT) AS before \
+                FROM fundings WHERE counted = {yes} GROUP BY project_id";
+    let sql = match backend {
+        DatabaseBackend::Postgres => format!(
+            "SELECT json_agg(json_build_array(project_id, upto, before))::text FROM ({})s",
+            sums.replace("{as_of}", "$1")
+                .replace("{year_start}", "$2")
+                .replace("{yes}", "$3")
+        ),
+        _ => format!(
+            "SELECT json_group_array(json_array(project_id, upto, before)) FROM ({})",
+            sums.replace("{as_of}", "?")
+                .replace("{year_start}", "?")
+                .replace("{yes}", "?")
+        ),
+    };
+    let statement = Statement::from_sql_and_values(backend, sql, [as_of.into(), year_start.into(), true.into()]);
+    let packed: Option<String> = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    let rows: Vec<(i32, i64, i64)> = match packed {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("counted funds: {e}"))))?,
+        None => Vec::new(),
+    };
+    let upto = rows.iter().map(|&(id, upto, _)| (id, upto)).collect();
+    let before = rows.iter().map(|&(id, _, before)| (id, before)).collect();
+    Ok((upto, before))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2370,6 +2451,10 @@ fn tally(report: &mut ImportReport, plans: &[RowPlan], lookups: &Lookups) {
         report.stage_moves += u32::try_from(plan.steps.len() + usize::from(plan.terminate.is_some())).unwrap_or(0);
         report.payments_added += u32::try_from(plan.payments.len()).unwrap_or(0);
         report.payments_total_yuan += plan.payments.iter().map(|p| p.amount_yuan).sum::<i64>();
+        report.totals.changes += 1;
+        if report.changes.len() >= REPORT_LIST_LIMIT {
+            continue;
+        }
         report.changes.push(RowChange {
             sheet: plan.sheet.clone(),
             row: plan.row,

@@ -10,6 +10,7 @@ pub mod import;
 pub mod investors;
 pub mod kpi;
 pub mod lifecycle;
+pub mod packed;
 pub mod projects;
 pub mod records;
 pub mod reference;

@@ -1068,3 +1068,46 @@ async fn a_members_import_touching_other_teams_is_rejected_row_by_row() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_big_import_lists_the_first_thousand_changes_and_counts_them_all() {
+    let app = TestApp::spawn().await;
+    let report = upload(&app, "", "big.xlsx", big_ledger(1_200)).await.expect(200);
+    assert_eq!(report["created"], 1_200);
+    assert_eq!(report["changes_total"], 1_200);
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1_000);
+    assert_eq!(
+        changes[0]["row"], 4,
+        "the list starts at the first project row, below the title and header"
+    );
+    assert!(changes.iter().all(|c| c["project_id"].as_i64().is_some()));
+    assert_eq!(report["errors_total"], 0);
+    assert_eq!(report["skipped_total"], report["skipped"].as_array().unwrap().len());
+
+    // The history keeps the same cut report.
+    let id = report["id"].as_i64().unwrap();
+    let stored = app.get(&format!("/api/v1/imports/{id}")).await.expect(200);
+    assert_eq!(stored["report"]["changes"].as_array().unwrap().len(), 1_000);
+    assert_eq!(stored["report"]["changes_total"], 1_200);
+
+    // A file with 1,200 bad rows lists 1,000 errors and says how many there are.
+    let mut rows: Vec<Vec<(&str, &str)>> = Vec::new();
+    let codes: Vec<String> = (1..=1_200).map(|n| format!("BAD{n:04}")).collect();
+    for code in &codes {
+        rows.push(with(
+            signed_row(code, "刀具项目", "2025-06-01", ""),
+            "签约时间",
+            "2025.13.01",
+        ));
+    }
+    let rejected = upload(&app, "", "bad.xlsx", ledger("2025年10月31日", &rows))
+        .await
+        .expect(422);
+    assert_eq!(rejected["report"]["errors"].as_array().unwrap().len(), 1_000);
+    assert_eq!(rejected["report"]["errors_total"], 1_200);
+    assert!(
+        rejected["message"].as_str().unwrap().contains("发现1200处错误"),
+        "{rejected:#}"
+    );
+}

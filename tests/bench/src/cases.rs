@@ -281,7 +281,7 @@ async fn import(
         bail!(
             "the ledger was not imported: {} — {} errors, first: {first:?}",
             report.message,
-            report.errors.len()
+            report.list_totals().errors
         );
     }
     let (expect_created, expect_unchanged) = if again { (0, projects) } else { (projects, 0) };
@@ -297,7 +297,7 @@ async fn import(
     if let Some(w) = report.warnings.first() {
         bail!(
             "the ledger imported with {} warnings, first: row {} {}: {} ({})",
-            report.warnings.len(),
+            report.list_totals().warnings,
             w.row,
             w.header,
             w.message,
@@ -311,7 +311,7 @@ async fn import(
             "rows_read": report.rows_read,
             "created": report.created,
             "unchanged": report.unchanged,
-            "skipped": report.skipped.len(),
+            "skipped": report.list_totals().skipped,
             "payments_added": report.payments_added,
             "investors_created": report.investors_created,
         }),
