@@ -180,6 +180,12 @@ enum TokenAction {
     },
 }
 
+/// mimalloc instead of the system allocator: a ledger import allocates millions of small
+/// strings and values, and glibc's malloc spent a third of an import's CPU time (measured
+/// with `perf` on a 100,000-row import).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -21,6 +21,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// The service's allocator (see `src/main.rs`), so that the cases run as the service does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The benchmark of issue 7: import, export, report, KPIs and HTTP reads, each against a
 /// baseline measured in the same run.
 #[derive(Debug, Parser)]
