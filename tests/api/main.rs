@@ -8,7 +8,6 @@ mod errors;
 mod exports;
 mod fuzz_regressions;
 mod helpers;
-mod import_speed;
 mod imports;
 mod kpi;
 mod league;
