@@ -316,7 +316,9 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     print_setup(trend, (1, 1), data.as_of)?;
 
     // Warnings, most severe first (the caller sorts).
-    let warnings = workbook.add_worksheet();
+    // The long sheets stream their rows to disk as written (constant memory), as the
+    // ledger export does.
+    let warnings = workbook.add_worksheet_with_constant_memory()?;
     warnings.set_name("预警项目")?;
     for (col, (header, width)) in [
         ("预警", 8.0),
@@ -344,7 +346,7 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
 
     // The drill-down of each rate.
     for drill in &data.drill_downs {
-        let sheet = workbook.add_worksheet();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(&drill.sheet)?;
         for (col, (header, width)) in [
             ("项目编号", 14.0),

@@ -92,6 +92,12 @@ impl<'a> TableWriter<'a> {
         }
     }
 
+    /// Whether the next push writes the batch: rows that reference another table's buffered
+    /// rows must see those written first.
+    fn full(&self) -> bool {
+        self.rows.len() + 1 >= BATCH_ROWS
+    }
+
     async fn push(&mut self, row: Vec<Field>) -> anyhow::Result<()> {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);
@@ -306,6 +312,10 @@ pub async fn seed(db: &DatabaseConnection, projects: usize, payments: usize) -> 
                 Some(p) if rng.random_bool(0.7) => Some(p + Days::new(rng.random_range(180..=540))),
                 _ => None,
             };
+            if contract_rows.full() {
+                // Its project, and those before it, must be written first.
+                project_rows.flush().await?;
+            }
             contract_rows
                 .push(vec![
                     Field::Int(n),
