@@ -11,7 +11,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::projects::{ProjectFilter, filter_condition};
-use super::{Actor, ServiceError, ServiceResult, reference};
+use super::{Actor, ServiceError, ServiceResult, packed, reference};
 use crate::domain::money::{centimu_to_mu, yuan_to_wan};
 use crate::domain::stage::Stage;
 use crate::excel::export::{HEADER_ROW, LedgerFormats, LedgerHeading, write_heading, write_row};
@@ -43,13 +43,13 @@ pub async fn ledger(
     let mut row = HEADER_ROW + 1;
     let mut after = 0;
     loop {
-        let batch = project::Entity::find()
+        let select = project::Entity::find()
             .filter(condition.clone())
             .filter(project::Column::Id.gt(after))
             .order_by_asc(project::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
+            .limit(BATCH);
+        let mut batch = packed::rows(db, select).await?;
+        batch.sort_by_key(|p| p.id);
         let Some(last) = batch.last() else { break };
         after = last.id;
         for values in ledger_rows(db, &names, batch, heading.as_of).await? {
@@ -102,13 +102,14 @@ async fn ledger_rows(
     let ids: Vec<i32> = batch.iter().map(|p| p.id).collect();
     let investor_ids: Vec<i32> = batch.iter().filter_map(|p| p.investor_id).collect();
     let owner_ids: Vec<i32> = batch.iter().filter_map(|p| p.owner_id).collect();
-    let investors: HashMap<i32, investor::Model> = investor::Entity::find()
-        .filter(investor::Column::Id.is_in(investor_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let investors: HashMap<i32, investor::Model> = packed::rows(
+        db,
+        investor::Entity::find().filter(investor::Column::Id.is_in(investor_ids)),
+    )
+    .await?
+    .into_iter()
+    .map(|i| (i.id, i))
+    .collect();
     let owners: HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(owner_ids))
         .all(db)
@@ -116,15 +117,16 @@ async fn ledger_rows(
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let mut contracts: HashMap<i32, contract::Model> = contract::Entity::find()
-        .filter(contract::Column::ProjectId.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.project_id, c))
-        .collect();
+    let mut contracts: HashMap<i32, contract::Model> = packed::rows(
+        db,
+        contract::Entity::find().filter(contract::Column::ProjectId.is_in(ids.clone())),
+    )
+    .await?
+    .into_iter()
+    .map(|c| (c.project_id, c))
+    .collect();
     let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).expect("1 January exists");
-    let funds: HashMap<i32, (i64, i64)> = funding::Entity::find()
+    let sums = funding::Entity::find()
         .select_only()
         .column(funding::Column::ProjectId)
         .column_as(
@@ -140,12 +142,18 @@ async fn ledger_rows(
         )
         .filter(funding::Column::ProjectId.is_in(ids))
         .filter(funding::Column::ArrivedOn.lte(as_of))
-        .group_by(funding::Column::ProjectId)
-        .into_tuple::<(i32, i64, i64)>()
-        .all(db)
+        .group_by(funding::Column::ProjectId);
+    #[derive(serde::Deserialize)]
+    struct Sums {
+        project_id: i32,
+        this_year: i64,
+        cumulative: i64,
+    }
+    let columns = ["project_id", "this_year", "cumulative"].map(String::from);
+    let funds: HashMap<i32, (i64, i64)> = packed::rows_as::<Sums>(db, sums, &columns)
         .await?
         .into_iter()
-        .map(|(id, this_year, cumulative)| (id, (this_year, cumulative)))
+        .map(|s| (s.project_id, (s.this_year, s.cumulative)))
         .collect();
     Ok(batch
         .into_iter()

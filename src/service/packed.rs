@@ -4,71 +4,94 @@
 //! worker thread sends each one through a channel, and sea-orm looks each column up by
 //! name), which made reading the 100,000 projects of a district for an import take seconds.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable, Statement};
+use std::str::FromStr;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement,
+};
 use serde::de::DeserializeOwned;
 
-/// Rows per packed chunk: a few megabytes of JSON.
-const CHUNK: i32 = 10_000;
+/// Rows per packed chunk of [`all_rows`]: a few megabytes of JSON.
+const CHUNK: u64 = 10_000;
+
+/// The rows `select` finds, read as one packed value. Only for entities without boolean
+/// columns: SQLite keeps those as 0 and 1, which serde does not read as a `bool`. The rows
+/// come in the order the database aggregated them, which follows `select`'s order in practice
+/// but is not promised: callers that need an order sort.
+pub async fn rows<E>(db: &impl ConnectionTrait, select: Select<E>) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: DeserializeOwned,
+{
+    let columns: Vec<String> = E::Column::iter().map(|c| c.as_str().to_owned()).collect();
+    rows_as(db, select, &columns).await
+}
+
+/// The rows of any query whose result columns are `columns`, read as one packed value into
+/// `T` (a struct with those fields). The same caveats as [`rows`].
+pub async fn rows_as<T: DeserializeOwned>(
+    db: &impl ConnectionTrait,
+    query: impl QueryTrait,
+    columns: &[String],
+) -> Result<Vec<T>, DbErr> {
+    let backend = db.get_database_backend();
+    let inner = query.build(backend);
+    let sql = packed_select(backend, &inner.sql, columns)?;
+    let statement = match inner.values {
+        Some(values) => Statement::from_sql_and_values(backend, sql, values),
+        None => Statement::from_string(backend, sql),
+    };
+    let packed: Option<String> = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    match packed {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| DbErr::Custom(format!("packed rows could not be read: {e}")))
+        }
+        None => Ok(Vec::new()),
+    }
+}
 
 /// Every row of `E`'s table in order of its integer primary key `id`, which `id_of` reads
-/// back from a model. Only for tables without boolean columns: SQLite keeps those as 0 and 1,
-/// which serde does not read as a `bool`.
+/// back from a model; read in packed chunks ([`rows`]).
 pub async fn all_rows<E>(db: &impl ConnectionTrait, id_of: fn(&E::Model) -> i32) -> Result<Vec<E::Model>, DbErr>
 where
     E: EntityTrait,
     E::Model: DeserializeOwned,
 {
-    let backend = db.get_database_backend();
-    let table = E::default().table_name().to_owned();
-    let columns: Vec<String> = E::Column::iter().map(|c| c.as_str().to_owned()).collect();
-    let sql = packed_select(backend, &table, &columns)?;
-    let mut rows = Vec::new();
+    let id =
+        E::Column::from_str("id").map_err(|_| DbErr::Custom(format!("{} has no id", E::default().table_name())))?;
+    let mut all = Vec::new();
     let mut after = 0;
     loop {
-        let statement = Statement::from_sql_and_values(backend, sql.clone(), [after.into()]);
-        let packed: Option<String> = match db.query_one_raw(statement).await? {
-            Some(row) => row.try_get_by_index(0)?,
-            None => None,
-        };
-        let mut chunk: Vec<E::Model> = match packed {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| DbErr::Custom(format!("the packed rows of {table} could not be read: {e}")))?,
-            None => Vec::new(),
-        };
-        // json_group_array keeps the subquery's order in practice, but promises nothing.
+        let select = E::find().filter(id.gt(after)).order_by_asc(id).limit(CHUNK);
+        let mut chunk = rows(db, select).await?;
         chunk.sort_by_key(id_of);
-        let full = chunk.len() == CHUNK as usize;
+        let full = chunk.len() as u64 == CHUNK;
         if let Some(last) = chunk.last() {
             after = id_of(last);
         }
-        rows.extend(chunk);
+        all.extend(chunk);
         if !full {
-            return Ok(rows);
+            return Ok(all);
         }
     }
 }
 
-/// The statement reading one chunk of `table`, with the last id read as its one parameter.
-fn packed_select(backend: DatabaseBackend, table: &str, columns: &[String]) -> Result<String, DbErr> {
-    let quoted = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
-    let list = columns.iter().map(|c| quoted(c)).collect::<Vec<_>>().join(", ");
-    let table = quoted(table);
+/// `inner` (a SELECT of `columns`) with its rows packed into one JSON array of objects.
+fn packed_select(backend: DatabaseBackend, inner: &str, columns: &[String]) -> Result<String, DbErr> {
     match backend {
         DatabaseBackend::Sqlite => {
             let pairs = columns
                 .iter()
-                .map(|c| format!("'{}', {}", c.replace('\'', "''"), quoted(c)))
+                .map(|c| format!("'{}', \"{}\"", c.replace('\'', "''"), c.replace('"', "\"\"")))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Ok(format!(
-                "SELECT json_group_array(json_object({pairs})) FROM \
-                 (SELECT {list} FROM {table} WHERE \"id\" > ? ORDER BY \"id\" LIMIT {CHUNK})"
-            ))
+            Ok(format!("SELECT json_group_array(json_object({pairs})) FROM ({inner})"))
         }
-        DatabaseBackend::Postgres => Ok(format!(
-            "SELECT json_agg(t ORDER BY t.\"id\")::text FROM \
-             (SELECT {list} FROM {table} WHERE \"id\" > $1 ORDER BY \"id\" LIMIT {CHUNK}) t"
-        )),
+        DatabaseBackend::Postgres => Ok(format!("SELECT json_agg(t)::text FROM ({inner}) t")),
         other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
     }
 }
@@ -78,15 +101,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_statements_name_every_column_and_page_by_id() {
+    fn the_statements_pack_every_column_of_the_inner_select() {
         let columns = ["id".to_owned(), "name".to_owned()];
-        let sqlite = packed_select(DatabaseBackend::Sqlite, "projects", &columns).unwrap();
+        let inner = "SELECT \"id\", \"name\" FROM \"projects\" WHERE \"id\" > ?";
+        let sqlite = packed_select(DatabaseBackend::Sqlite, inner, &columns).unwrap();
         assert_eq!(
             sqlite,
-            "SELECT json_group_array(json_object('id', \"id\", 'name', \"name\")) FROM \
-             (SELECT \"id\", \"name\" FROM \"projects\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT 10000)"
+            format!("SELECT json_group_array(json_object('id', \"id\", 'name', \"name\")) FROM ({inner})")
         );
-        let postgres = packed_select(DatabaseBackend::Postgres, "projects", &columns).unwrap();
-        assert!(postgres.contains("json_agg(t ORDER BY t.\"id\")") && postgres.contains("\"id\" > $1"));
+        let postgres = packed_select(DatabaseBackend::Postgres, "SELECT 1", &columns).unwrap();
+        assert_eq!(postgres, "SELECT json_agg(t)::text FROM (SELECT 1) t");
     }
 }
