@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use entity::{cluster, contract, funding, investor, park, project, team, user};
 use rust_xlsxwriter::{Workbook, XlsxError};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::projects::{ProjectFilter, filter_condition};
+use super::records::funds_yuan_where;
 use super::{Actor, ServiceError, ServiceResult, packed, reference};
 use crate::domain::money::{centimu_to_mu, yuan_to_wan};
 use crate::domain::stage::Stage;
@@ -130,16 +130,14 @@ async fn ledger_rows(
         .select_only()
         .column(funding::Column::ProjectId)
         .column_as(
-            Expr::cust_with_values(
-                "CAST(COALESCE(SUM(CASE WHEN counted AND arrived_on >= $1 THEN amount_yuan ELSE 0 END), 0) AS BIGINT)",
-                [year_start],
+            funds_yuan_where(
+                Condition::all()
+                    .add(funding::Column::Counted.eq(true))
+                    .add(funding::Column::ArrivedOn.gte(year_start)),
             ),
             "this_year",
         )
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(CASE WHEN counted THEN amount_yuan ELSE 0 END), 0) AS BIGINT)"),
-            "cumulative",
-        )
+        .column_as(funds_yuan_where(funding::Column::Counted.eq(true)), "cumulative")
         .filter(funding::Column::ProjectId.is_in(ids))
         .filter(funding::Column::ArrivedOn.lte(as_of))
         .group_by(funding::Column::ProjectId);

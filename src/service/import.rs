@@ -33,8 +33,8 @@ use entity::{cluster, contract, funding, import_run, investor, park, project, st
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, Statement, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -43,7 +43,7 @@ use super::audit;
 use super::investors::{InvestorInput, check_credit_code, update_investor};
 use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
 use super::projects::{ProjectInput, create_project, update_project};
-use super::records::{FundingInput, add_funding};
+use super::records::{FundingInput, add_funding, funds_yuan_where};
 use super::reference::{ClusterInput, ParkInput, TeamInput, create_cluster, create_park, create_team};
 use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now, packed};
 use crate::domain::stage::{
@@ -1022,39 +1022,23 @@ async fn counted_sums(
     as_of: NaiveDate,
     year_start: NaiveDate,
 ) -> ServiceResult<(HashMap<i32, i64>, HashMap<i32, i64>)> {
-    let backend = db.get_database_backend();
-    // Packed into one JSON value, as `packed` does for whole tables: one row per project
-    // would cost a driver round trip each.
-    let sums = "SELECT project_id, \
-                CAST(COALESCE(SUM(CASE WHEN arrived_on <= {as_of} THEN amount_yuan END), 0) AS BIGINT) AS upto, \
-                CAST(COALESCE(SUM(CASE WHEN arrived_on < {year_start} THEN amount_yuan END), 0) AS BIGINT) AS before \
-                FROM fundings WHERE counted = {yes} GROUP BY project_id";
-    let sql = match backend {
-        DatabaseBackend::Postgres => format!(
-            "SELECT json_agg(json_build_array(project_id, upto, before))::text FROM ({})s",
-            sums.replace("{as_of}", "$1")
-                .replace("{year_start}", "$2")
-                .replace("{yes}", "$3")
-        ),
-        _ => format!(
-            "SELECT json_group_array(json_array(project_id, upto, before)) FROM ({})",
-            sums.replace("{as_of}", "?")
-                .replace("{year_start}", "?")
-                .replace("{yes}", "?")
-        ),
-    };
-    let statement = Statement::from_sql_and_values(backend, sql, [as_of.into(), year_start.into(), true.into()]);
-    let packed: Option<String> = match db.query_one_raw(statement).await? {
-        Some(row) => row.try_get_by_index(0)?,
-        None => None,
-    };
-    let rows: Vec<(i32, i64, i64)> = match packed {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("counted funds: {e}"))))?,
-        None => Vec::new(),
-    };
-    let upto = rows.iter().map(|&(id, upto, _)| (id, upto)).collect();
-    let before = rows.iter().map(|&(id, _, before)| (id, before)).collect();
+    #[derive(Deserialize)]
+    struct Sums {
+        project_id: i32,
+        upto: i64,
+        before: i64,
+    }
+    let sums = funding::Entity::find()
+        .select_only()
+        .column(funding::Column::ProjectId)
+        .column_as(funds_yuan_where(funding::Column::ArrivedOn.lte(as_of)), "upto")
+        .column_as(funds_yuan_where(funding::Column::ArrivedOn.lt(year_start)), "before")
+        .filter(funding::Column::Counted.eq(true))
+        .group_by(funding::Column::ProjectId);
+    let columns = ["project_id", "upto", "before"].map(String::from);
+    let rows = packed::rows_as::<Sums>(db, sums, &columns).await?;
+    let upto = rows.iter().map(|s| (s.project_id, s.upto)).collect();
+    let before = rows.iter().map(|s| (s.project_id, s.before)).collect();
     Ok((upto, before))
 }
 

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use entity::enums::{ActivityKind, FundingKind};
 use entity::{activity, funding, output_report};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{Alias, Expr, Func, IntoCondition, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
     TransactionTrait,
@@ -274,4 +275,39 @@ pub async fn list_outputs(
         .order_by_asc(output_report::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The yuan of the fund arrivals `condition` keeps, summed per group: 0 when there are none,
+/// a BIGINT on every backend. Built from expressions rather than SQL text so that each
+/// backend binds the values its own way (SQLite has no `$1` placeholders).
+pub fn funds_yuan_where(condition: impl IntoCondition) -> SimpleExpr {
+    let amount: SimpleExpr = Expr::case(condition, Expr::col(funding::Column::AmountYuan)).into();
+    let sum: SimpleExpr = Func::sum(amount).into();
+    Func::cast_as(Func::coalesce([sum, Expr::val(0)]), Alias::new("BIGINT")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DatabaseBackend, EntityTrait, QuerySelect, QueryTrait};
+
+    use super::*;
+
+    #[test]
+    fn fund_sums_bind_their_dates_on_every_backend() {
+        let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let query = funding::Entity::find()
+            .select_only()
+            .column_as(funds_yuan_where(funding::Column::ArrivedOn.gte(from)), "this_year");
+        for backend in [DatabaseBackend::Sqlite, DatabaseBackend::Postgres] {
+            let statement = query.clone().build(backend);
+            assert!(
+                !statement.sql.contains("$1") || backend == DatabaseBackend::Postgres,
+                "{}",
+                statement.sql
+            );
+            let values = statement.values.expect("bound values").0;
+            assert_eq!(values.len(), 2, "the date and the zero are bound: {}", statement.sql);
+            assert!(values.contains(&from.into()), "{}", statement.sql);
+        }
+    }
 }

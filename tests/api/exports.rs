@@ -101,6 +101,17 @@ async fn the_ledger_download_reads_back_as_the_projects_are() {
     // Counted funds up to the as-of date: 300.8 + 2 (the 50 is not counted; the 7 came later).
     assert_eq!(row.funds_cumulative.unwrap().to_string(), "302.8000");
     assert_eq!(row.funds_this_year.unwrap().to_string(), "302.8000");
+    // A year on, all of it arrived in an earlier year: 本年 is nothing, 累计 everything counted.
+    let (_, _, _, next_year) = download(&app, &app.token, "/api/v1/exports/ledger?as_of=2026-01-31").await;
+    let next_year = read_ledger(&next_year, &ReadLimits::default()).unwrap();
+    let later = &next_year
+        .rows
+        .iter()
+        .find(|r| r.values.code.as_deref() == Some("DZ-EX-1"))
+        .unwrap()
+        .values;
+    assert_eq!(later.funds_cumulative.unwrap().to_string(), "309.8000");
+    assert_eq!(later.funds_this_year.unwrap(), rust_decimal::Decimal::ZERO);
     assert_eq!(row.promised_production, Some("2026-06-21".parse().unwrap()));
     assert_eq!(row.promised_output.unwrap().to_string(), "4844.8000");
     assert_eq!(row.progress.as_deref(), Some("正在洽谈供地"));
