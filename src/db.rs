@@ -33,6 +33,35 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Read-only connections for requests that only read, beside the writer `db` opened on the
+/// same `url`. On a SQLite file that is a pool of its own: the writer is a single connection
+/// (see [`connect`]), and in WAL mode readers run beside it and beside each other, each seeing
+/// every transaction committed before it began. An in-memory SQLite database exists only on its
+/// one connection, and PostgreSQL pools already, so there the reader is the writer itself.
+pub async fn connect_reader(url: &str, db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if db.get_database_backend() != DatabaseBackend::Sqlite || in_memory {
+        return Ok(db.clone());
+    }
+    let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2) as u32;
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(readers)
+        .min_connections(1);
+    options.map_sqlx_sqlite_opts(|opts| {
+        opts.read_only(true)
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-8192")
+            // Pages read straight from the operating system's cache, which all readers share,
+            // instead of copied into each connection's own cache.
+            .pragma("mmap_size", "1073741824")
+    });
+    Database::connect(options).await
+}
+
 /// Connects and applies every pending migration.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = connect(url).await?;

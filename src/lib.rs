@@ -16,16 +16,30 @@ use sea_orm::DatabaseConnection;
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// Writes, and reads inside them.
     pub db: DatabaseConnection,
+    /// Requests that only read ([`db::connect_reader`]); the writer itself where the database
+    /// has no separate readers.
+    pub reader: DatabaseConnection,
     /// Failed password sign-ins, to slow guessing down.
     pub login_throttle: std::sync::Arc<service::auth::LoginThrottle>,
+    /// Tokens checked a moment ago; cleared by every change to tokens and users.
+    pub tokens: std::sync::Arc<service::auth::TokenCache>,
 }
 
 impl AppState {
+    /// State whose reads share the writer's connections.
     pub fn new(db: DatabaseConnection) -> Self {
+        Self::with_reader(db.clone(), db)
+    }
+
+    /// State with read-only requests served by `reader`.
+    pub fn with_reader(db: DatabaseConnection, reader: DatabaseConnection) -> Self {
         Self {
             db,
+            reader,
             login_throttle: Default::default(),
+            tokens: Default::default(),
         }
     }
 }

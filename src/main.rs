@@ -458,10 +458,13 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     println!("zhaoshang is listening on {url}");
     println!("  Swagger UI: {url}/docs");
     println!("  OpenAPI:    {url}/openapi.json");
+    let reader = db::connect_reader(database_url, &db)
+        .await
+        .context("opening the database's readers")?;
     let listener = TcpListener::bind(args.bind);
     Server::new(listener)
         .run_with_graceful_shutdown(
-            app(AppState::new(db)),
+            app(AppState::with_reader(db, reader)),
             shutdown_signal(),
             Some(std::time::Duration::from_secs(10)),
         )

@@ -118,7 +118,7 @@ impl AuditApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list(&state.db, &filter, paging).await?;
+        let (total, items) = svc::list(&state.reader, &filter, paging).await?;
         Ok(Json(AuditPage {
             items: items.into_iter().map(Into::into).collect(),
             total,
@@ -149,7 +149,7 @@ impl AuditApi {
         )]
         per_page: Query<u64>,
     ) -> ApiResult<Json<AuditPage>> {
-        projects::readable_project(&state.db, &auth.0, id.0).await?;
+        projects::readable_project(&state.reader, &auth.0, id.0).await?;
         let filter = AuditFilter {
             project_id: Some(id.0),
             ..Default::default()
@@ -158,7 +158,7 @@ impl AuditApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list(&state.db, &filter, paging).await?;
+        let (total, items) = svc::list(&state.reader, &filter, paging).await?;
         Ok(Json(AuditPage {
             items: items.into_iter().map(Into::into).collect(),
             total,

@@ -119,7 +119,7 @@ impl InvestorsApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list_investors(&state.db, q.0.as_deref(), paging).await?;
+        let (total, items) = svc::list_investors(&state.reader, q.0.as_deref(), paging).await?;
         Ok(Json(InvestorPage {
             items: items.into_iter().map(Into::into).collect(),
             total,
@@ -149,7 +149,7 @@ impl InvestorsApi {
         _auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<Investor>> {
-        Ok(Json(svc::get_investor(&state.db, id.0).await?.into()))
+        Ok(Json(svc::get_investor(&state.reader, id.0).await?.into()))
     }
 
     /// Replace an investor

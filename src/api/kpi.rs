@@ -742,7 +742,7 @@ impl KpiApi {
             },
             group_by: group_by.0.map(Into::into),
         };
-        let report = svc::kpis(&state.db, params).await?;
+        let report = svc::kpis(&state.reader, params).await?;
         let q = &report.query;
         Ok(Json(KpiReport {
             from: Date(q.period.from),
@@ -836,7 +836,7 @@ impl KpiApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let result = drilldown::kpi_projects(&state.db, &auth.0, kpi.0.into(), params, paging).await?;
+        let result = drilldown::kpi_projects(&state.reader, &auth.0, kpi.0.into(), params, paging).await?;
         Ok(Json(KpiProjectPage {
             kpi: kpi.0,
             basis: result.basis.into(),
@@ -883,7 +883,7 @@ impl LeagueApi {
         funds_basis: Query<Option<FundsBasis>>,
     ) -> ApiResult<Json<LeagueTable>> {
         let table = league::league(
-            &state.db,
+            &state.reader,
             league::LeagueParams {
                 from: from.0.0,
                 to: to.0.0,
@@ -969,7 +969,7 @@ impl WarningsApi {
         per_page: Query<u64>,
     ) -> ApiResult<Json<WarningPage>> {
         let result = warnings::warnings(
-            &state.db,
+            &state.reader,
             warnings::WarningParams {
                 as_of: as_of.0.map(|d| d.0),
                 team_id: team_id.0,

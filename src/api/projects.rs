@@ -335,7 +335,7 @@ impl ProjectsApi {
             per_page: per_page.0,
         };
         let (total, items) = svc::list_projects(
-            &state.db,
+            &state.reader,
             &auth.0,
             &filter,
             sort.0.unwrap_or_default().into(),
@@ -372,7 +372,7 @@ impl ProjectsApi {
     /// Get a project
     #[oai(path = "/projects/:id", method = "get", operation_id = "get_project")]
     async fn get_project(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Project>> {
-        Ok(Json(svc::get_project(&state.db, &auth.0, id.0).await?.into()))
+        Ok(Json(svc::get_project(&state.reader, &auth.0, id.0).await?.into()))
     }
 
     /// Replace a project's fields

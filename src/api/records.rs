@@ -183,7 +183,7 @@ impl RecordsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<Funding>>> {
         Ok(Json(
-            svc::list_fundings(&state.db, &auth.0, id.0)
+            svc::list_fundings(&state.reader, &auth.0, id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -241,7 +241,7 @@ impl RecordsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<Activity>>> {
         Ok(Json(
-            svc::list_activities(&state.db, &auth.0, id.0)
+            svc::list_activities(&state.reader, &auth.0, id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -281,7 +281,7 @@ impl RecordsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<OutputReport>>> {
         Ok(Json(
-            svc::list_outputs(&state.db, &auth.0, id.0)
+            svc::list_outputs(&state.reader, &auth.0, id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)

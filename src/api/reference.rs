@@ -211,7 +211,7 @@ impl ReferenceApi {
         include_archived: Query<bool>,
     ) -> ApiResult<Json<Vec<Team>>> {
         Ok(Json(
-            svc::list_teams(&state.db, include_archived.0)
+            svc::list_teams(&state.reader, include_archived.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -235,7 +235,7 @@ impl ReferenceApi {
     /// Get a task force
     #[oai(path = "/teams/:id", method = "get", operation_id = "get_team")]
     async fn get_team(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Team>> {
-        Ok(Json(svc::get_team(&state.db, id.0).await?.into()))
+        Ok(Json(svc::get_team(&state.reader, id.0).await?.into()))
     }
 
     /// Replace a task force
@@ -277,7 +277,7 @@ impl ReferenceApi {
         include_archived: Query<bool>,
     ) -> ApiResult<Json<Vec<Cluster>>> {
         Ok(Json(
-            svc::list_clusters(&state.db, include_archived.0)
+            svc::list_clusters(&state.reader, include_archived.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -303,7 +303,7 @@ impl ReferenceApi {
     /// Get an industry cluster
     #[oai(path = "/clusters/:id", method = "get", operation_id = "get_cluster")]
     async fn get_cluster(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Cluster>> {
-        Ok(Json(svc::get_cluster(&state.db, id.0).await?.into()))
+        Ok(Json(svc::get_cluster(&state.reader, id.0).await?.into()))
     }
 
     /// Replace an industry cluster
@@ -345,7 +345,7 @@ impl ReferenceApi {
         include_archived: Query<bool>,
     ) -> ApiResult<Json<Vec<Park>>> {
         Ok(Json(
-            svc::list_parks(&state.db, include_archived.0)
+            svc::list_parks(&state.reader, include_archived.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -369,7 +369,7 @@ impl ReferenceApi {
     /// Get a park
     #[oai(path = "/parks/:id", method = "get", operation_id = "get_park")]
     async fn get_park(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Park>> {
-        Ok(Json(svc::get_park(&state.db, id.0).await?.into()))
+        Ok(Json(svc::get_park(&state.reader, id.0).await?.into()))
     }
 
     /// Replace a park

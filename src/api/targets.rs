@@ -154,7 +154,7 @@ impl TargetsApi {
         year: Query<Option<i32>>,
     ) -> ApiResult<Json<Vec<Target>>> {
         Ok(Json(
-            svc::list_targets(&state.db, year.0)
+            svc::list_targets(&state.reader, year.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -210,7 +210,7 @@ impl TargetsApi {
         /// The date the actuals are counted to; default today, never later.
         as_of: Query<Option<Date>>,
     ) -> ApiResult<Json<TargetProgress>> {
-        let report = svc::target_progress(&state.db, year.0, as_of.0.map(|d| d.0)).await?;
+        let report = svc::target_progress(&state.reader, year.0, as_of.0.map(|d| d.0)).await?;
         let time_progress = rate_number(report.time_progress.share());
         let count = |m: &MeasureProgress| CountProgress {
             actual: m.actual,

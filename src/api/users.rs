@@ -236,6 +236,7 @@ impl UsersApi {
     ) -> ApiResult<Json<User>> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update_user(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        state.tokens.clear();
         Ok(Json(updated.into()))
     }
 
@@ -251,6 +252,7 @@ impl UsersApi {
         body: Json<PasswordInput>,
     ) -> ApiResult<Deleted> {
         auth_svc::set_password(&state.db, &auth.0, id.0, &body.0.password.0).await?;
+        state.tokens.clear();
         Ok(Deleted::NoContent)
     }
 
@@ -296,7 +298,9 @@ impl UsersApi {
     /// Its owner or an administrator; it stops working at once.
     #[oai(path = "/tokens/:id", method = "delete", operation_id = "revoke_token")]
     async fn revoke_token(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Token>> {
-        Ok(Json(auth_svc::revoke_token(&state.db, &auth.0, id.0).await?.into()))
+        let revoked = auth_svc::revoke_token(&state.db, &auth.0, id.0).await?;
+        state.tokens.clear();
+        Ok(Json(revoked.into()))
     }
 
     /// Sign in with a password

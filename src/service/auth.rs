@@ -52,34 +52,119 @@ pub async fn issue_token(
 }
 
 /// Finds the active user a token belongs to; `None` for unknown, revoked or expired tokens
-/// and archived users.
-pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> ServiceResult<Option<Actor>> {
+/// and archived users. Answers from `cache` when the token was checked in the last
+/// [`TOKEN_CACHE_TTL`]; otherwise looks it up on `reader` and refreshes its `last_used_at`
+/// (at most once a minute) on `db`.
+pub async fn authenticate(
+    cache: &TokenCache,
+    reader: &impl ConnectionTrait,
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> ServiceResult<Option<Actor>> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
+    let key = digest(token);
+    let at = now();
+    let generation = match cache.get(&key, at) {
+        Ok(actor) => return Ok(Some(actor)),
+        Err(generation) => generation,
+    };
     let Some((stored, Some(owner))) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .filter(api_token::Column::TokenHash.eq(key.as_str()))
         .find_also_related(user::Entity)
-        .one(db)
+        .one(reader)
         .await?
     else {
         return Ok(None);
     };
-    let at = now();
     if stored.revoked_at.is_some() || stored.expires_at.is_some_and(|e| e <= at) || owner.archived {
         return Ok(None);
     }
+    let expires_at = stored.expires_at;
     if stored.last_used_at.is_none_or(|t| at - t > LAST_USED_GRANULARITY) {
         let mut touched: api_token::ActiveModel = stored.into();
         touched.last_used_at = Set(Some(at));
         touched.update(db).await?;
     }
-    Ok(Some(Actor {
+    let actor = Actor {
         user_id: owner.id,
         username: owner.username,
         role: owner.role,
         team_id: owner.team_id,
-    }))
+    };
+    cache.put(generation, key, actor.clone(), expires_at);
+    Ok(Some(actor))
+}
+
+/// How long a checked token is trusted without asking the database again. Revoking a token,
+/// changing a password and editing or archiving a user through this server clear the cache, so
+/// they take effect at once; done elsewhere (the command line, another server on the same
+/// database) they take effect within this time.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Tokens cached at most; past it the cache starts again empty.
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+/// The tokens checked in the last [`TOKEN_CACHE_TTL`], by digest, with whom they stand for: a
+/// request then costs no token query.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    inner: Mutex<CachedTokens>,
+}
+
+#[derive(Debug, Default)]
+struct CachedTokens {
+    entries: HashMap<String, CachedToken>,
+    /// Counts the clearings, so that a lookup begun before one does not cache what it found.
+    generation: u64,
+}
+
+#[derive(Debug)]
+struct CachedToken {
+    actor: Actor,
+    checked_at: std::time::Instant,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl TokenCache {
+    /// The actor of a token checked lately, or the cache's generation to [`Self::put`] with.
+    fn get(&self, digest: &str, at: DateTime<Utc>) -> Result<Actor, u64> {
+        let inner = self.inner.lock().expect("token cache lock");
+        inner
+            .entries
+            .get(digest)
+            .filter(|e| e.checked_at.elapsed() < TOKEN_CACHE_TTL && e.expires_at.is_none_or(|x| x > at))
+            .map(|e| e.actor.clone())
+            .ok_or(inner.generation)
+    }
+
+    /// Remembers a token found valid, unless the cache was cleared since `generation`.
+    fn put(&self, generation: u64, digest: String, actor: Actor, expires_at: Option<DateTime<Utc>>) {
+        let mut inner = self.inner.lock().expect("token cache lock");
+        if inner.generation != generation {
+            return;
+        }
+        if inner.entries.len() >= TOKEN_CACHE_MAX {
+            inner.entries.clear();
+        }
+        let checked_at = std::time::Instant::now();
+        inner.entries.insert(
+            digest,
+            CachedToken {
+                actor,
+                checked_at,
+                expires_at,
+            },
+        );
+    }
+
+    /// Forgets every token, after a change to tokens or users.
+    pub fn clear(&self) {
+        let mut inner = self.inner.lock().expect("token cache lock");
+        inner.entries.clear();
+        inner.generation += 1;
+    }
 }
 
 /// Issues a token for a user named on the command line.
@@ -307,3 +392,48 @@ pub async fn login(
 
 /// How long a token from a password sign-in lasts.
 pub const SESSION_LENGTH: Duration = Duration::hours(12);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor() -> Actor {
+        Actor {
+            user_id: 7,
+            username: "li".into(),
+            role: entity::enums::Role::Leader,
+            team_id: None,
+        }
+    }
+
+    #[test]
+    fn the_token_cache_keeps_what_it_found_until_cleared() {
+        let cache = TokenCache::default();
+        let at = now();
+        let generation = cache.get("d", at).unwrap_err();
+        cache.put(generation, "d".into(), actor(), None);
+        assert_eq!(cache.get("d", at), Ok(actor()));
+        cache.clear();
+        assert!(cache.get("d", at).is_err());
+    }
+
+    #[test]
+    fn a_lookup_begun_before_a_clearing_is_not_cached() {
+        let cache = TokenCache::default();
+        let at = now();
+        let generation = cache.get("d", at).unwrap_err();
+        cache.clear(); // a token revoked while the lookup was reading the database
+        cache.put(generation, "d".into(), actor(), None);
+        assert!(cache.get("d", at).is_err());
+    }
+
+    #[test]
+    fn an_expired_token_is_not_answered_from_the_cache() {
+        let cache = TokenCache::default();
+        let at = now();
+        let generation = cache.get("d", at).unwrap_err();
+        cache.put(generation, "d".into(), actor(), Some(at + Duration::seconds(1)));
+        assert!(cache.get("d", at).is_ok());
+        assert!(cache.get("d", at + Duration::seconds(2)).is_err());
+    }
+}

@@ -42,16 +42,7 @@ pub async fn rows_as<T: DeserializeOwned>(
         Some(values) => Statement::from_sql_and_values(backend, sql, values),
         None => Statement::from_string(backend, sql),
     };
-    let packed: Option<String> = match db.query_one_raw(statement).await? {
-        Some(row) => row.try_get_by_index(0)?,
-        None => None,
-    };
-    match packed {
-        Some(json) => {
-            serde_json::from_str(&json).map_err(|e| DbErr::Custom(format!("packed rows could not be read: {e}")))
-        }
-        None => Ok(Vec::new()),
-    }
+    read(db, statement).await
 }
 
 /// Every row of `E`'s table in order of its integer primary key `id`, which `id_of` reads
@@ -77,6 +68,70 @@ where
         if !full {
             return Ok(all);
         }
+    }
+}
+
+/// Reads the one JSON text value `statement` selects (see [`object_of`], [`object`] and
+/// [`array_of`] to build it) into a list of `T`; no row or a NULL is an empty list.
+pub async fn read<T: DeserializeOwned>(db: &impl ConnectionTrait, statement: Statement) -> Result<Vec<T>, DbErr> {
+    let packed: Option<String> = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    match packed {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| DbErr::Custom(format!("packed rows could not be read: {e}")))
+        }
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The SQL of a JSON object holding the row of `E`'s table under the alias `alias` (every
+/// column by its name), or JSON null when the row is absent (a LEFT JOIN found none: its `id`
+/// is NULL). Same caveat about booleans as [`rows`].
+pub fn object_of<E: EntityTrait>(backend: DatabaseBackend, alias: &str) -> Result<String, DbErr> {
+    match backend {
+        DatabaseBackend::Sqlite => {
+            let pairs = E::Column::iter()
+                .map(|c| {
+                    let c = c.as_str();
+                    format!("'{}', {alias}.\"{}\"", c.replace('\'', "''"), c.replace('"', "\"\""))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            // `json()` keeps the object JSON (not text) through the CASE.
+            Ok(format!(
+                "json(CASE WHEN {alias}.\"id\" IS NULL THEN NULL ELSE json_object({pairs}) END)"
+            ))
+        }
+        DatabaseBackend::Postgres => Ok(format!(
+            "CASE WHEN {alias}.\"id\" IS NULL THEN NULL ELSE to_json({alias}) END"
+        )),
+        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+    }
+}
+
+/// The SQL of a JSON object of the named SQL values `fields`.
+pub fn object(backend: DatabaseBackend, fields: &[(&str, String)]) -> Result<String, DbErr> {
+    let pairs = fields
+        .iter()
+        .map(|(name, value)| format!("'{}', {value}", name.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match backend {
+        DatabaseBackend::Sqlite => Ok(format!("json_object({pairs})")),
+        DatabaseBackend::Postgres => Ok(format!("json_build_object({pairs})")),
+        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+    }
+}
+
+/// The SQL of the aggregate packing `item` (a JSON value per row) into one JSON array, as
+/// text, in the order `order_by`.
+pub fn array_of(backend: DatabaseBackend, item: &str, order_by: &str) -> Result<String, DbErr> {
+    match backend {
+        DatabaseBackend::Sqlite => Ok(format!("json_group_array({item} ORDER BY {order_by})")),
+        DatabaseBackend::Postgres => Ok(format!("json_agg({item} ORDER BY {order_by})::text")),
+        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
     }
 }
 

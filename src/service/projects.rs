@@ -1,20 +1,20 @@
 //! Projects: creating, editing, finding and listing them, with the figures a list shows
-//! beside each (names, contract terms, funds arrived) fetched in a fixed number of queries.
-
-use std::collections::HashMap;
+//! beside each (names, contract terms, funds arrived) fetched in the same query.
 
 use chrono::NaiveDate;
 use entity::enums::Stage;
-use entity::{cluster, contract, funding, investor, park, project, stage_history, team, user};
+use entity::{cluster, contract, investor, park, project, stage_history, team, user};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, TransactionSession, TransactionTrait,
 };
+use serde::Deserialize;
 
 use super::audit::{self, Change};
 use super::investors::contains_pattern;
+use super::packed;
 use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
 use crate::domain::{money, today};
 
@@ -405,8 +405,16 @@ pub async fn find_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<p
 
 /// One project with its names, contract and funds.
 pub async fn get_project(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> ServiceResult<ProjectView> {
-    let model = readable_project(db, actor, id).await?;
-    Ok(enrich(db, vec![model]).await?.remove(0))
+    let ids = project::Entity::find_by_id(id)
+        .select_only()
+        .column(project::Column::Id)
+        .into_query();
+    let view = views(db, ids, project::Column::Id, Order::Asc)
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found("project", id))?;
+    actor.principal().check_read_project(view.project.team_id)?;
+    Ok(view)
 }
 
 /// The condition selecting the projects a filter names that the actor may read: team roles
@@ -473,90 +481,94 @@ pub async fn list_projects(
         ProjectSort::SignedOn => project::Column::SignedOn,
         ProjectSort::PlannedInvestment => project::Column::PlannedInvestmentYuan,
     };
-    let models = query
+    // The page's ids, then the page read with everything beside it: the joins and the fund
+    // sums run for its rows only, not for every matching row the sort goes through.
+    let page_ids = query
+        .select_only()
+        .column(project::Column::Id)
         .order_by(column, order.clone())
-        .order_by(project::Column::Id, order)
+        .order_by(project::Column::Id, order.clone())
         .offset(page.offset())
         .limit(page.per_page)
-        .all(db)
-        .await?;
-    Ok((total, enrich(db, models).await?))
+        .into_query();
+    Ok((total, views(db, page_ids, column, order).await?))
 }
 
-/// Fetches what a list shows beside each project: six queries whatever the page size.
-async fn enrich(db: &impl ConnectionTrait, models: Vec<project::Model>) -> ServiceResult<Vec<ProjectView>> {
-    let ids: Vec<i32> = models.iter().map(|p| p.id).collect();
-    let ids_of = |f: fn(&project::Model) -> Option<i32>| {
-        let mut v: Vec<i32> = models.iter().filter_map(f).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+/// A project and what a reader sees beside it, as [`views`] reads it.
+#[derive(Debug, Deserialize)]
+struct ProjectRow {
+    project: project::Model,
+    investor: Option<investor::Model>,
+    contract: Option<contract::Model>,
+    team_name: Option<String>,
+    cluster_name: Option<String>,
+    park_name: Option<String>,
+    funds_arrived_yuan: i64,
+    funds_counted_yuan: i64,
+}
+
+/// The projects whose ids `ids` selects, in the order of `sort`, each with its investor,
+/// contract, names and funds: one query whatever the number of projects (a page of a list, or
+/// one project), its rows packed into one value (see `packed`).
+async fn views(
+    db: &impl ConnectionTrait,
+    ids: SelectStatement,
+    sort: project::Column,
+    order: Order,
+) -> ServiceResult<Vec<ProjectView>> {
+    let backend = db.get_database_backend();
+    let funds = |amount: &str| {
+        format!("(SELECT CAST(COALESCE(SUM({amount}), 0) AS BIGINT) FROM fundings f WHERE f.project_id = p.id)")
     };
-    let investors: HashMap<i32, investor::Model> = investor::Entity::find()
-        .filter(investor::Column::Id.is_in(ids_of(|p| p.investor_id)))
-        .all(db)
-        .await?
+    let row = packed::object(
+        backend,
+        &[
+            ("project", packed::object_of::<project::Entity>(backend, "p")?),
+            ("investor", packed::object_of::<investor::Entity>(backend, "i")?),
+            ("contract", packed::object_of::<contract::Entity>(backend, "c")?),
+            ("team_name", "t.name".into()),
+            ("cluster_name", "cl.name".into()),
+            ("park_name", "pk.name".into()),
+            ("funds_arrived_yuan", funds("f.amount_yuan")),
+            (
+                "funds_counted_yuan",
+                funds("CASE WHEN f.counted THEN f.amount_yuan ELSE 0 END"),
+            ),
+        ],
+    )?;
+    let direction = match order {
+        Order::Desc => "DESC",
+        _ => "ASC",
+    };
+    let order_by = format!("p.\"{}\" {direction}, p.id {direction}", sort.as_str());
+    let ids = backend.build(&ids);
+    let sql = format!(
+        "SELECT {rows} FROM projects p \
+         LEFT JOIN investors i ON i.id = p.investor_id \
+         LEFT JOIN contracts c ON c.project_id = p.id \
+         LEFT JOIN teams t ON t.id = p.team_id \
+         LEFT JOIN clusters cl ON cl.id = p.cluster_id \
+         LEFT JOIN parks pk ON pk.id = p.park_id \
+         WHERE p.id IN ({ids})",
+        rows = packed::array_of(backend, &row, &order_by)?,
+        ids = ids.sql,
+    );
+    let statement = match ids.values {
+        Some(values) => Statement::from_sql_and_values(backend, sql, values),
+        None => Statement::from_string(backend, sql),
+    };
+    let rows: Vec<ProjectRow> = packed::read(db, statement).await?;
+    Ok(rows
         .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let teams: HashMap<i32, String> = team::Entity::find()
-        .filter(team::Column::Id.is_in(ids_of(|p| Some(p.team_id))))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let clusters: HashMap<i32, String> = cluster::Entity::find()
-        .filter(cluster::Column::Id.is_in(ids_of(|p| p.cluster_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let parks: HashMap<i32, String> = park::Entity::find()
-        .filter(park::Column::Id.is_in(ids_of(|p| p.park_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let mut contracts: HashMap<i32, contract::Model> = contract::Entity::find()
-        .filter(contract::Column::ProjectId.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.project_id, c))
-        .collect();
-    let funds: HashMap<i32, (i64, i64)> = funding::Entity::find()
-        .select_only()
-        .column(funding::Column::ProjectId)
-        .column_as(Expr::cust("CAST(COALESCE(SUM(amount_yuan), 0) AS BIGINT)"), "arrived")
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(CASE WHEN counted THEN amount_yuan ELSE 0 END), 0) AS BIGINT)"),
-            "counted",
-        )
-        .filter(funding::Column::ProjectId.is_in(ids))
-        .group_by(funding::Column::ProjectId)
-        .into_tuple::<(i32, i64, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, arrived, counted)| (id, (arrived, counted)))
-        .collect();
-    Ok(models
-        .into_iter()
-        .map(|project| {
-            let (funds_arrived_yuan, funds_counted_yuan) = funds.get(&project.id).copied().unwrap_or_default();
-            ProjectView {
-                investor: project.investor_id.and_then(|id| investors.get(&id).cloned()),
-                team_name: teams.get(&project.team_id).cloned(),
-                cluster_name: project.cluster_id.and_then(|id| clusters.get(&id).cloned()),
-                park_name: project.park_id.and_then(|id| parks.get(&id).cloned()),
-                contract: contracts.remove(&project.id),
-                funds_arrived_yuan,
-                funds_counted_yuan,
-                project,
-            }
+        .map(|row| ProjectView {
+            project: row.project,
+            investor: row.investor,
+            team_name: row.team_name,
+            cluster_name: row.cluster_name,
+            park_name: row.park_name,
+            contract: row.contract,
+            funds_arrived_yuan: row.funds_arrived_yuan,
+            funds_counted_yuan: row.funds_counted_yuan,
         })
         .collect())
 }

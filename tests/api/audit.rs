@@ -231,3 +231,37 @@ async fn concurrent_updates_lose_nothing() {
         "one create and one entry per success"
     );
 }
+
+#[tokio::test]
+async fn a_token_revoked_outside_this_server_stops_working_within_the_cache_time() {
+    use zhaoshang::service::{Actor, auth};
+    let app = TestApp::spawn().await;
+    let user = app
+        .post("/api/v1/users", json!({"username": "wang", "role": "leader"}))
+        .await
+        .expect(200);
+    let issued = app
+        .post("/api/v1/tokens", json!({"name": "desk", "user_id": user["id"]}))
+        .await
+        .expect(200);
+    let token = issued["token"].as_str().unwrap().to_string();
+    app.send_as(Some(&token), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(200);
+    // Revoked as `zhaoshang token revoke` or another server on the same database does it: this
+    // server's cache does not hear of it, and trusts the token for at most TOKEN_CACHE_TTL.
+    let me = app.get("/api/v1/users/me").await.expect(200);
+    let admin = Actor {
+        user_id: me["id"].as_i64().unwrap() as i32,
+        username: "admin".into(),
+        role: entity::enums::Role::Admin,
+        team_id: None,
+    };
+    auth::revoke_token(&app.db, &admin, issued["id"].as_i64().unwrap() as i32)
+        .await
+        .unwrap();
+    tokio::time::sleep(auth::TOKEN_CACHE_TTL + std::time::Duration::from_millis(100)).await;
+    app.send_as(Some(&token), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(401);
+}

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub token: String,
     /// The PostgreSQL server URL and the schema this test owns, dropped with the app.
     pg_schema: Option<(String, String)>,
+    /// The directory of this test's SQLite database, removed with the app.
+    sqlite_dir: Option<std::path::PathBuf>,
 }
 
 /// A response, read: its status and its JSON body (`Null` when empty).
@@ -36,6 +38,7 @@ impl Reply {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        let mut sqlite_dir = None;
         let (url, pg_schema) = match std::env::var("TEST_DATABASE_URL") {
             Ok(server) if server.starts_with("postgres") => {
                 let schema = format!("zs_test_{:016x}", rand::random::<u64>());
@@ -51,19 +54,29 @@ impl TestApp {
                     Some((server, schema)),
                 )
             }
-            _ => ("sqlite::memory:".to_string(), None),
+            _ => {
+                // A database file, as the server runs: its read-only requests then go through
+                // the separate readers (`db::connect_reader`), as in production.
+                let dir = std::env::temp_dir().join(format!("zs-test-{:016x}", rand::random::<u64>()));
+                std::fs::create_dir_all(&dir).expect("create the test's directory");
+                let url = format!("sqlite://{}?mode=rwc", dir.join("zs.db").display());
+                sqlite_dir = Some(dir);
+                (url, None)
+            }
         };
         let db = db::connect_and_migrate(&url).await.expect("migrate the test database");
         let admin_user = users::bootstrap_admin(&db).await.expect("create admin");
         let (token, _) = auth::issue_token(&db, admin_user.id, "tests", None)
             .await
             .expect("issue token");
-        let client = TestClient::new(app(AppState::new(db.clone())).map_to_response().boxed());
+        let reader = db::connect_reader(&url, &db).await.expect("open the readers");
+        let client = TestClient::new(app(AppState::with_reader(db.clone(), reader)).map_to_response().boxed());
         Self {
             client,
             db,
             token,
             pg_schema,
+            sqlite_dir,
         }
     }
 
@@ -190,6 +203,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(dir) = self.sqlite_dir.take() {
+            std::fs::remove_dir_all(dir).ok();
+        }
         if let Some((server, schema)) = self.pg_schema.take() {
             // Drop the test's schema on a thread and runtime of its own: Drop cannot await, and
             // waiting here would block the test's runtime, whose pool may still hold locks on the
