@@ -425,7 +425,7 @@ async fn group_names(db: &impl ConnectionTrait, group_by: GroupBy) -> ServiceRes
     })
 }
 
-/// The figures of every group, from one aggregate query per family (at most six).
+/// The figures of every group, from one aggregate query per family (at most five).
 pub async fn figures(
     db: &impl ConnectionTrait,
     query: &KpiQuery,
@@ -481,16 +481,30 @@ async fn figures_of(
     }
 
     {
+        // The projects signed in the period, their contracted investment and — on the cohort
+        // basis — their counted funds arrived by `as_of`, in one pass: a correlated sum on the
+        // covering `fundings (project_id, arrived_on, counted, amount_yuan)` index.
         let mut q = Query::new(backend);
         let signed = signed_in_period(&mut q, &query.period, query.as_of);
+        let cohort_funds = if settings.is_some() && query.funds_basis == FundsBasis::Cohort {
+            let as_of = q.date(query.as_of);
+            format!(
+                "(SELECT COALESCE(SUM(f.amount_yuan), 0) FROM fundings f \
+                  WHERE f.project_id = p.id AND f.arrived_on <= {as_of} AND f.counted)"
+            )
+        } else {
+            "0".to_string()
+        };
         let scope = scope_filter(&mut q, &query.scope, "p.");
         let key = group_key(q.dialect, query.group_by, "p.", "p.signed_on");
         let sql = format!(
-            "SELECT g, CAST(COUNT(*) AS BIGINT) AS signed, {contracted} AS contracted FROM (\
-               SELECT {key} AS g, COALESCE(c.contracted_investment_yuan, 0) AS contracted \
+            "SELECT g, CAST(COUNT(*) AS BIGINT) AS signed, {contracted} AS contracted, {funds} AS funds FROM (\
+               SELECT {key} AS g, COALESCE(c.contracted_investment_yuan, 0) AS contracted, \
+                      {cohort_funds} AS funds \
                FROM projects p LEFT JOIN contracts c ON c.project_id = p.id WHERE {signed}{scope}\
              ) t GROUP BY g",
             contracted = sum("contracted"),
+            funds = sum("funds"),
         );
         for row in q.all(db, sql).await? {
             add(
@@ -498,32 +512,6 @@ async fn figures_of(
                 Figures {
                     projects_signed: int(&row, "signed")?,
                     contracted_yuan: int(&row, "contracted")?,
-                    ..Figures::default()
-                },
-            );
-        }
-    }
-
-    if settings.is_some() && query.funds_basis == FundsBasis::Cohort {
-        // The counted funds of the projects signed in the period, arrived by `as_of`: a join
-        // on the covering `fundings (project_id, arrived_on, counted, amount_yuan)` index.
-        let mut q = Query::new(backend);
-        let signed = signed_in_period(&mut q, &query.period, query.as_of);
-        let as_of = q.date(query.as_of);
-        let scope = scope_filter(&mut q, &query.scope, "p.");
-        let key = group_key(q.dialect, query.group_by, "p.", "p.signed_on");
-        let sql = format!(
-            "SELECT g, {funds} AS funds FROM (\
-               SELECT {key} AS g, f.amount_yuan AS amount \
-               FROM projects p JOIN fundings f ON f.project_id = p.id \
-               WHERE {signed}{scope} AND f.arrived_on <= {as_of} AND f.counted\
-             ) t GROUP BY g",
-            funds = sum("amount"),
-        );
-        for row in q.all(db, sql).await? {
-            add(
-                opt_text(&row, "g")?,
-                Figures {
                     cohort_funds_yuan: int(&row, "funds")?,
                     ..Figures::default()
                 },
@@ -539,10 +527,11 @@ async fn figures_of(
         let sql = format!(
             "SELECT g, {funds} AS funds FROM (\
                SELECT {key} AS g, f.amount_yuan AS amount \
-               FROM fundings f JOIN projects p ON p.id = f.project_id \
+               FROM projects p {join} fundings f ON f.project_id = p.id \
                WHERE {window}{scope}\
              ) t GROUP BY g",
             funds = sum("amount"),
+            join = q.dialect.join_in_order(),
         );
         for row in q.all(db, sql).await? {
             add(

@@ -42,9 +42,18 @@ impl Query {
         Statement::from_sql_and_values(self.dialect.0, sql.into(), self.values.clone())
     }
 
-    /// Runs `sql` and returns its rows.
+    /// Runs `sql` and returns its rows; its time is logged at debug level.
     pub async fn all(&self, db: &impl ConnectionTrait, sql: impl Into<String>) -> ServiceResult<Vec<QueryResult>> {
-        Ok(db.query_all_raw(self.statement(sql)).await?)
+        let started = std::time::Instant::now();
+        let statement = self.statement(sql);
+        let rows = db.query_all_raw(statement.clone()).await?;
+        tracing::debug!(
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            rows = rows.len(),
+            sql = %statement.sql,
+            "KPI query"
+        );
+        Ok(rows)
     }
 }
 
@@ -74,6 +83,15 @@ impl Dialect {
         } else {
             format!("CAST(julianday({later}) - julianday({earlier}) AS INTEGER)")
         }
+    }
+
+    /// An inner join whose left table stays the outer loop. SQLite's planner would otherwise
+    /// start a join of `fundings` and `projects` from the index on `arrived_on` and look up
+    /// every payment's row and its project's (13.8 s at 3,000,000 payments), instead of going
+    /// through the projects' covering KPI index and each one's covering funds index (3.9 s);
+    /// SQLite keeps a `CROSS JOIN`'s order. PostgreSQL plans a plain `JOIN` well.
+    pub fn join_in_order(self) -> &'static str {
+        if self.postgres() { "JOIN" } else { "CROSS JOIN" }
     }
 
     /// The later of two dates that are both not NULL.
