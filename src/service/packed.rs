@@ -6,6 +6,7 @@
 
 use std::str::FromStr;
 
+use sea_orm::sea_query::Values;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select, Statement,
@@ -38,11 +39,7 @@ pub async fn rows_as<T: DeserializeOwned>(
     let backend = db.get_database_backend();
     let inner = query.build(backend);
     let sql = packed_select(backend, &inner.sql, columns)?;
-    let statement = match inner.values {
-        Some(values) => Statement::from_sql_and_values(backend, sql, values),
-        None => Statement::from_string(backend, sql),
-    };
-    read(db, statement).await
+    read(db, sql, inner.values).await
 }
 
 /// Every row of `E`'s table in order of its integer primary key `id`, which `id_of` reads
@@ -71,9 +68,19 @@ where
     }
 }
 
-/// Reads the one JSON text value `statement` selects (see [`object_of`], [`object`] and
-/// [`array_of`] to build it) into a list of `T`; no row or a NULL is an empty list.
-pub async fn read<T: DeserializeOwned>(db: &impl ConnectionTrait, statement: Statement) -> Result<Vec<T>, DbErr> {
+/// Reads the one JSON text value `sql` (with its bound `values`) selects — see [`object_of`],
+/// [`object`] and [`array_of`] to build it — into a list of `T`; no row or a NULL is an empty
+/// list.
+pub async fn read<T: DeserializeOwned>(
+    db: &impl ConnectionTrait,
+    sql: String,
+    values: Option<Values>,
+) -> Result<Vec<T>, DbErr> {
+    let backend = db.get_database_backend();
+    let statement = match values {
+        Some(values) => Statement::from_sql_and_values(backend, sql, values),
+        None => Statement::from_string(backend, sql),
+    };
     let packed: Option<String> = match db.query_one_raw(statement).await? {
         Some(row) => row.try_get_by_index(0)?,
         None => None,
@@ -92,13 +99,7 @@ pub async fn read<T: DeserializeOwned>(db: &impl ConnectionTrait, statement: Sta
 pub fn object_of<E: EntityTrait>(backend: DatabaseBackend, alias: &str) -> Result<String, DbErr> {
     match backend {
         DatabaseBackend::Sqlite => {
-            let pairs = E::Column::iter()
-                .map(|c| {
-                    let c = c.as_str();
-                    format!("'{}', {alias}.\"{}\"", c.replace('\'', "''"), c.replace('"', "\"\""))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let pairs = column_pairs(&format!("{alias}."), E::Column::iter().map(|c| c.as_str()));
             // `json()` keeps the object JSON (not text) through the CASE.
             Ok(format!(
                 "json(CASE WHEN {alias}.\"id\" IS NULL THEN NULL ELSE json_object({pairs}) END)"
@@ -135,15 +136,20 @@ pub fn array_of(backend: DatabaseBackend, item: &str, order_by: &str) -> Result<
     }
 }
 
+/// SQLite's `json_object` arguments for `columns`: each one's name and its value, the column
+/// read through `qualifier` (`""` or `"alias."`).
+fn column_pairs<'a>(qualifier: &str, columns: impl Iterator<Item = &'a str>) -> String {
+    columns
+        .map(|c| format!("'{}', {qualifier}\"{}\"", c.replace('\'', "''"), c.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `inner` (a SELECT of `columns`) with its rows packed into one JSON array of objects.
 fn packed_select(backend: DatabaseBackend, inner: &str, columns: &[String]) -> Result<String, DbErr> {
     match backend {
         DatabaseBackend::Sqlite => {
-            let pairs = columns
-                .iter()
-                .map(|c| format!("'{}', \"{}\"", c.replace('\'', "''"), c.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let pairs = column_pairs("", columns.iter().map(String::as_str));
             Ok(format!("SELECT json_group_array(json_object({pairs})) FROM ({inner})"))
         }
         DatabaseBackend::Postgres => Ok(format!("SELECT json_agg(t)::text FROM ({inner}) t")),

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -51,7 +51,7 @@ struct Checked {
 }
 
 /// A project with what a reader wants beside it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ProjectView {
     pub project: project::Model,
     pub investor: Option<investor::Model>,
@@ -494,19 +494,6 @@ pub async fn list_projects(
     Ok((total, views(db, page_ids, column, order).await?))
 }
 
-/// A project and what a reader sees beside it, as [`views`] reads it.
-#[derive(Debug, Deserialize)]
-struct ProjectRow {
-    project: project::Model,
-    investor: Option<investor::Model>,
-    contract: Option<contract::Model>,
-    team_name: Option<String>,
-    cluster_name: Option<String>,
-    park_name: Option<String>,
-    funds_arrived_yuan: i64,
-    funds_counted_yuan: i64,
-}
-
 /// The projects whose ids `ids` selects, in the order of `sort`, each with its investor,
 /// contract, names and funds: one query whatever the number of projects (a page of a list, or
 /// one project), its rows packed into one value (see `packed`).
@@ -553,22 +540,5 @@ async fn views(
         rows = packed::array_of(backend, &row, &order_by)?,
         ids = ids.sql,
     );
-    let statement = match ids.values {
-        Some(values) => Statement::from_sql_and_values(backend, sql, values),
-        None => Statement::from_string(backend, sql),
-    };
-    let rows: Vec<ProjectRow> = packed::read(db, statement).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ProjectView {
-            project: row.project,
-            investor: row.investor,
-            team_name: row.team_name,
-            cluster_name: row.cluster_name,
-            park_name: row.park_name,
-            contract: row.contract,
-            funds_arrived_yuan: row.funds_arrived_yuan,
-            funds_counted_yuan: row.funds_counted_yuan,
-        })
-        .collect())
+    Ok(packed::read(db, sql, ids.values).await?)
 }
