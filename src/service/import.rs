@@ -24,7 +24,7 @@
 //! Lookups (projects, investors, teams, clusters, parks, contracts, fund sums, users) are
 //! loaded in a few queries up front, so unchanged rows cost no query at all.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -555,15 +555,30 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     if let Some(progress) = progress {
         progress(ImportProgress::Reading);
     }
+    // The file is parsed on a blocking thread while the import's transaction begins and
+    // loads what matching needs, so the two overlap. The parse slot is taken first: waiting
+    // for one must not hold the database's write lock.
+    let slot = PARSE_SLOTS.acquire().await.expect("the parse slots are never closed");
     let phase = std::time::Instant::now();
-    let ledger = match read_blocking(bytes, options.limits, options.as_of).await {
+    let (read, loaded) = tokio::join!(read_blocking(bytes, options.limits, options.as_of), async {
+        let txn = db.begin().await?;
+        let id = insert_run(&txn, &report, actor, None).await?;
+        let lookups = Lookups::load(&txn).await?;
+        tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
+        Ok::<_, ServiceError>((txn, id, lookups))
+    });
+    let (txn, run_id, mut lookups) = loaded?;
+    let ledger = match read {
         Ok(ledger) => ledger,
         Err(err) => {
+            txn.rollback().await?;
             report.reject(err.code(), err.message());
             return record_after_rollback(db, report, actor).await;
         }
     };
+    drop(slot);
     tracing::debug!(took = ?phase.elapsed(), rows = ledger.rows.len(), "ledger import: file read");
+    report.id = run_id;
     report.take_ledger(&ledger);
     let as_of = match ledger.as_of {
         Some(as_of) => as_of,
@@ -582,16 +597,14 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     };
     report.as_of = Some(as_of);
     if as_of > today {
+        txn.rollback().await?;
         report.reject(
             "as_of_in_future",
             format!("台账的统计截至日期 {as_of} 晚于今天（{today}），未导入"),
         );
         return record_after_rollback(db, report, actor).await;
     }
-
-    let phase = std::time::Instant::now();
-    let txn = db.begin().await?;
-    report.id = insert_run(&txn, &report, actor, None).await?;
+    lookups.count_funds(&txn, as_of).await?;
     let ctx = Context {
         import_id: report.id,
         as_of,
@@ -599,13 +612,10 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         options: &options,
         actor,
     };
-    let lookups = Lookups::load(&txn, as_of).await?;
-    tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
     let phase = std::time::Instant::now();
     let mut planner = Planner::new(&ctx, &ledger, lookups);
     let total = ledger.rows.len() as u64;
-    let rows_with_errors: std::collections::HashSet<(&str, u32)> =
-        ledger.errors.iter().map(|e| (e.sheet.as_str(), e.row)).collect();
+    let rows_with_errors: HashSet<(&str, u32)> = ledger.errors.iter().map(|e| (e.sheet.as_str(), e.row)).collect();
     for (done, row) in ledger.rows.iter().enumerate() {
         if !rows_with_errors.contains(&(row.sheet.as_str(), row.row)) {
             planner.plan_row(row);
@@ -701,9 +711,6 @@ async fn read_blocking(
             limit: limits.max_file_bytes,
         });
     }
-    let _slot = PARSE_SLOTS.acquire().await.map_err(|_| LedgerFileError::NotXlsx {
-        reason: "服务器正在关闭".into(),
-    })?;
     tokio::task::spawn_blocking(move || ledger::read_ledger_as_of(&bytes, &limits, as_of))
         .await
         .unwrap_or_else(|e| {
@@ -906,7 +913,8 @@ struct Lookups {
 }
 
 impl Lookups {
-    async fn load(db: &impl ConnectionTrait, as_of: NaiveDate) -> ServiceResult<Self> {
+    /// Everything but the fund sums, which depend on the as-of date the file gives.
+    async fn load(db: &impl ConnectionTrait) -> ServiceResult<Self> {
         let teams = team::Entity::find().all(db).await?;
         let clusters = cluster::Entity::find().all(db).await?;
         let parks = park::Entity::find().all(db).await?;
@@ -923,10 +931,6 @@ impl Lookups {
             .map(|c| (c.project_id, c))
             .collect();
         tracing::debug!(took = ?phase.elapsed(), "ledger import: investors, projects and contracts read");
-        let phase = std::time::Instant::now();
-        let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
-        let (counted, counted_before_year) = counted_sums(db, as_of, year_start).await?;
-        tracing::debug!(took = ?phase.elapsed(), "ledger import: counted funds summed");
         let mut users = HashMap::new();
         for u in user::Entity::find().all(db).await? {
             users.entry(normalise_name(&u.display_name)).or_insert(u.id);
@@ -987,10 +991,19 @@ impl Lookups {
             claimed: HashMap::new(),
             planned: HashMap::new(),
             contracts,
-            counted,
-            counted_before_year,
+            counted: HashMap::new(),
+            counted_before_year: HashMap::new(),
             users,
         })
+    }
+
+    /// The counted funds of every project up to `as_of` and before its year.
+    async fn count_funds(&mut self, db: &impl ConnectionTrait, as_of: NaiveDate) -> ServiceResult<()> {
+        let phase = std::time::Instant::now();
+        let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
+        (self.counted, self.counted_before_year) = counted_sums(db, as_of, year_start).await?;
+        tracing::debug!(took = ?phase.elapsed(), "ledger import: counted funds summed");
+        Ok(())
     }
 
     fn ref_name(&self, kind: RefKind, r: Ref) -> String {
@@ -2610,13 +2623,12 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         for (plan, id) in batch.iter().zip(batch_ids) {
             ids.insert((plan.sheet.as_str(), plan.row), id);
         }
+        // Their records batch by batch too, so only one batch's rows are ever built.
+        insert_records(db, ctx, batch, &ids).await.map_err(fail)?;
         done += batch.len() as u64;
         report_progress(done);
     }
-    tracing::debug!(took = ?phase.elapsed(), count = new.len(), "ledger import: new projects inserted");
-    let phase = std::time::Instant::now();
-    insert_records(db, ctx, &new, &ids).await.map_err(fail)?;
-    tracing::debug!(took = ?phase.elapsed(), "ledger import: their history, contracts, payments and audit inserted");
+    tracing::debug!(took = ?phase.elapsed(), count = new.len(), "ledger import: new projects and their history, contracts, payments and audit inserted");
     let phase = std::time::Instant::now();
 
     // Stored projects through the service functions, one by one.

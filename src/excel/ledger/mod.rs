@@ -71,7 +71,9 @@ fn read_workbook(bytes: &[u8], limits: &ReadLimits, as_of: Option<NaiveDate>) ->
             limit: limits.max_file_bytes,
         });
     }
+    let phase = std::time::Instant::now();
     let mut merges = container::check_container(bytes, limits)?;
+    tracing::debug!(took = ?phase.elapsed(), "ledger file: container checked");
 
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| LedgerFileError::NotXlsx {
         reason: format!("工作簿内容无法解析（{e}）"),

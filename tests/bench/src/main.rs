@@ -74,6 +74,14 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(ChildCommand::Measure { job }) = cli.child {
         let job: cases::Job = serde_json::from_str(&job)?;
+        // `RUST_LOG=zhaoshang=debug` shows the phases of what a child measures (run it alone:
+        // its stderr is only printed when it fails).
+        if std::env::var_os("RUST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_writer(std::io::stderr)
+                .init();
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let measured = runtime.block_on(cases::run(job))?;
         println!("{}{}", plan::RESULT_PREFIX, serde_json::to_string(&measured)?);
