@@ -1,14 +1,16 @@
 //! Projects: creating, editing, finding and listing them, with the figures a list shows
 //! beside each (names, contract terms, funds arrived) fetched in the same query.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
 use entity::enums::Stage;
 use entity::{cluster, contract, investor, park, project, stage_history, team, user};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -494,16 +496,19 @@ pub async fn list_projects(
     Ok((total, views(db, page_ids, column, order).await?))
 }
 
-/// The projects whose ids `ids` selects, in the order of `sort`, each with its investor,
-/// contract, names and funds: one query whatever the number of projects (a page of a list, or
-/// one project), its rows packed into one value (see `packed`).
-async fn views(
-    db: &impl ConnectionTrait,
-    ids: SelectStatement,
-    sort: project::Column,
-    order: Order,
-) -> ServiceResult<Vec<ProjectView>> {
-    let backend = db.get_database_backend();
+/// The SQL of one project's packed view: the same text for every read, so it is built once
+/// per backend (every project read and list page would otherwise format it again).
+fn view_row(backend: DatabaseBackend) -> ServiceResult<&'static str> {
+    static SQLITE: OnceLock<String> = OnceLock::new();
+    static POSTGRES: OnceLock<String> = OnceLock::new();
+    let cell = match backend {
+        DatabaseBackend::Sqlite => &SQLITE,
+        DatabaseBackend::Postgres => &POSTGRES,
+        other => return Err(DbErr::Custom(format!("packed reads are not written for {other:?}")).into()),
+    };
+    if let Some(row) = cell.get() {
+        return Ok(row);
+    }
     let funds = |amount: &str| {
         format!("(SELECT CAST(COALESCE(SUM({amount}), 0) AS BIGINT) FROM fundings f WHERE f.project_id = p.id)")
     };
@@ -523,6 +528,20 @@ async fn views(
             ),
         ],
     )?;
+    Ok(cell.get_or_init(|| row))
+}
+
+/// The projects whose ids `ids` selects, in the order of `sort`, each with its investor,
+/// contract, names and funds: one query whatever the number of projects (a page of a list, or
+/// one project), its rows packed into one value (see `packed`).
+async fn views(
+    db: &impl ConnectionTrait,
+    ids: SelectStatement,
+    sort: project::Column,
+    order: Order,
+) -> ServiceResult<Vec<ProjectView>> {
+    let backend = db.get_database_backend();
+    let row = view_row(backend)?;
     let direction = match order {
         Order::Desc => "DESC",
         _ => "ASC",
@@ -537,7 +556,7 @@ async fn views(
          LEFT JOIN clusters cl ON cl.id = p.cluster_id \
          LEFT JOIN parks pk ON pk.id = p.park_id \
          WHERE p.id IN ({ids})",
-        rows = packed::array_of(backend, &row, &order_by)?,
+        rows = packed::array_of(backend, row, &order_by)?,
         ids = ids.sql,
     );
     Ok(packed::read(db, sql, ids.values).await?)
