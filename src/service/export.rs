@@ -1,6 +1,7 @@
 //! Exports: the projects a filter selects as a ledger workbook, and the fill-in template.
 //! Projects are read in id order in fixed-size batches (a constant number of queries per
-//! batch) and written as they come, so memory stays flat whatever the number of projects.
+//! batch) and written as they come, so memory stays flat whatever the number of projects;
+//! the next batch is read while one is written.
 
 use std::collections::HashMap;
 
@@ -20,6 +21,8 @@ use crate::excel::template::{Choices, write_template};
 
 /// Projects read per batch.
 const BATCH: u64 = 1000;
+/// Rows written between two chances for the next batch's reading to go on.
+const YIELD_EVERY: usize = 100;
 
 fn workbook_error(err: XlsxError) -> ServiceError {
     ServiceError::Db(sea_orm::DbErr::Custom(format!("writing the workbook: {err}")))
@@ -40,22 +43,38 @@ pub async fn ledger(
     sheet.set_name("招商项目台账").map_err(workbook_error)?;
     write_heading(sheet, heading, &formats).map_err(workbook_error)?;
     let names = Names::load(db).await?;
-    let mut row = HEADER_ROW + 1;
-    let mut after = 0;
-    loop {
+    let next_batch = |after: i32| {
         let select = project::Entity::find()
             .filter(condition.clone())
             .filter(project::Column::Id.gt(after))
             .order_by_asc(project::Column::Id)
             .limit(BATCH);
-        let mut batch = packed::rows(db, select).await?;
-        batch.sort_by_key(|p| p.id);
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        for values in ledger_rows(db, &names, batch, heading.as_of).await? {
-            write_row(sheet, row, &values, &formats).map_err(workbook_error)?;
-            row += 1;
+        let names = &names;
+        async move {
+            let mut batch = packed::rows(db, select).await?;
+            batch.sort_by_key(|p| p.id);
+            let last = batch.last().map(|p| p.id);
+            Ok::<_, ServiceError>((last, ledger_rows(db, names, batch, heading.as_of).await?))
         }
+    };
+    // Each batch is read while the one before is written: the database works on its own
+    // thread, and the writer yields every few rows so the reading moves on in between.
+    let mut row = HEADER_ROW + 1;
+    let (mut last, mut values) = next_batch(0).await?;
+    while let Some(after) = last {
+        let write = async {
+            for (at, project) in values.iter().enumerate() {
+                write_row(sheet, row, project, &formats)?;
+                row += 1;
+                if at % YIELD_EVERY == YIELD_EVERY - 1 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            Ok::<_, XlsxError>(())
+        };
+        let (next, written) = tokio::join!(next_batch(after), write);
+        written.map_err(workbook_error)?;
+        (last, values) = next?;
     }
     workbook.save_to_buffer().map_err(workbook_error)
 }
