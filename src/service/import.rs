@@ -641,6 +641,9 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     report.errors.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
     tally(&mut report, &plans, &lookups);
     tracing::debug!(took = ?phase.elapsed(), plans = plans.len(), "ledger import: rows planned");
+    // The plans hold all that is written: the rows read from the file go before the writes
+    // build their statements.
+    drop(ledger);
 
     if report.errors.is_empty() {
         let phase = std::time::Instant::now();
