@@ -2907,9 +2907,8 @@ impl NewRecords {
 }
 
 /// Rows of one table waiting for a multi-row INSERT. Every statement but the last holds the
-/// same number of rows, so the database prepares the statement once (on PostgreSQL, a
-/// statement of 30,000 parameters costs tens of milliseconds to prepare, and one per batch of
-/// projects made the import a third slower).
+/// same number of rows, so the database prepares it once instead of once per length (on
+/// PostgreSQL, a statement of 30,000 parameters takes tens of milliseconds to prepare).
 struct Pending<A> {
     rows: Vec<A>,
 }
@@ -2928,25 +2927,29 @@ impl<A: ActiveModelTrait> Pending<A> {
         (MAX_BOUND_VALUES / columns).max(1)
     }
 
+    /// Adds `rows`, inserting every full statement's worth.
     async fn push(&mut self, db: &impl ConnectionTrait, rows: Vec<A>) -> ServiceResult<()> {
         self.rows.extend(rows);
         let full = Self::per_statement();
         while self.rows.len() >= full {
-            let rest = self.rows.split_off(full);
-            let statement = std::mem::replace(&mut self.rows, rest);
-            <A::Entity as EntityTrait>::insert_many(statement)
-                .exec_without_returning(db)
-                .await?;
+            let statement: Vec<A> = self.rows.drain(..full).collect();
+            Self::insert(db, statement).await?;
         }
         Ok(())
     }
 
+    /// Inserts what is left.
     async fn flush(&mut self, db: &impl ConnectionTrait) -> ServiceResult<()> {
-        if !self.rows.is_empty() {
-            <A::Entity as EntityTrait>::insert_many(std::mem::take(&mut self.rows))
-                .exec_without_returning(db)
-                .await?;
+        if self.rows.is_empty() {
+            return Ok(());
         }
+        Self::insert(db, std::mem::take(&mut self.rows)).await
+    }
+
+    async fn insert(db: &impl ConnectionTrait, rows: Vec<A>) -> ServiceResult<()> {
+        <A::Entity as EntityTrait>::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
         Ok(())
     }
 }

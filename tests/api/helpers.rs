@@ -188,11 +188,16 @@ impl TestApp {
 
     /// Counts the rows of a table, to show a failed request changed nothing.
     pub async fn count(&self, table: &str) -> i64 {
+        self.count_where(table, "TRUE").await
+    }
+
+    /// The rows of `table` that the SQL `condition` keeps.
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         let row = self
             .db
             .query_one_raw(sea_orm::Statement::from_string(
                 self.db.get_database_backend(),
-                format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"),
+                format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table} WHERE {condition}"),
             ))
             .await
             .expect("count")

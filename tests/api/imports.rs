@@ -1069,6 +1069,43 @@ async fn a_members_import_touching_other_teams_is_rejected_row_by_row() {
     }
 }
 
+/// More new projects than one INSERT holds of their records (3,333 audit entries or 3,750
+/// history rows a statement): every record of every project is stored, and only once.
+#[tokio::test]
+async fn an_import_larger_than_one_statement_stores_every_record_once() {
+    let app = TestApp::spawn().await;
+    let report = upload(&app, "", "big.xlsx", big_ledger(4_000)).await.expect(200);
+    assert_eq!(report["created"], 4_000);
+    assert_eq!(app.count("projects").await, 4_000);
+    // One history entry per date a project has reached, the first one its lead.
+    let reached = [
+        "lead_on",
+        "negotiating_on",
+        "signed_on",
+        "started_on",
+        "producing_on",
+        "effective_on",
+        "terminated_on",
+    ];
+    let mut dates = 0;
+    for column in reached {
+        dates += app.count_where("projects", &format!("{column} IS NOT NULL")).await;
+    }
+    assert!(dates > 4_000, "the ledger moves projects past their lead");
+    assert_eq!(app.count("stage_history").await, dates);
+    assert_eq!(app.count_where("stage_history", "from_stage IS NULL").await, 4_000);
+    assert_eq!(
+        app.count_where("audit_log", "entity = 'project' AND action = 'create'")
+            .await,
+        4_000
+    );
+    assert_eq!(
+        app.count("contracts").await,
+        app.count_where("projects", "signed_on IS NOT NULL").await
+    );
+    assert_eq!(Value::from(app.count("fundings").await), report["payments_added"]);
+}
+
 #[tokio::test]
 async fn a_big_import_lists_the_first_thousand_changes_and_counts_them_all() {
     let app = TestApp::spawn().await;
