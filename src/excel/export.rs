@@ -317,8 +317,8 @@ mod tests {
             assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
             assert_eq!(ledger.as_of, Some(d("2025-10-31")));
             assert_eq!(ledger.rows.len(), 2);
-            assert_eq!(ledger.rows[0].values, full_row(), "{language:?}");
-            assert_eq!(ledger.rows[1].values, terminated, "{language:?}");
+            assert_eq!(*ledger.rows[0].values, full_row(), "{language:?}");
+            assert_eq!(*ledger.rows[1].values, terminated, "{language:?}");
             assert_eq!(ledger.rows[0].row, HEADER_ROW + 2, "Excel row numbers are 1-based");
         }
     }

@@ -26,6 +26,7 @@
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::Write as _;
+use std::hash::{BuildHasher, Hash};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::{AgreementType, FundingKind, Role, Stage};
@@ -568,7 +569,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         Ok::<_, ServiceError>((txn, id, lookups))
     });
     let (txn, run_id, mut lookups) = loaded?;
-    let ledger = match read {
+    let mut ledger = match read {
         Ok(ledger) => ledger,
         Err(err) => {
             txn.rollback().await?;
@@ -613,15 +614,18 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         actor,
     };
     let phase = std::time::Instant::now();
+    // Each row goes once it is planned: the plans hold all that is written, and the rows'
+    // values would otherwise stay beside them until the writes begin.
+    let rows = std::mem::take(&mut ledger.rows);
     let mut planner = Planner::new(&ctx, &ledger, lookups);
-    let total = ledger.rows.len() as u64;
+    let total = rows.len() as u64;
     let rows_with_errors: HashSet<(&str, u32)> = ledger.errors.iter().map(|e| (e.sheet.as_str(), e.row)).collect();
-    for (done, row) in ledger.rows.iter().enumerate() {
+    for (done, row) in rows.into_iter().enumerate() {
         if !rows_with_errors.contains(&(row.sheet.as_str(), row.row)) {
-            planner.plan_row(row);
+            planner.plan_row(&row);
         }
         if let Some(progress) = progress
-            && (done % 1000 == 0 || done + 1 == ledger.rows.len())
+            && (done % 1000 == 0 || done as u64 + 1 == total)
         {
             progress(ImportProgress::Checking {
                 done: done as u64 + 1,
@@ -631,18 +635,18 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     }
     let Planner {
         plans,
+        unchanged,
         errors,
         warnings,
         lookups,
         ..
     } = planner;
+    report.unchanged = unchanged;
     report.errors.extend(errors);
     report.warnings.extend(warnings);
     report.errors.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
     tally(&mut report, &plans, &lookups);
     tracing::debug!(took = ?phase.elapsed(), plans = plans.len(), "ledger import: rows planned");
-    // The plans hold all that is written: the rows read from the file go before the writes
-    // build their statements.
     drop(ledger);
 
     if report.errors.is_empty() {
@@ -900,9 +904,9 @@ struct Lookups {
     investor_codes: Vec<(i32, String)>,
 
     projects: Vec<project::Model>,
-    project_by_code: HashMap<String, usize>,
-    project_by_credit_name: HashMap<(String, String), Vec<usize>>,
-    project_by_name_investor: HashMap<(String, String), Vec<usize>>,
+    project_by_code: KeyIndex,
+    project_by_credit_name: KeyIndex,
+    project_by_name_investor: KeyIndex,
     /// Which row matched each stored project, and the keys of projects rows will create.
     claimed: HashMap<usize, u32>,
     planned: HashMap<String, u32>,
@@ -951,21 +955,16 @@ impl Lookups {
             investor_by_name.entry(normalise_name(&i.name)).or_insert(Ref::Id(i.id));
         }
 
-        let mut project_by_code = HashMap::new();
-        let mut project_by_credit_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
-        let mut project_by_name_investor: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut by_code = Vec::with_capacity(projects.len());
+        let mut by_credit_name = Vec::new();
+        let mut by_name_investor = Vec::with_capacity(projects.len());
         for (at, p) in projects.iter().enumerate() {
-            project_by_code.insert(p.code.clone(), at);
-            let name = normalise_name(&p.name);
-            let investor = p.investor_id.and_then(|id| investors.get(&id));
-            if let Some(code) = investor.and_then(|i| i.credit_code.clone()) {
-                project_by_credit_name.entry((code, name.clone())).or_default().push(at);
+            let keys = StoredKeys::of(p, &investors);
+            by_code.push((key_hash(&p.code.as_str()), at));
+            if let Some(credit) = keys.credit_code {
+                by_credit_name.push((key_hash(&(credit, keys.name.as_str())), at));
             }
-            let investor_name = investor.map(|i| normalise_name(&i.name)).unwrap_or_default();
-            project_by_name_investor
-                .entry((name, investor_name))
-                .or_default()
-                .push(at);
+            by_name_investor.push((key_hash(&(keys.name.as_str(), keys.investor.as_str())), at));
         }
 
         Ok(Self {
@@ -988,9 +987,9 @@ impl Lookups {
             new_investors: Vec::new(),
             investor_codes: Vec::new(),
             projects,
-            project_by_code,
-            project_by_credit_name,
-            project_by_name_investor,
+            project_by_code: KeyIndex::new(by_code),
+            project_by_credit_name: KeyIndex::new(by_credit_name),
+            project_by_name_investor: KeyIndex::new(by_name_investor),
             claimed: HashMap::new(),
             planned: HashMap::new(),
             contracts,
@@ -1021,6 +1020,52 @@ impl Lookups {
             (RefKind::Investor, Ref::New(at)) => self.new_investors.get(at).map(|i| i.name.clone()),
         }
         .unwrap_or_default()
+    }
+}
+
+/// Stored projects found by a key through the key's hash alone, sorted: each candidate is
+/// confirmed against the project itself ([`StoredKeys`]), so the index keeps no copy of the
+/// projects' codes and names (three maps of them held about 40 MB at 100,000 projects).
+struct KeyIndex(Vec<(u64, usize)>);
+
+impl KeyIndex {
+    fn new(mut entries: Vec<(u64, usize)>) -> Self {
+        entries.sort_unstable();
+        Self(entries)
+    }
+
+    /// The projects whose key hashes as `key` does, in the order they were stored.
+    fn candidates<K: Hash>(&self, key: &K) -> impl Iterator<Item = usize> + '_ {
+        let hash = key_hash(key);
+        let from = self.0.partition_point(|(h, _)| *h < hash);
+        self.0[from..]
+            .iter()
+            .take_while(move |(h, _)| *h == hash)
+            .map(|(_, at)| *at)
+    }
+}
+
+/// The hash of a matching key; keys are `&str` or tuples of them on both sides.
+fn key_hash<K: Hash>(key: &K) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(key)
+}
+
+/// What a stored project is matched by besides its code: its normalised name, its investor's
+/// credit code, and its investor's normalised name ("" without an investor).
+struct StoredKeys<'a> {
+    name: String,
+    credit_code: Option<&'a str>,
+    investor: String,
+}
+
+impl<'a> StoredKeys<'a> {
+    fn of(p: &project::Model, investors: &'a HashMap<i32, investor::Model>) -> Self {
+        let investor = p.investor_id.and_then(|id| investors.get(&id));
+        Self {
+            name: normalise_name(&p.name),
+            credit_code: investor.and_then(|i| i.credit_code.as_deref()),
+            investor: investor.map(|i| normalise_name(&i.name)).unwrap_or_default(),
+        }
     }
 }
 
@@ -1115,12 +1160,13 @@ struct RowPlan {
     sheet: String,
     row: u32,
     target: Target,
-    /// New fields when they differ (always for a new project).
-    fields: Option<Fields>,
-    contract_update: Option<ContractInput>,
+    /// New fields when they differ (always for a new project). This and the other parts most
+    /// rows do not have are boxed: a plan is kept for every row until the writes.
+    fields: Option<Box<Fields>>,
+    contract_update: Option<Box<ContractInput>>,
     steps: Vec<Step>,
     payments: Vec<Payment>,
-    terminate: Option<Step>,
+    terminate: Option<Box<Step>>,
     /// Where the project stands after all of it.
     outcome: StageState,
     changes: Vec<String>,
@@ -1149,7 +1195,10 @@ struct Planner<'a> {
     /// The recognised columns of each sheet, to name a column even when its cell is empty.
     columns: HashMap<String, HashMap<LedgerField, ColumnRef>>,
     lookups: Lookups,
+    /// The rows that write something.
     plans: Vec<RowPlan>,
+    /// Rows matching a stored project that they leave unchanged.
+    unchanged: u32,
     errors: Vec<RowIssue>,
     warnings: Vec<RowIssue>,
 }
@@ -1169,16 +1218,15 @@ impl<'a> Planner<'a> {
             columns,
             lookups,
             plans: Vec::new(),
+            unchanged: 0,
             errors: Vec::new(),
             warnings: Vec::new(),
         }
     }
 
+    /// The sheet's column of `field` (a row's values all come from its sheet's columns).
     fn column<'b>(&'b self, row: &'b LedgerRow, field: LedgerField) -> Option<&'b ColumnRef> {
-        row.cells
-            .get(&field)
-            .map(|c| &**c)
-            .or_else(|| self.columns.get(&row.sheet).and_then(|c| c.get(&field)))
+        self.columns.get(&row.sheet).and_then(|c| c.get(&field))
     }
 
     fn issue(&self, row: &LedgerRow, field: LedgerField, value: &str, code: &str, what: &str) -> RowIssue {
@@ -1225,7 +1273,12 @@ impl<'a> Planner<'a> {
         if let Ok(plan) = self.try_plan(row)
             && self.errors.len() == errors_before
         {
-            self.plans.push(plan);
+            // A stored project the row leaves as it is needs only counting.
+            if matches!(plan.target, Target::Existing(_)) && !plan.writes() {
+                self.unchanged += 1;
+            } else {
+                self.plans.push(plan);
+            }
         }
     }
 
@@ -1412,11 +1465,11 @@ impl<'a> Planner<'a> {
             sheet: row.sheet.clone(),
             row: row.row,
             target,
-            fields,
-            contract_update,
+            fields: fields.map(Box::new),
+            contract_update: contract_update.map(Box::new),
             steps,
             payments,
-            terminate,
+            terminate: terminate.map(Box::new),
             outcome,
             changes,
         };
@@ -1441,47 +1494,48 @@ impl<'a> Planner<'a> {
         let l = &self.lookups;
         let (found, keys, field): (Option<usize>, Vec<String>, LedgerField) = if let Some(code) = code {
             (
-                l.project_by_code.get(code).copied(),
+                l.project_by_code
+                    .candidates(&code)
+                    .find(|at| l.projects[*at].code == code),
                 vec![format!("code:{code}")],
                 LedgerField::Code,
             )
         } else {
+            let one = |found: Vec<usize>| match found.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(*one)),
+                _ => Err(()),
+            };
             let by_name_investor = || -> Result<Option<usize>, ()> {
-                match l
+                let key = (norm_name.as_str(), investor_name.as_str());
+                one(l
                     .project_by_name_investor
-                    .get(&(norm_name.clone(), investor_name.clone()))
-                {
-                    None => Ok(None),
-                    Some(found) => {
+                    .candidates(&key)
+                    .filter(|at| {
+                        let stored = StoredKeys::of(&l.projects[*at], &l.investors);
                         // With a credit code, only projects whose investor has none (or the
                         // same) are the same project.
-                        let fits: Vec<usize> = found
-                            .iter()
-                            .copied()
-                            .filter(|at| {
-                                credit_code.is_none_or(|code| {
-                                    l.projects[*at]
-                                        .investor_id
-                                        .and_then(|id| l.investors.get(&id))
-                                        .and_then(|i| i.credit_code.as_deref())
-                                        .is_none_or(|c| c == code)
-                                })
-                            })
-                            .collect();
-                        match fits.as_slice() {
-                            [] => Ok(None),
-                            [one] => Ok(Some(*one)),
-                            _ => Err(()),
-                        }
-                    }
-                }
+                        (stored.name.as_str(), stored.investor.as_str()) == key
+                            && credit_code.is_none_or(|code| stored.credit_code.is_none_or(|c| c == code))
+                    })
+                    .collect())
             };
             let found = match credit_code {
-                Some(credit) => match l.project_by_credit_name.get(&(credit.to_owned(), norm_name.clone())) {
-                    Some(found) if found.len() == 1 => Ok(Some(found[0])),
-                    Some(_) => Err(()),
-                    None => by_name_investor(),
-                },
+                Some(credit) => {
+                    let found: Vec<usize> = l
+                        .project_by_credit_name
+                        .candidates(&(credit, norm_name.as_str()))
+                        .filter(|at| {
+                            let stored = StoredKeys::of(&l.projects[*at], &l.investors);
+                            stored.credit_code == Some(credit) && stored.name == norm_name
+                        })
+                        .collect();
+                    if found.is_empty() {
+                        by_name_investor()
+                    } else {
+                        one(found)
+                    }
+                }
                 None => by_name_investor(),
             };
             let Ok(found) = found else {
@@ -2848,7 +2902,7 @@ async fn insert_records(
             created,
             Some(&ctx.reason()),
         ));
-        for step in plan.steps.iter().chain(&plan.terminate) {
+        for step in plan.steps.iter().chain(plan.terminate.as_deref()) {
             history.push(entry(Some(step.from), step.to, step.on, &step.reason));
             if let Some(c) = &step.contract {
                 let yuan = |d: Decimal| money::wan_to_yuan(d).ok();
@@ -3012,7 +3066,7 @@ async fn write_row<C: ConnectionTrait + TransactionTrait>(
         }
     };
     if let Some(terms) = &plan.contract_update {
-        put_contract(db, ctx.actor, id, terms.clone()).await?;
+        put_contract(db, ctx.actor, id, (**terms).clone()).await?;
     }
     for step in &plan.steps {
         move_stage(db, ctx, id, step).await?;

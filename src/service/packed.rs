@@ -51,7 +51,14 @@ where
 {
     let id =
         E::Column::from_str("id").map_err(|_| DbErr::Custom(format!("{} has no id", E::default().table_name())))?;
-    let mut all = Vec::new();
+    // Sized up front: growing by doubling left a quarter of 100,000 projects' room unused.
+    let count: Option<i64> = E::find()
+        .select_only()
+        .column_as(id.count(), "n")
+        .into_tuple()
+        .one(db)
+        .await?;
+    let mut all = Vec::with_capacity(count.and_then(|n| usize::try_from(n).ok()).unwrap_or(0));
     let mut after = 0;
     loop {
         let select = E::find().filter(id.gt(after)).order_by_asc(id).limit(CHUNK);

@@ -104,7 +104,7 @@ async fn an_edited_export_applies_exactly_the_edits() {
         as_of: "2025-10-31".parse().unwrap(),
         language: HeaderLanguage::Chinese,
     };
-    let edited = write_ledger(&heading, ledger.rows.iter().map(|r| r.values.clone())).unwrap();
+    let edited = write_ledger(&heading, ledger.rows.iter().map(|r| (*r.values).clone())).unwrap();
     let before = counts(&app).await;
     let report = upload(&app, "", "edited.xlsx", edited).await.expect(200);
     assert_eq!(report["updated"], 3, "{report:#}");

@@ -88,6 +88,50 @@ pub(crate) enum FieldKind {
     Area,
 }
 
+/// A set of fields, one bit each: which cells of a row held a value. A row's cells are its
+/// sheet's columns, so the set is all a row needs to say where its values came from (see
+/// [`super::Ledger::column_of`]); a map per row cost about 600 bytes of 100,000 rows' memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldSet(u32);
+
+const _: () = assert!(
+    LedgerField::ALL.len() <= u32::BITS as usize,
+    "a field set has one bit per field"
+);
+
+impl FieldSet {
+    fn bit(field: LedgerField) -> u32 {
+        1 << (field as u32)
+    }
+
+    pub fn insert(&mut self, field: LedgerField) {
+        self.0 |= Self::bit(field);
+    }
+
+    pub fn contains(self, field: LedgerField) -> bool {
+        self.0 & Self::bit(field) != 0
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The fields in ledger column order.
+    pub fn iter(self) -> impl Iterator<Item = LedgerField> {
+        LedgerField::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+impl Serialize for FieldSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 impl LedgerField {
     /// Every field, in ledger column order (the order the exporter writes them).
     pub const ALL: [LedgerField; 30] = [

@@ -17,10 +17,8 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 
 use calamine::{Reader, SheetType, SheetVisible, Xlsx};
 use chrono::NaiveDate;
@@ -29,7 +27,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 pub use error::{LedgerFileError, ReadLimits};
-pub use field::{LedgerField, Unit};
+pub use field::{FieldSet, LedgerField, Unit};
 
 /// The form names are compared in when matching ledger rows to stored records: full-width
 /// characters made half-width, every space and invisible character removed.
@@ -127,6 +125,19 @@ pub struct Ledger {
     pub skipped: Vec<SkippedRow>,
     /// Every cell that could not be read, and every row with data but no project name.
     pub errors: Vec<CellError>,
+}
+
+impl Ledger {
+    /// The column `row`'s value of `field` came from, when its cell held one.
+    pub fn column_of(&self, row: &LedgerRow, field: LedgerField) -> Option<&ColumnRef> {
+        if !row.present.contains(field) {
+            return None;
+        }
+        self.sheets
+            .iter()
+            .find(|s| s.name == row.sheet)
+            .and_then(|s| s.columns.iter().find(|c| c.field == field))
+    }
 }
 
 /// What happened to one sheet.
@@ -259,11 +270,10 @@ pub struct LedgerRow {
     pub sheet: String,
     /// Excel row number, 1-based.
     pub row: u32,
-    /// The values read.
-    pub values: LedgerValues,
-    /// Where each value that is present came from, for later messages.
-    /// (Shared with every row of the sheet: one allocation per column, not per cell.)
-    pub cells: BTreeMap<LedgerField, Arc<ColumnRef>>,
+    /// The values read (boxed: a row is planned and then dropped, and its values go with it).
+    pub values: Box<LedgerValues>,
+    /// The fields whose cell held a value; [`Ledger::column_of`] names each one's column.
+    pub present: FieldSet,
 }
 
 /// The typed values of one row; `None` where the cell is absent, empty, an empty marker

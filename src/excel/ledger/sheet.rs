@@ -3,15 +3,13 @@
 //! each row (project, blank, subtotal, total, note, section heading) and typing its cells.
 //! Only the first rows are buffered, to find the header; the rest flows through.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Seek};
-use std::sync::Arc;
 
 use calamine::{Dimensions, Xlsx, XlsxError};
 use chrono::NaiveDate;
 use entity::enums::Stage;
 
-use super::field::{FieldKind, HeaderMeaning, LedgerField, Unit, names_field_alone, resolve_header};
+use super::field::{FieldKind, FieldSet, HeaderMeaning, LedgerField, Unit, names_field_alone, resolve_header};
 use super::text::{compact, trim_text};
 use super::value::{
     Problem, Raw, parse_date_text, read_agreement_type, read_amount, read_area, read_date, read_stage, read_text,
@@ -511,7 +509,7 @@ fn amount_unit_in(text: &str) -> Option<Unit> {
 struct Column {
     col: u32,
     field: LedgerField,
-    cref: Arc<ColumnRef>,
+    cref: ColumnRef,
 }
 
 struct Table {
@@ -556,13 +554,13 @@ impl Table {
                         columns.push(Column {
                             col: hc.col,
                             field,
-                            cref: Arc::new(ColumnRef {
+                            cref: ColumnRef {
                                 letter,
                                 header: hc.header.clone(),
                                 label: hc.label.clone(),
                                 field,
                                 unit: unit.unwrap_or(field.default_unit(amount_unit)),
-                            }),
+                            },
                         });
                         continue;
                     }
@@ -598,7 +596,7 @@ impl Table {
             projects: 0,
             as_of: title_as_of,
             amount_unit,
-            columns: columns.iter().map(|c| (*c.cref).clone()).collect(),
+            columns: columns.iter().map(|c| c.cref.clone()).collect(),
             ignored_columns: ignored,
         };
         Self {
@@ -746,7 +744,7 @@ impl Table {
     ) {
         let excel_row = row.index.saturating_add(1);
         let mut values = LedgerValues::default();
-        let mut cells = BTreeMap::new();
+        let mut present = FieldSet::default();
         let mut failed: Vec<LedgerField> = Vec::new();
 
         for column in &self.columns {
@@ -764,7 +762,7 @@ impl Table {
             };
             match outcome {
                 Ok(true) => {
-                    cells.insert(column.field, Arc::clone(&column.cref));
+                    present.insert(column.field);
                 }
                 Ok(false) => {}
                 Err(problem) => {
@@ -806,8 +804,8 @@ impl Table {
         ledger.rows.push(LedgerRow {
             sheet: self.sheet.clone(),
             row: excel_row,
-            values,
-            cells,
+            values: Box::new(values),
+            present,
         });
     }
 }

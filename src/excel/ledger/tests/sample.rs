@@ -197,14 +197,20 @@ fn rows_say_where_each_value_came_from() {
     let ledger = read_sample();
     let first = &ledger.rows[0];
     assert_eq!(first.row, 5);
-    assert_eq!(first.cells[&LedgerField::SignedOn].letter, "M");
-    assert_eq!(first.cells[&LedgerField::ContractedInvestment].letter, "N");
+    let letter = |field| ledger.column_of(first, field).map(|c| c.letter.as_str());
+    assert_eq!(letter(LedgerField::SignedOn), Some("M"));
+    assert_eq!(letter(LedgerField::ContractedInvestment), Some("N"));
     // "暂无" in R5: no value, so no source either.
-    assert!(!first.cells.contains_key(&LedgerField::ActualStart));
+    assert!(!first.present.contains(LedgerField::ActualStart));
+    assert_eq!(letter(LedgerField::ActualStart), None);
     // The whole report serialises (it is the next step's input and the API's output).
     let json = json_of(&ledger);
     assert_eq!(json["rows"][0]["values"]["stage"], "signed");
     assert_eq!(json["rows"][0]["values"]["contracted_investment"], "6056.0000");
-    assert_eq!(json["rows"][0]["cells"]["signed_on"]["letter"], "M");
+    let present = json["rows"][0]["present"]
+        .as_array()
+        .expect("the present fields are a list");
+    assert!(present.contains(&serde_json::json!("signed_on")));
+    assert!(!present.contains(&serde_json::json!("actual_start")));
     assert_eq!(json["skipped"][1]["reason"], "total");
 }
