@@ -299,7 +299,8 @@ async fn main() -> anyhow::Result<()> {
                     ..Default::default()
                 },
             };
-            let (_, bytes) = report::kpi_report(&db, &actor, params).await?;
+            let reader = db::connect_reader(&cli.database_url, &db).await?;
+            let (_, bytes) = report::kpi_report(&reader, &actor, params).await?;
             std::fs::write(&output, bytes).with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {}", output.display());
             Ok(())

@@ -174,7 +174,7 @@ impl ExportsApi {
                 park_id: park_id.0,
             },
         };
-        let (as_of, bytes) = report::kpi_report(&state.db, &auth.0, params).await?;
+        let (as_of, bytes) = report::kpi_report(&state.reader, &auth.0, params).await?;
         Ok(Workbook::named(bytes, "招商引资通报", "kpi-report", as_of))
     }
 

@@ -10,7 +10,7 @@ use sea_orm::ConnectionTrait;
 use super::kpi::drilldown::kpi_projects;
 use super::kpi::league::{LeagueParams, league};
 use super::kpi::warnings::{WarningParams, warnings};
-use super::kpi::{KpiParams, Rate, RateBasis, Scope, kpis};
+use super::kpi::{KpiParams, Rate, RateBasis, Scope, check_params, kpis};
 use super::targets::target_progress;
 use super::{Actor, PageRequest, ServiceError, ServiceResult};
 use crate::domain::kpi::{FundsBasis, GroupBy, Kpi, Light, Measure, ProductionCohort, SignBasis};
@@ -68,10 +68,47 @@ pub async fn kpi_report(
         scope: params.scope,
         group_by,
     };
+    // The period and as-of date every part uses, checked once.
+    let as_of = check_params(kpi_params(None))?.as_of;
+    let everything = PageRequest {
+        page: 1,
+        per_page: ALL_ROWS,
+    };
+    // Every project behind a rate in one read: paging through it re-ran the rate's query for
+    // each page (39× the writing time at 100,000 projects).
+    let drill = |kpi| kpi_projects(db, actor, kpi, kpi_params(None), everything);
+    // The parts are independent reads: they run side by side, each on a connection of its
+    // own where the database pools them (SQLite's reader pool, PostgreSQL's pool).
     let phase = std::time::Instant::now();
-    let overall = kpis(db, kpi_params(None)).await?;
-    tracing::debug!(took = ?phase.elapsed(), "report: overall rates");
-    let as_of = overall.query.as_of;
+    let (overall, monthly, table, progress, lights, sign_projects, funds_projects, production_projects) = tokio::try_join!(
+        kpis(db, kpi_params(None)),
+        kpis(db, kpi_params(Some(GroupBy::Month))),
+        league(
+            db,
+            LeagueParams {
+                from: params.from,
+                to: params.to,
+                as_of: Some(as_of),
+                sign_basis: SignBasis::Period,
+                funds_basis: FundsBasis::Cohort,
+            },
+        ),
+        target_progress(db, params.to.year(), Some(as_of)),
+        warnings(
+            db,
+            WarningParams {
+                as_of: Some(as_of),
+                team_id: params.scope.team_id,
+                light: None,
+            },
+            everything,
+        ),
+        drill(Kpi::SignRate),
+        drill(Kpi::FundsArrivalRate),
+        drill(Kpi::ProductionEffectivenessRate),
+    )?;
+    tracing::debug!(took = ?phase.elapsed(), "report: figures read");
+
     let set = &overall.overall;
     let funds = &set.funds_arrival_rate;
     let headlines = vec![
@@ -94,10 +131,6 @@ pub async fn kpi_report(
         count_headline("投产率", &set.production_rate, "已投产项目数", "应投产项目数"),
         count_headline("达效率", &set.effectiveness_rate, "已达效项目数", "应达产项目数"),
     ];
-
-    let phase = std::time::Instant::now();
-    let monthly = kpis(db, kpi_params(Some(GroupBy::Month))).await?;
-    tracing::debug!(took = ?phase.elapsed(), "report: monthly figures");
     let months = monthly
         .groups
         .iter()
@@ -107,21 +140,6 @@ pub async fn kpi_report(
             funds_arrived: yuan_to_wan(g.set.bulletin.funds_arrived_yuan),
         })
         .collect();
-
-    let phase = std::time::Instant::now();
-    let table = league(
-        db,
-        LeagueParams {
-            from: params.from,
-            to: params.to,
-            as_of: params.as_of,
-            sign_basis: SignBasis::Period,
-            funds_basis: FundsBasis::Cohort,
-        },
-    )
-    .await?;
-    let progress = target_progress(db, params.to.year(), Some(as_of)).await?;
-    tracing::debug!(took = ?phase.elapsed(), "report: league and targets");
     let league_rows = table
         .entries
         .iter()
@@ -148,20 +166,6 @@ pub async fn kpi_report(
         })
         .collect();
 
-    let phase = std::time::Instant::now();
-    let lights = warnings(
-        db,
-        WarningParams {
-            as_of: Some(as_of),
-            team_id: params.scope.team_id,
-            light: None,
-        },
-        PageRequest {
-            page: 1,
-            per_page: ALL_ROWS,
-        },
-    )
-    .await?;
     let warning_rows = lights
         .items
         .iter()
@@ -175,28 +179,15 @@ pub async fn kpi_report(
         })
         .collect();
 
-    tracing::debug!(took = ?phase.elapsed(), "report: warnings");
-    let phase = std::time::Instant::now();
-    let mut drill_downs = Vec::new();
-    for (kpi, sheet) in [
-        (Kpi::SignRate, "签约率明细"),
-        (Kpi::FundsArrivalRate, "资金到位率明细"),
-        (Kpi::ProductionEffectivenessRate, "投产达效率明细"),
-    ] {
-        // Every project behind the rate in one read: paging through it re-ran the rate's
-        // query for each page (39× the writing time at 100,000 projects).
-        let found = kpi_projects(
-            db,
-            actor,
-            kpi,
-            kpi_params(None),
-            PageRequest {
-                page: 1,
-                per_page: ALL_ROWS,
-            },
-        )
-        .await?;
-        let rows = found
+    let drill_downs = [
+        (Kpi::SignRate, "签约率明细", sign_projects),
+        (Kpi::FundsArrivalRate, "资金到位率明细", funds_projects),
+        (Kpi::ProductionEffectivenessRate, "投产达效率明细", production_projects),
+    ]
+    .into_iter()
+    .map(|(kpi, sheet, found)| DrillDown {
+        sheet: sheet.into(),
+        rows: found
             .items
             .into_iter()
             .map(|p| DrillRow {
@@ -206,12 +197,9 @@ pub async fn kpi_report(
                 team: p.team_name.unwrap_or_default(),
                 counts: p.in_numerator,
             })
-            .collect();
-        drill_downs.push(DrillDown {
-            sheet: sheet.into(),
-            rows,
-        });
-    }
+            .collect(),
+    })
+    .collect();
 
     let data = ReportData {
         title: "招商引资工作通报".into(),
@@ -224,7 +212,6 @@ pub async fn kpi_report(
         warnings: warning_rows,
         drill_downs,
     };
-    tracing::debug!(took = ?phase.elapsed(), "report: drill-downs");
     let phase = std::time::Instant::now();
     let bytes = write_report(&data)
         .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("writing the report workbook: {e}"))))?;

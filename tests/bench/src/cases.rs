@@ -189,9 +189,11 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
                 as_of: Some(as_of),
                 scope: Default::default(),
             };
+            // As the server runs it: on the reader pool.
+            let reader = db::connect_reader(&sqlite_url(&database), &db).await?;
             memory::reset_peak();
             let started = Instant::now();
-            let (_, bytes) = kpi_report(&db, &actor, params).await?;
+            let (_, bytes) = kpi_report(&reader, &actor, params).await?;
             let seconds = started.elapsed().as_secs_f64();
             let peak_mib = memory::peak_mib(None)?;
             db.close().await?;
