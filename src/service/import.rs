@@ -1161,7 +1161,7 @@ struct RowPlan {
     row: u32,
     target: Target,
     /// New fields when they differ (always for a new project). This and the other parts most
-    /// rows do not have are boxed: a plan is kept for every row until the writes.
+    /// rows do not have are boxed: every writing row's plan is kept until the writes.
     fields: Option<Box<Fields>>,
     contract_update: Option<Box<ContractInput>>,
     steps: Vec<Step>,
@@ -1492,12 +1492,11 @@ impl<'a> Planner<'a> {
         let norm_name = normalise_name(name);
         let investor_name = v.investor.as_deref().map(normalise_name).unwrap_or_default();
         let l = &self.lookups;
-        let (found, keys, field): (Option<usize>, Vec<String>, LedgerField) = if let Some(code) = code {
+        let (found, field): (Option<usize>, LedgerField) = if let Some(code) = code {
             (
                 l.project_by_code
                     .candidates(&code)
                     .find(|at| l.projects[*at].code == code),
-                vec![format!("code:{code}")],
                 LedgerField::Code,
             )
         } else {
@@ -1548,11 +1547,7 @@ impl<'a> Planner<'a> {
                 );
                 return Err(());
             };
-            let mut keys = vec![format!("name:{norm_name}|{investor_name}")];
-            if let Some(credit) = credit_code {
-                keys.push(format!("credit:{credit}|{norm_name}"));
-            }
-            (found, keys, LedgerField::Name)
+            (found, LedgerField::Name)
         };
         if let Some(at) = found {
             if let Some(first) = self.lookups.claimed.get(&at).copied() {
@@ -1569,6 +1564,17 @@ impl<'a> Planner<'a> {
             self.lookups.claimed.insert(at, row.row);
             return Ok(Some(at));
         }
+        // A new project: the keys that would make a later row the same one.
+        let keys = match code {
+            Some(code) => vec![format!("code:{code}")],
+            None => {
+                let mut keys = vec![format!("name:{norm_name}|{investor_name}")];
+                if let Some(credit) = credit_code {
+                    keys.push(format!("credit:{credit}|{norm_name}"));
+                }
+                keys
+            }
+        };
         if let Some(first) = keys.iter().find_map(|k| self.lookups.planned.get(k).copied()) {
             let shown = code.unwrap_or(name).to_owned();
             self.error(
