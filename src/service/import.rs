@@ -2500,13 +2500,14 @@ fn tally(report: &mut ImportReport, plans: &[RowPlan], lookups: &Lookups) {
             }
             Target::New { code, .. } => (RowAction::Created, None, code.clone()),
         };
-        match (action, plan.writes()) {
-            (RowAction::Created, _) => report.created += 1,
-            (RowAction::Updated, true) => report.updated += 1,
-            (RowAction::Updated, false) => {
-                report.unchanged += 1;
-                continue;
-            }
+        // Rows that leave a stored project unchanged were counted by the planner, not kept.
+        debug_assert!(
+            plan.writes() || action == RowAction::Created,
+            "an unchanged row kept as a plan"
+        );
+        match action {
+            RowAction::Created => report.created += 1,
+            RowAction::Updated => report.updated += 1,
         }
         report.stage_moves += u32::try_from(plan.steps.len() + usize::from(plan.terminate.is_some())).unwrap_or(0);
         report.payments_added += u32::try_from(plan.payments.len()).unwrap_or(0);
