@@ -974,6 +974,7 @@ impl WarningsApi {
                 as_of: as_of.0.map(|d| d.0),
                 team_id: team_id.0,
                 light: colour.0.map(Into::into),
+                flagged_only: false,
             },
             PageRequest {
                 page: page.0,

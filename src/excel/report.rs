@@ -315,11 +315,34 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     }
     print_setup(trend, (1, 1), data.as_of)?;
 
-    // Warnings, most severe first (the caller sorts).
-    // The long sheets stream their rows to disk as written (constant memory), as the
-    // ledger export does.
-    let warnings = workbook.add_worksheet_with_constant_memory()?;
-    warnings.set_name("预警项目")?;
+    // The long sheets, warnings (most severe first: the caller sorts) and the drill-down of
+    // each rate, stream their rows to disk as written (constant memory), as the ledger export
+    // does, and are written side by side, each on a thread of its own. Their formats are
+    // registered first, so their order in the workbook does not depend on the threads'.
+    for format in [&f.header, &f.text, &f.red, &f.yellow] {
+        workbook.register_format(format);
+    }
+    let first_long = workbook.worksheets().len();
+    for name in std::iter::once("预警项目").chain(data.drill_downs.iter().map(|d| d.sheet.as_str())) {
+        workbook.add_worksheet_with_constant_memory()?.set_name(name)?;
+    }
+    let (warnings, drills) = workbook.worksheets_mut()[first_long..]
+        .split_first_mut()
+        .expect("the warnings sheet was just added");
+    std::thread::scope(|scope| {
+        let mut threads = vec![scope.spawn(|| write_warnings(warnings, &data.warnings, &f, data.as_of))];
+        for (sheet, drill) in drills.iter_mut().zip(&data.drill_downs) {
+            threads.push(scope.spawn(|| write_drill_down(sheet, drill, &f, data.as_of)));
+        }
+        threads
+            .into_iter()
+            .try_for_each(|thread| thread.join().expect("a report sheet's thread panicked"))
+    })?;
+    workbook.save_to_buffer()
+}
+
+/// The warnings sheet: one row per red or yellow project.
+fn write_warnings(sheet: &mut Worksheet, rows: &[WarningRow], f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
     for (col, (header, width)) in [
         ("预警", 8.0),
         ("项目编号", 14.0),
@@ -330,48 +353,45 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     .iter()
     .enumerate()
     {
-        warnings.write_string_with_format(0, col as u16, *header, &f.header)?;
-        warnings.set_column_width(col as u16, *width)?;
+        sheet.write_string_with_format(0, col as u16, *header, &f.header)?;
+        sheet.set_column_width(col as u16, *width)?;
     }
-    for (i, w) in data.warnings.iter().enumerate() {
+    for (i, w) in rows.iter().enumerate() {
         let row = 1 + i as u32;
         let light = if w.light == "红" { &f.red } else { &f.yellow };
-        warnings.write_string_with_format(row, 0, &w.light, light)?;
-        warnings.write_string_with_format(row, 1, &w.code, &f.text)?;
-        warnings.write_string_with_format(row, 2, &w.name, &f.text)?;
-        warnings.write_string_with_format(row, 3, &w.team, &f.text)?;
-        warnings.write_string_with_format(row, 4, &w.reasons, &f.text)?;
+        sheet.write_string_with_format(row, 0, &w.light, light)?;
+        sheet.write_string_with_format(row, 1, &w.code, &f.text)?;
+        sheet.write_string_with_format(row, 2, &w.name, &f.text)?;
+        sheet.write_string_with_format(row, 3, &w.team, &f.text)?;
+        sheet.write_string_with_format(row, 4, &w.reasons, &f.text)?;
     }
-    print_setup(warnings, (0, 0), data.as_of)?;
+    print_setup(sheet, (0, 0), as_of)
+}
 
-    // The drill-down of each rate.
-    for drill in &data.drill_downs {
-        let sheet = workbook.add_worksheet_with_constant_memory()?;
-        sheet.set_name(&drill.sheet)?;
-        for (col, (header, width)) in [
-            ("项目编号", 14.0),
-            ("项目名称", 30.0),
-            ("专班", 20.0),
-            ("计入分子", 10.0),
-            ("依据", 70.0),
-        ]
-        .iter()
-        .enumerate()
-        {
-            sheet.write_string_with_format(0, col as u16, *header, &f.header)?;
-            sheet.set_column_width(col as u16, *width)?;
-        }
-        for (i, r) in drill.rows.iter().enumerate() {
-            let row = 1 + i as u32;
-            sheet.write_string_with_format(row, 0, &r.code, &f.text)?;
-            sheet.write_string_with_format(row, 1, &r.name, &f.text)?;
-            sheet.write_string_with_format(row, 2, &r.team, &f.text)?;
-            sheet.write_string_with_format(row, 3, if r.counts { "是" } else { "否" }, &f.text)?;
-            sheet.write_string_with_format(row, 4, &r.detail, &f.text)?;
-        }
-        print_setup(sheet, (0, 0), data.as_of)?;
+/// The drill-down sheet of one rate: every project behind it.
+fn write_drill_down(sheet: &mut Worksheet, drill: &DrillDown, f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
+    for (col, (header, width)) in [
+        ("项目编号", 14.0),
+        ("项目名称", 30.0),
+        ("专班", 20.0),
+        ("计入分子", 10.0),
+        ("依据", 70.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, col as u16, *header, &f.header)?;
+        sheet.set_column_width(col as u16, *width)?;
     }
-    workbook.save_to_buffer()
+    for (i, r) in drill.rows.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write_string_with_format(row, 0, &r.code, &f.text)?;
+        sheet.write_string_with_format(row, 1, &r.name, &f.text)?;
+        sheet.write_string_with_format(row, 2, &r.team, &f.text)?;
+        sheet.write_string_with_format(row, 3, if r.counts { "是" } else { "否" }, &f.text)?;
+        sheet.write_string_with_format(row, 4, &r.detail, &f.text)?;
+    }
+    print_setup(sheet, (0, 0), as_of)
 }
 
 #[cfg(test)]

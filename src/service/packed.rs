@@ -133,6 +133,17 @@ pub fn object(backend: DatabaseBackend, fields: &[(&str, String)]) -> Result<Str
     }
 }
 
+/// The SQL of a JSON array of the SQL values `values`, which serde reads into a struct whose
+/// fields come in the same order.
+pub fn tuple(backend: DatabaseBackend, values: &[String]) -> Result<String, DbErr> {
+    let values = values.join(", ");
+    match backend {
+        DatabaseBackend::Sqlite => Ok(format!("json_array({values})")),
+        DatabaseBackend::Postgres => Ok(format!("json_build_array({values})")),
+        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+    }
+}
+
 /// The SQL of the aggregate packing `item` (a JSON value per row) into one JSON array, as
 /// text, in the order `order_by`.
 pub fn array_of(backend: DatabaseBackend, item: &str, order_by: &str) -> Result<String, DbErr> {

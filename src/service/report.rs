@@ -6,6 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
+use tokio::sync::Semaphore;
 
 use super::kpi::drilldown::kpi_projects;
 use super::kpi::league::{LeagueParams, league};
@@ -78,38 +79,55 @@ pub async fn kpi_report(
     // each page (39× the writing time at 100,000 projects).
     let drill = |kpi| kpi_projects(db, actor, kpi, kpi_params(None), everything);
     // The parts are independent reads: they run side by side, each on a connection of its
-    // own where the database pools them (SQLite's reader pool, PostgreSQL's pool).
+    // own where the database pools them (SQLite's reader pool, PostgreSQL's pool), as many at
+    // once as there are cores, the longest first: more at once only share the cores and leave
+    // the longest to finish last (and would take every connection of the pool).
+    let parts = Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // The district's rates are the league's teams summed, unless the report is scoped.
+    let scoped_overall = async {
+        match params.scope == Scope::default() {
+            true => Ok(None),
+            false => kpis(db, kpi_params(None)).await.map(|k| Some(k.overall)),
+        }
+    };
     let phase = std::time::Instant::now();
-    let (overall, monthly, table, progress, lights, sign_projects, funds_projects, production_projects) = tokio::try_join!(
-        kpis(db, kpi_params(None)),
-        kpis(db, kpi_params(Some(GroupBy::Month))),
-        league(
-            db,
-            LeagueParams {
-                from: params.from,
-                to: params.to,
-                as_of: Some(as_of),
-                sign_basis: SignBasis::Period,
-                funds_basis: FundsBasis::Cohort,
-            },
+    let (lights, table, monthly, scoped_overall, sign_projects, production_projects, progress, funds_projects) = tokio::try_join!(
+        one_at_a_core(
+            &parts,
+            warnings(
+                db,
+                WarningParams {
+                    as_of: Some(as_of),
+                    team_id: params.scope.team_id,
+                    light: None,
+                    flagged_only: true,
+                },
+                everything,
+            )
         ),
-        target_progress(db, params.to.year(), Some(as_of)),
-        warnings(
-            db,
-            WarningParams {
-                as_of: Some(as_of),
-                team_id: params.scope.team_id,
-                light: None,
-            },
-            everything,
+        one_at_a_core(
+            &parts,
+            league(
+                db,
+                LeagueParams {
+                    from: params.from,
+                    to: params.to,
+                    as_of: Some(as_of),
+                    sign_basis: SignBasis::Period,
+                    funds_basis: FundsBasis::Cohort,
+                },
+            )
         ),
-        drill(Kpi::SignRate),
-        drill(Kpi::FundsArrivalRate),
-        drill(Kpi::ProductionEffectivenessRate),
+        one_at_a_core(&parts, kpis(db, kpi_params(Some(GroupBy::Month)))),
+        one_at_a_core(&parts, scoped_overall),
+        one_at_a_core(&parts, drill(Kpi::SignRate)),
+        one_at_a_core(&parts, drill(Kpi::ProductionEffectivenessRate)),
+        one_at_a_core(&parts, target_progress(db, params.to.year(), Some(as_of))),
+        one_at_a_core(&parts, drill(Kpi::FundsArrivalRate)),
     )?;
     tracing::debug!(took = ?phase.elapsed(), "report: figures read");
 
-    let set = &overall.overall;
+    let set = scoped_overall.as_ref().unwrap_or(&table.overall);
     let funds = &set.funds_arrival_rate;
     let headlines = vec![
         count_headline("项目签约率", &set.sign_rate, "签约项目数", "在谈项目数"),
@@ -169,7 +187,6 @@ pub async fn kpi_report(
     let warning_rows = lights
         .items
         .iter()
-        .filter(|w| w.light != Light::Green)
         .map(|w| WarningRow {
             light: if w.light == Light::Red { "红" } else { "黄" }.into(),
             code: w.code.clone(),
@@ -217,6 +234,12 @@ pub async fn kpi_report(
         .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("writing the report workbook: {e}"))))?;
     tracing::debug!(took = ?phase.elapsed(), "report: workbook written");
     Ok((as_of, bytes))
+}
+
+/// Runs `read` once `parts` lets it.
+async fn one_at_a_core<T>(parts: &Semaphore, read: impl Future<Output = T>) -> T {
+    let _permit = parts.acquire().await.expect("the semaphore is never closed");
+    read.await
 }
 
 /// The figures that decided a project's place in a rate, in words.

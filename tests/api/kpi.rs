@@ -371,6 +371,17 @@ async fn sign_rate_period_basis_covers_every_edge() {
         .map(|i| i["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, vec!["I", "J"]);
+    // The total is right on every kind of page: a last page part full, a page past the end, and
+    // a first page holding everything.
+    for (page, per_page, listed) in [(4, 2, 1), (5, 2, 0), (1, 50, 7)] {
+        let drill = get_ok(
+            &app,
+            &format!("/api/v1/kpis/sign_rate/projects?{q1}&as_of=2025-02-15&per_page={per_page}&page={page}"),
+        )
+        .await;
+        assert_eq!(drill["total"], 7, "page {page} of {per_page}");
+        assert_eq!(drill["items"].as_array().unwrap().len(), listed, "page {page} of {per_page}");
+    }
 
     // No negotiation before 2023-03-31: zero denominator, null rate.
     let empty = kpis(&app, "from=2023-01-01&to=2023-03-31&as_of=2025-06-30").await;

@@ -19,6 +19,89 @@ fn number(value: &Value) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// The cover's headline rates, numerators and denominators are those of `kpis`' overall set.
+fn assert_cover_shows(cover: &calamine::Range<Data>, kpis: &Value) {
+    for (row, key) in [
+        (4, "sign_rate"),
+        (5, "funds_arrival_rate"),
+        (6, "production_effectiveness_rate"),
+        (7, "production_rate"),
+        (8, "effectiveness_rate"),
+    ] {
+        let rate = &kpis["overall"][key];
+        assert_eq!(
+            cell(cover, row, 3).as_f64(),
+            Some(number(&rate["numerator"])),
+            "{key} numerator"
+        );
+        assert_eq!(
+            cell(cover, row, 5).as_f64(),
+            Some(number(&rate["denominator"])),
+            "{key} denominator"
+        );
+        match rate["rate"].as_f64() {
+            Some(expected) => assert!(
+                (cell(cover, row, 1).as_f64().unwrap() - expected).abs() < 1e-9,
+                "{key} rate"
+            ),
+            None => assert_eq!(cell(cover, row, 1).to_string(), "—"),
+        }
+    }
+}
+
+async fn report(app: &TestApp, query: &str) -> Vec<u8> {
+    let response = app
+        .client
+        .get(format!("/api/v1/reports/kpi?{query}"))
+        .header("Authorization", format!("Bearer {}", app.token))
+        .send()
+        .await
+        .0;
+    assert_eq!(response.status(), 200);
+    response.into_body().into_vec().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_team_report_shows_the_team_figures_and_projects() {
+    let app = TestApp::spawn().await;
+    let today = zhaoshang::domain::today();
+    zhaoshang::service::demo::load(&app.db, today).await.unwrap();
+    let from = today - chrono::Days::new(365);
+    let league = app
+        .get(&format!("/api/v1/league?from={from}&to={today}&as_of={today}"))
+        .await
+        .expect(200);
+    let team_id = league["teams"][0]["team_id"].as_i64().unwrap();
+    let query = format!("from={from}&to={today}&as_of={today}&team_id={team_id}");
+    let bytes = report(&app, &query).await;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+
+    let team = app.get(&format!("/api/v1/kpis?{query}")).await.expect(200);
+    let district = app
+        .get(&format!("/api/v1/kpis?from={from}&to={today}&as_of={today}"))
+        .await
+        .expect(200);
+    assert_ne!(
+        team["overall"]["sign_rate"]["denominator"], district["overall"]["sign_rate"]["denominator"],
+        "the demo team is a part of the district"
+    );
+    assert_cover_shows(&book.worksheet_range("概览").unwrap(), &team);
+    let sheet = book.worksheet_range("签约率明细").unwrap();
+    assert_eq!(
+        sheet.height() as f64 - 1.0,
+        number(&team["overall"]["sign_rate"]["denominator"])
+    );
+    let lights = app
+        .get(&format!("/api/v1/warnings?as_of={today}&team_id={team_id}&per_page=200"))
+        .await
+        .expect(200);
+    let sheet = book.worksheet_range("预警项目").unwrap();
+    assert_eq!(
+        sheet.height() as u64 - 1,
+        lights["red"].as_u64().unwrap() + lights["yellow"].as_u64().unwrap()
+    );
+}
+
 #[tokio::test]
 async fn the_report_shows_the_kpi_endpoints_figures() {
     let app = TestApp::spawn().await;
@@ -64,32 +147,7 @@ async fn the_report_shows_the_kpi_endpoints_figures() {
     // Cover: each headline rate, numerator and denominator equal the KPI endpoint's.
     let kpis = app.get(&format!("/api/v1/kpis?{query}")).await.expect(200);
     let cover = book.worksheet_range("概览").unwrap();
-    for (row, key) in [
-        (4, "sign_rate"),
-        (5, "funds_arrival_rate"),
-        (6, "production_effectiveness_rate"),
-        (7, "production_rate"),
-        (8, "effectiveness_rate"),
-    ] {
-        let rate = &kpis["overall"][key];
-        assert_eq!(
-            cell(&cover, row, 3).as_f64(),
-            Some(number(&rate["numerator"])),
-            "{key} numerator"
-        );
-        assert_eq!(
-            cell(&cover, row, 5).as_f64(),
-            Some(number(&rate["denominator"])),
-            "{key} denominator"
-        );
-        match rate["rate"].as_f64() {
-            Some(expected) => assert!(
-                (cell(&cover, row, 1).as_f64().unwrap() - expected).abs() < 1e-9,
-                "{key} rate"
-            ),
-            None => assert_eq!(cell(&cover, row, 1).to_string(), "—"),
-        }
-    }
+    assert_cover_shows(&cover, &kpis);
     assert!(
         cover
             .get_value((1, 0))

@@ -1,11 +1,14 @@
 //! The projects behind a rate: those in its denominator (or, where the numerator is not a part
 //! of the denominator, those that make it up), each marked whether it is in the numerator, with
-//! the figures that decided it. Paged in SQL: two queries (a count and a page) per request.
+//! the figures that decided it. Paged in SQL: a page, packed into one value (see
+//! `service::packed`), and a count when the page does not tell it.
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
-use super::sql::{Query, int, opt_date, opt_int, opt_text, scope_filter, text};
+use serde::Deserialize;
+
+use super::sql::{Query, int, scope_filter};
 use super::{
     KpiParams, KpiQuery, NEGOTIATION_BEGAN, RateBasis, check_params, counted_funds_until, funds_window,
     production_cohort, production_counts, sign_conditions,
@@ -72,6 +75,135 @@ enum Kind {
     Production,
 }
 
+/// The columns of every page row.
+const COMMON_COLUMNS: [&str; 8] = [
+    "id",
+    "code",
+    "name",
+    "team_id",
+    "team_name",
+    "in_den",
+    "signed_on",
+    "terminated_on",
+];
+
+/// The columns a page row has beside [`COMMON_COLUMNS`] of one kind or another, in the order
+/// of [`DrillRow`]'s fields.
+const KIND_COLUMNS: [&str; 11] = [
+    "in_num",
+    "negotiation_began_on",
+    "began_at_signing",
+    "counted_funds",
+    "contracted",
+    "due_on",
+    "due_is_default",
+    "producing_on",
+    "full_due_on",
+    "full_due_is_default",
+    "effective_on",
+];
+
+impl Kind {
+    /// The columns of a page's rows beside [`COMMON_COLUMNS`].
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Self::Sign => &["in_num", "negotiation_began_on", "began_at_signing"],
+            Self::Funds => &["counted_funds", "contracted"],
+            Self::Production => &[
+                "in_num",
+                "due_on",
+                "due_is_default",
+                "producing_on",
+                "full_due_on",
+                "full_due_is_default",
+                "effective_on",
+            ],
+        }
+    }
+
+    /// What a packed page row holds: every column of [`DrillRow`], NULL where this kind has
+    /// none.
+    fn packed_values(self) -> Vec<String> {
+        let own = self.columns();
+        COMMON_COLUMNS
+            .iter()
+            .map(|c| format!("r.{c}"))
+            .chain(KIND_COLUMNS.iter().map(|c| match own.contains(c) {
+                true => format!("r.{c}"),
+                false => "NULL".to_string(),
+            }))
+            .collect()
+    }
+}
+
+/// A page row as the database packs it: [`COMMON_COLUMNS`] then [`KIND_COLUMNS`], in order.
+#[derive(Deserialize)]
+struct DrillRow {
+    id: i32,
+    code: String,
+    name: String,
+    team_id: i32,
+    team_name: Option<String>,
+    in_den: i64,
+    signed_on: Option<NaiveDate>,
+    terminated_on: Option<NaiveDate>,
+    in_num: Option<i64>,
+    negotiation_began_on: Option<NaiveDate>,
+    began_at_signing: Option<i64>,
+    counted_funds: Option<i64>,
+    contracted: Option<i64>,
+    due_on: Option<NaiveDate>,
+    due_is_default: Option<i64>,
+    producing_on: Option<NaiveDate>,
+    full_due_on: Option<NaiveDate>,
+    full_due_is_default: Option<i64>,
+    effective_on: Option<NaiveDate>,
+}
+
+/// A packed 0/1 column.
+fn flag(value: Option<i64>) -> bool {
+    value.is_some_and(|v| v != 0)
+}
+
+impl DrillRow {
+    fn project(self, kind: Kind) -> KpiProject {
+        let mut item = KpiProject {
+            project_id: self.id,
+            code: self.code,
+            name: self.name,
+            team_id: self.team_id,
+            team_name: self.team_name,
+            in_denominator: self.in_den != 0,
+            signed_on: self.signed_on,
+            terminated_on: self.terminated_on,
+            ..KpiProject::default()
+        };
+        match kind {
+            Kind::Sign => {
+                item.in_numerator = flag(self.in_num);
+                item.negotiation_began_on = self.negotiation_began_on;
+                item.negotiation_began_at_signing = Some(flag(self.began_at_signing));
+            }
+            Kind::Funds => {
+                let funds = self.counted_funds.unwrap_or(0);
+                item.in_numerator = funds > 0;
+                item.counted_funds_yuan = Some(funds);
+                item.contracted_investment_yuan = self.contracted;
+            }
+            Kind::Production => {
+                item.in_numerator = flag(self.in_num);
+                item.production_due_on = self.due_on;
+                item.production_due_is_default = Some(flag(self.due_is_default));
+                item.producing_on = self.producing_on;
+                item.full_production_due_on = self.full_due_on;
+                item.full_production_due_is_default = Some(flag(self.full_due_is_default));
+                item.effective_on = self.effective_on;
+            }
+        }
+        item
+    }
+}
+
 /// Lists the projects behind `kpi` for a KPI request, one page at a time, ordered by id.
 pub async fn kpi_projects(
     db: &impl ConnectionTrait,
@@ -95,11 +227,6 @@ pub async fn kpi_projects(
     let settings = get_settings(db).await?;
     let mut q = Query::new(db.get_database_backend());
     let (selection, basis) = selection(&mut q, kpi, &query, &settings);
-    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {}", selection.rows);
-    let total = match q.all(db, count_sql).await?.first() {
-        Some(row) => int(row, "n")?,
-        None => 0,
-    };
     let limit = q.bind(paging.per_page as i64);
     let offset = q.bind(paging.offset() as i64);
     let page_sql = format!(
@@ -108,50 +235,26 @@ pub async fn kpi_projects(
         columns = selection.columns,
         rows = selection.rows,
     );
-    let mut items = Vec::new();
-    for row in q.all(db, page_sql).await? {
-        let flag = |column: &str| -> ServiceResult<bool> { Ok(int(&row, column)? != 0) };
-        let mut item = KpiProject {
-            project_id: int(&row, "id")? as i32,
-            code: text(&row, "code")?,
-            name: text(&row, "name")?,
-            team_id: int(&row, "team_id")? as i32,
-            team_name: opt_text(&row, "team_name")?,
-            in_denominator: flag("in_den")?,
-            signed_on: opt_date(&row, "signed_on")?,
-            terminated_on: opt_date(&row, "terminated_on")?,
-            ..KpiProject::default()
-        };
-        match selection.kind {
-            Kind::Sign => {
-                item.in_numerator = flag("in_num")?;
-                item.negotiation_began_on = opt_date(&row, "negotiation_began_on")?;
-                item.negotiation_began_at_signing = Some(flag("began_at_signing")?);
-            }
-            Kind::Funds => {
-                let funds = opt_int(&row, "counted_funds")?.unwrap_or(0);
-                item.in_numerator = funds > 0;
-                item.counted_funds_yuan = Some(funds);
-                item.contracted_investment_yuan = opt_int(&row, "contracted")?;
-            }
-            Kind::Production => {
-                item.in_numerator = flag("in_num")?;
-                item.production_due_on = opt_date(&row, "due_on")?;
-                item.production_due_is_default = Some(flag("due_is_default")?);
-                item.producing_on = opt_date(&row, "producing_on")?;
-                item.full_production_due_on = opt_date(&row, "full_due_on")?;
-                item.full_production_due_is_default = Some(flag("full_due_is_default")?);
-                item.effective_on = opt_date(&row, "effective_on")?;
-            }
+    let rows: Vec<DrillRow> = q.packed(db, &page_sql, &selection.kind.packed_values(), "r.id").await?;
+    // The count is another pass over the rate's rows: needed only when the page is full or
+    // empty (a report reads every project behind a rate in one page and skips it).
+    let read = rows.len() as u64;
+    let total = if (read > 0 || paging.offset() == 0) && read < paging.per_page {
+        paging.offset() + read
+    } else {
+        let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {}", selection.rows);
+        match q.all(db, count_sql).await?.first() {
+            Some(row) => int(row, "n")?.max(0) as u64,
+            None => 0,
         }
-        items.push(item);
-    }
+    };
+    let items = rows.into_iter().map(|row| row.project(selection.kind)).collect();
     Ok(KpiProjectPage {
         kpi,
         basis,
         query,
         settings,
-        total: total.max(0) as u64,
+        total,
         items,
     })
 }

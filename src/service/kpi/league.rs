@@ -24,7 +24,7 @@ use entity::team;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{Figures, KpiParams, KpiQuery, Scope, check_params, figures, kpi_set};
+use super::{Figures, KpiParams, KpiQuery, KpiSet, Scope, check_params, figures, kpi_set};
 use crate::domain::kpi::{
     FundsBasis, GroupBy, LeagueComponent, LeagueInputs, Measure, Period, ProductionCohort, Settings, SignBasis,
     competition_ranks, exact_ratio, league_score, prorated_target,
@@ -81,6 +81,9 @@ pub struct League {
     pub settings: StoredSettings,
     /// Best first; ties by team id.
     pub entries: Vec<LeagueEntry>,
+    /// The rates of the whole district for the period: the teams' figures summed, those of
+    /// archived teams and of projects without a team included (what `kpis` gives ungrouped).
+    pub overall: KpiSet,
 }
 
 /// Ranks the teams (not archived) for a period.
@@ -126,6 +129,11 @@ pub async fn league(db: &impl ConnectionTrait, params: LeagueParams) -> ServiceR
     let current_figures = figures(db, &query, &settings.settings).await?;
     let previous_figures = figures(db, &previous_query, &settings.settings).await?;
 
+    let mut total = Figures::default();
+    for f in current_figures.values() {
+        total += *f;
+    }
+    let overall = kpi_set(&query, &total, None);
     let team_ids: Vec<i32> = teams.iter().map(|t| t.id).collect();
     let (current, with_targets) = standings(&query, &settings.settings, &team_ids, &current_figures, &targets);
     let (previous, previous_with_targets) = standings(
@@ -158,6 +166,7 @@ pub async fn league(db: &impl ConnectionTrait, params: LeagueParams) -> ServiceR
         previous_with_targets,
         settings,
         entries,
+        overall,
     })
 }
 

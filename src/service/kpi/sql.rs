@@ -6,11 +6,13 @@
 //! backends through sqlx); the SQL text itself is built only from constants of this module.
 
 use chrono::NaiveDate;
+use sea_orm::sea_query::Values;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use serde::de::DeserializeOwned;
 
 use super::Scope;
 use crate::domain::kpi::GroupBy;
-use crate::service::ServiceResult;
+use crate::service::{ServiceResult, packed};
 
 /// A statement being built: its parameters so far, and the backend's dialect.
 pub struct Query {
@@ -54,6 +56,33 @@ impl Query {
             "KPI query"
         );
         Ok(rows)
+    }
+
+    /// Runs `sql` and reads its rows into `T`, packed by the database into one value (see
+    /// `service::packed`) in the order `order_by` (over `r`, the rows of `sql`): each row as
+    /// the array of `values` (SQL over `r`), which `T`, a struct, reads in the order of its
+    /// fields. Thousands of rows read this way take a fraction of the time they take one by one,
+    /// and arrays a fraction of the room of objects naming every value. Its time is logged at
+    /// debug level.
+    pub async fn packed<T: DeserializeOwned>(
+        &self,
+        db: &impl ConnectionTrait,
+        sql: &str,
+        values: &[String],
+        order_by: &str,
+    ) -> ServiceResult<Vec<T>> {
+        let started = std::time::Instant::now();
+        let backend = self.dialect.0;
+        let rows = packed::array_of(backend, &packed::tuple(backend, values)?, order_by)?;
+        let sql = format!("SELECT {rows} FROM ({sql}) r");
+        let read: Vec<T> = packed::read(db, sql.clone(), Some(Values(self.values.clone()))).await?;
+        tracing::debug!(
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            rows = read.len(),
+            sql = %sql,
+            "KPI query, packed"
+        );
+        Ok(read)
     }
 }
 
