@@ -380,7 +380,11 @@ async fn sign_rate_period_basis_covers_every_edge() {
         )
         .await;
         assert_eq!(drill["total"], 7, "page {page} of {per_page}");
-        assert_eq!(drill["items"].as_array().unwrap().len(), listed, "page {page} of {per_page}");
+        assert_eq!(
+            drill["items"].as_array().unwrap().len(),
+            listed,
+            "page {page} of {per_page}"
+        );
     }
 
     // No negotiation before 2023-03-31: zero denominator, null rate.

@@ -92,7 +92,9 @@ async fn a_team_report_shows_the_team_figures_and_projects() {
         number(&team["overall"]["sign_rate"]["denominator"])
     );
     let lights = app
-        .get(&format!("/api/v1/warnings?as_of={today}&team_id={team_id}&per_page=200"))
+        .get(&format!(
+            "/api/v1/warnings?as_of={today}&team_id={team_id}&per_page=200"
+        ))
         .await
         .expect(200);
     let sheet = book.worksheet_range("预警项目").unwrap();
