@@ -39,7 +39,7 @@ fn explanation(field: LedgerField) -> &'static str {
         F::Park => "落地园区，从下拉列表选择。",
         F::Team => "负责的招商专班，从下拉列表选择，必填。",
         F::SponsoringLeader => "包保区领导姓名。",
-        F::Owner => "专班内项目责任人姓名。",
+        F::Owner => "专班内项目责任人姓名；系统中有重名的，填写其用户名。",
         F::Source => "项目来源：以商招商、驻外招商、商会推介、平台推介等。",
         F::Stage => "当前阶段，从下拉列表选择：线索、在谈、签约、开工、投产、达产达效、终止。",
         F::PlannedInvestment => "计划投资额，单位万元，可写数字或“1.2亿”“5000万元”。",

@@ -17,6 +17,8 @@
 //!   without 洽谈时间 is taken to be negotiating on the as-of date (with a warning). A
 //!   terminated row moves as far as its dates show, then terminates on the as-of date;
 //! - moving back (or reopening a terminated project) is an error unless `allow_backward`;
+//! - 责任人 names a user by username, or by display name when only one user not archived has
+//!   it; a name nobody has, or two share, is a warning, and the owner stays as it was;
 //! - funds are reconciled: when 累计到位 exceeds the counted funds recorded up to the as-of
 //!   date, one payment (two when 本年到位 shows money of earlier years) makes up the
 //!   difference; below them is an error.
@@ -916,7 +918,9 @@ struct Lookups {
     counted: HashMap<i32, i64>,
     /// Counted funds arrived before 1 January of the as-of year.
     counted_before_year: HashMap<i32, i64>,
-    users: HashMap<String, i32>,
+    /// Users by normalised username, and by normalised display name among those not archived;
+    /// `None` for a display name two of them share, which names nobody in particular.
+    users: HashMap<String, Option<i32>>,
 }
 
 impl Lookups {
@@ -938,10 +942,17 @@ impl Lookups {
             .map(|c| (c.project_id, c))
             .collect();
         tracing::debug!(took = ?phase.elapsed(), "ledger import: investors, projects and contracts read");
-        let mut users = HashMap::new();
-        for u in user::Entity::find().all(db).await? {
-            users.entry(normalise_name(&u.display_name)).or_insert(u.id);
-            users.insert(normalise_name(&u.username), u.id);
+        let all_users = user::Entity::find().all(db).await?;
+        let mut users: HashMap<String, Option<i32>> = HashMap::new();
+        for u in all_users.iter().filter(|u| !u.archived) {
+            users
+                .entry(normalise_name(&u.display_name))
+                .and_modify(|id| *id = id.filter(|id| *id == u.id))
+                .or_insert(Some(u.id));
+        }
+        // A username is unique: it names its user whatever display names say.
+        for u in &all_users {
+            users.insert(normalise_name(&u.username), Some(u.id));
         }
 
         let mut investor_by_code = HashMap::new();
@@ -1333,7 +1344,17 @@ impl<'a> Planner<'a> {
         let (team, cluster, park) = (team?, cluster?, park?);
         let owner_id = match v.owner.as_deref() {
             Some(owner) => match self.lookups.users.get(&normalise_name(owner)) {
-                Some(id) => Some(*id),
+                Some(Some(id)) => Some(*id),
+                Some(None) => {
+                    self.warn(
+                        row,
+                        LedgerField::Owner,
+                        owner,
+                        "ambiguous_owner",
+                        "系统中有多个用户叫这个名字，责任人未导入：请填写其用户名",
+                    );
+                    None
+                }
                 None => {
                     self.warn(
                         row,

@@ -100,6 +100,11 @@ pub async fn read<T: DeserializeOwned>(
     }
 }
 
+/// The error for a backend packed reads are not written for (SQLite and PostgreSQL are).
+pub fn unsupported(backend: DatabaseBackend) -> DbErr {
+    DbErr::Custom(format!("packed reads are not written for {backend:?}"))
+}
+
 /// The SQL of a JSON object holding the row of `E`'s table under the alias `alias` (every
 /// column by its name), or JSON null when the row is absent (a LEFT JOIN found none: its `id`
 /// is NULL). Same caveat about booleans as [`rows`].
@@ -115,7 +120,7 @@ pub fn object_of<E: EntityTrait>(backend: DatabaseBackend, alias: &str) -> Resul
         DatabaseBackend::Postgres => Ok(format!(
             "CASE WHEN {alias}.\"id\" IS NULL THEN NULL ELSE to_json({alias}) END"
         )),
-        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+        other => Err(unsupported(other)),
     }
 }
 
@@ -129,7 +134,7 @@ pub fn object(backend: DatabaseBackend, fields: &[(&str, String)]) -> Result<Str
     match backend {
         DatabaseBackend::Sqlite => Ok(format!("json_object({pairs})")),
         DatabaseBackend::Postgres => Ok(format!("json_build_object({pairs})")),
-        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+        other => Err(unsupported(other)),
     }
 }
 
@@ -140,7 +145,7 @@ pub fn tuple(backend: DatabaseBackend, values: &[String]) -> Result<String, DbEr
     match backend {
         DatabaseBackend::Sqlite => Ok(format!("json_array({values})")),
         DatabaseBackend::Postgres => Ok(format!("json_build_array({values})")),
-        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+        other => Err(unsupported(other)),
     }
 }
 
@@ -150,7 +155,7 @@ pub fn array_of(backend: DatabaseBackend, item: &str, order_by: &str) -> Result<
     match backend {
         DatabaseBackend::Sqlite => Ok(format!("json_group_array({item} ORDER BY {order_by})")),
         DatabaseBackend::Postgres => Ok(format!("json_agg({item} ORDER BY {order_by})::text")),
-        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+        other => Err(unsupported(other)),
     }
 }
 
@@ -171,7 +176,7 @@ fn packed_select(backend: DatabaseBackend, inner: &str, columns: &[String]) -> R
             Ok(format!("SELECT json_group_array(json_object({pairs})) FROM ({inner})"))
         }
         DatabaseBackend::Postgres => Ok(format!("SELECT json_agg(t)::text FROM ({inner}) t")),
-        other => Err(DbErr::Custom(format!("packed reads are not written for {other:?}"))),
+        other => Err(unsupported(other)),
     }
 }
 

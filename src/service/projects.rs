@@ -9,7 +9,7 @@ use entity::{cluster, contract, investor, park, project, stage_history, team, us
 use rust_decimal::Decimal;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Order,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde::Deserialize;
@@ -504,7 +504,7 @@ fn view_row(backend: DatabaseBackend) -> ServiceResult<&'static str> {
     let cell = match backend {
         DatabaseBackend::Sqlite => &SQLITE,
         DatabaseBackend::Postgres => &POSTGRES,
-        other => return Err(DbErr::Custom(format!("packed reads are not written for {other:?}")).into()),
+        other => return Err(packed::unsupported(other).into()),
     };
     if let Some(row) = cell.get() {
         return Ok(row);

@@ -71,7 +71,7 @@ fn project_id(report: &Value, code: &str) -> i64 {
 }
 
 /// The headers of the ledgers these tests build, in column order (A = 序号).
-const HEADERS: [&str; 18] = [
+const HEADERS: [&str; 19] = [
     "序号",
     "项目编号",
     "项目名称",
@@ -90,6 +90,7 @@ const HEADERS: [&str; 18] = [
     "累计到位资金",
     "约定开工时间",
     "实际开工时间",
+    "责任人",
 ];
 
 /// A ledger as teams write them: a merged title, the as-of line, the header, the rows
@@ -474,6 +475,51 @@ async fn unknown_teams_are_errors_unless_create_missing() {
     let team_id = app.reference_id("teams", "氢能源汽车专班").await;
     let team = app.get(&format!("/api/v1/teams/{team_id}")).await.expect(200);
     assert_eq!(team["cluster_id"], app.reference_id("clusters", "现代五金").await);
+}
+
+#[tokio::test]
+async fn owners_are_found_by_username_or_by_a_name_only_one_user_has() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for (username, display_name, archived) in [
+        ("wanglei", "王磊", false),
+        ("wanglei2", "王磊", false),
+        ("lina", "李娜", false),
+        ("lina-old", "李娜", true),
+    ] {
+        let user = app
+            .post(
+                "/api/v1/users",
+                json!({"username": username, "display_name": display_name, "role": "leader", "archived": archived}),
+            )
+            .await
+            .expect(200);
+        ids.push(user["id"].as_i64().unwrap());
+    }
+    let rows = [
+        with(signed_row("ZR001", "刀具一期", "2025-06-01", ""), "责任人", "王磊"),
+        with(signed_row("ZR002", "刀具二期", "2025-06-01", ""), "责任人", "wanglei2"),
+        with(signed_row("ZR003", "刀具三期", "2025-06-01", ""), "责任人", "李娜"),
+    ];
+    let imported = upload(&app, "", "owners.xlsx", ledger("2025年10月31日", &rows))
+        .await
+        .expect(200);
+    let warnings: Vec<(&str, &str)> = imported["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["column"] == "S")
+        .map(|w| (w["code"].as_str().unwrap(), w["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(warnings, [("ambiguous_owner", "王磊")]);
+    let owner = |code: &str| {
+        let id = project_id(&imported, code);
+        let app = &app;
+        async move { app.get(&format!("/api/v1/projects/{id}")).await.expect(200)["owner_id"].clone() }
+    };
+    assert_eq!(owner("ZR001").await, Value::Null, "two users are called 王磊");
+    assert_eq!(owner("ZR002").await, json!(ids[1]), "a username names its user");
+    assert_eq!(owner("ZR003").await, json!(ids[2]), "the other 李娜 is archived");
 }
 
 #[tokio::test]
