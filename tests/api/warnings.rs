@@ -229,3 +229,49 @@ async fn lights_name_the_milestone_the_days_and_the_funds() {
 
     app.get("/api/v1/warnings?as_of=2999-01-01").await.expect(422);
 }
+
+#[tokio::test]
+async fn lights_of_more_projects_than_one_read_holds_page_in_one_order() {
+    let app = TestApp::spawn().await;
+    // 4,000 projects, two in three signed: more than one chunk of signed projects is read.
+    crate::imports::upload(&app, "", "big.xlsx", crate::imports::big_ledger(4_000))
+        .await
+        .expect(200);
+    let signed = app.count_where("projects", "signed_on IS NOT NULL").await;
+    assert!(signed > 2_000, "{signed} signed projects");
+    let first = get_ok(&app, "/api/v1/warnings?per_page=200").await;
+    let counts: Vec<i64> = ["red", "yellow", "green"]
+        .iter()
+        .map(|light| first[light].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<i64>(), signed, "every signed project is lit");
+    assert_eq!(first["total"].as_i64(), Some(signed));
+
+    // Page by page, every project once, worst light first, and each page where the whole
+    // list puts it.
+    let severity = |light: &Value| ["green", "yellow", "red"].iter().position(|l| light == l).unwrap();
+    let mut seen = Vec::new();
+    for page in 1.. {
+        let listed = get_ok(&app, &format!("/api/v1/warnings?per_page=200&page={page}")).await;
+        let items = listed["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        seen.extend(
+            items
+                .iter()
+                .map(|i| (severity(&i["colour"]), i["project_id"].as_i64().unwrap())),
+        );
+    }
+    assert_eq!(seen.len() as i64, signed);
+    assert!(seen.windows(2).all(|w| w[0].0 >= w[1].0), "worst light first");
+    let mut ids: Vec<i64> = seen.iter().map(|(_, id)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len() as i64, signed, "no project twice");
+
+    // A light filter counts and lists that light only.
+    let red = get_ok(&app, "/api/v1/warnings?colour=red&per_page=200&page=2").await;
+    assert_eq!(red["total"].as_i64(), Some(counts[0]));
+    assert!(red["items"].as_array().unwrap().iter().all(|i| i["colour"] == "red"));
+}

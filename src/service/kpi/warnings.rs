@@ -1,8 +1,9 @@
 //! Red / yellow / green warnings (红黄绿预警): every project signed on or before `as_of` and not
-//! terminated by then gets a light from its promised milestones and its funds. One query reads
-//! each such project's due dates (the contract's, or the settings' defaults), the dates it
-//! reached them and its counted funds, packed into one value; [`warning_light`], the rule of
-//! record, lights every one; they are counted, filtered, ordered by severity and paged here.
+//! terminated by then gets a light from its promised milestones and its funds. Queries read
+//! such projects' due dates (the contract's, or the settings' defaults), the dates they reached
+//! them and their counted funds, packed, a chunk of projects at a time; [`warning_light`], the
+//! rule of record, lights every one; they are counted, filtered, ordered by severity and paged
+//! here, keeping no more than the page needs.
 //!
 //! - construction start: the contract's promised start (unchecked when none was promised),
 //!   against `started_on`;
@@ -17,6 +18,7 @@
 //!   elapsed).
 
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use chrono::NaiveDate;
 use entity::enums::Stage;
@@ -167,7 +169,7 @@ impl WarningRow {
 }
 
 /// A project with its light, and how late its most overdue milestone is (the order within a
-/// light).
+/// light); ordered by [`Lit::rank`], the first of the list the least.
 struct Lit {
     row: WarningRow,
     light: Light,
@@ -176,7 +178,33 @@ struct Lit {
     worst_late: i64,
 }
 
+impl PartialEq for Lit {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank() == other.rank()
+    }
+}
+
+impl Eq for Lit {}
+
+impl PartialOrd for Lit {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Lit {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
 impl Lit {
+    /// The order of the list: red, yellow, green, then the most overdue milestone first, then
+    /// by project id.
+    fn rank(&self) -> (Reverse<Light>, Reverse<i64>, i32) {
+        (Reverse(self.light), Reverse(self.worst_late), self.row.id)
+    }
+
     fn into_warning(self) -> ProjectWarning {
         let row = self.row;
         ProjectWarning {
@@ -196,6 +224,56 @@ impl Lit {
     }
 }
 
+/// Signed projects read at a time: a few megabytes of packed rows.
+const CHUNK: usize = 2_000;
+
+/// Up to [`CHUNK`] projects signed on or before `as_of` and not terminated by then (of one
+/// team, if given), after the project id `after`, in id order, each with its milestones' due
+/// dates (the contract's, or the settings' defaults), the dates it reached them by `as_of`, and
+/// its counted funds.
+async fn signed_projects(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    as_of: NaiveDate,
+    team_id: Option<i32>,
+    after: i32,
+) -> ServiceResult<Vec<WarningRow>> {
+    let mut q = Query::new(db.get_database_backend());
+    let d = q.dialect;
+    let as_of_p = q.date(as_of);
+    let production_months = q.bind(i64::from(settings.default_production_months));
+    let full_months = q.bind(i64::from(settings.default_full_production_months));
+    let team = match team_id {
+        Some(team_id) => format!(" AND p.team_id = {}", q.bind(team_id)),
+        None => String::new(),
+    };
+    let after = q.bind(after);
+    let limit = q.bind(CHUNK as i64);
+    let producing = format!("CASE WHEN p.producing_on <= {as_of_p} THEN p.producing_on END");
+    let sql = format!(
+        "SELECT p.id, p.code, p.name, p.team_id, t.name AS team_name, p.stage, p.signed_on, \
+           c.promised_start_on AS start_due, \
+           CASE WHEN p.started_on <= {as_of_p} THEN p.started_on END AS started_on, \
+           COALESCE(c.promised_production_on, {default_due}) AS production_due, \
+           CASE WHEN c.promised_production_on IS NULL THEN 1 ELSE 0 END AS production_due_default, \
+           {producing} AS producing_on, \
+           COALESCE(c.promised_full_production_on, {default_full}) AS full_due, \
+           CASE WHEN c.promised_full_production_on IS NULL THEN 1 ELSE 0 END AS full_due_default, \
+           CASE WHEN p.effective_on <= {as_of_p} THEN p.effective_on END AS effective_on, \
+           CAST(COALESCE(c.contracted_investment_yuan, 0) AS BIGINT) AS contracted, \
+           CAST({counted} AS BIGINT) AS funds \
+         FROM projects p LEFT JOIN contracts c ON c.project_id = p.id LEFT JOIN teams t ON t.id = p.team_id \
+         WHERE p.signed_on <= {as_of_p} AND (p.terminated_on IS NULL OR p.terminated_on > {as_of_p}){team} \
+           AND p.id > {after} \
+         ORDER BY p.id LIMIT {limit}",
+        default_due = d.add_months("p.signed_on", &production_months),
+        default_full = d.add_months(&producing, &full_months),
+        counted = counted_funds_until("p.id", &as_of_p),
+    );
+    let columns: Vec<String> = WarningRow::COLUMNS.iter().map(|c| format!("r.{c}")).collect();
+    q.packed(db, &sql, &columns, "r.id").await
+}
+
 /// Lists the lights of signed, not terminated projects, worst first: red, yellow, green, then
 /// the most overdue milestone first, then by project id.
 pub async fn warnings(
@@ -213,50 +291,49 @@ pub async fn warnings(
     let stored = get_settings(db).await?;
     let settings = stored.settings;
 
-    let mut q = Query::new(db.get_database_backend());
-    let d = q.dialect;
-    let as_of_p = q.date(as_of);
-    let production_months = q.bind(i64::from(settings.default_production_months));
-    let full_months = q.bind(i64::from(settings.default_full_production_months));
-    let team = match params.team_id {
-        Some(team_id) => format!(" AND p.team_id = {}", q.bind(team_id)),
-        None => String::new(),
+    // Every signed project is lit, a chunk at a time; only the best `keep` of those the filter
+    // wants are kept, so a page of a province's warnings holds a page, not the province.
+    let keep = paging.offset().saturating_add(paging.per_page);
+    let mut ranked = BinaryHeap::new();
+    let (mut red, mut yellow, mut green) = (0, 0, 0);
+    let mut after = 0;
+    loop {
+        let rows = signed_projects(db, &settings, as_of, params.team_id, after).await?;
+        let last_chunk = rows.len() < CHUNK;
+        after = rows.last().map_or(after, |r| r.id);
+        for row in rows {
+            let lit = row.lit(&settings, as_of);
+            match lit.light {
+                Light::Red => red += 1,
+                Light::Yellow => yellow += 1,
+                Light::Green => green += 1,
+            }
+            let wanted = match params.light {
+                Some(light) => lit.light == light,
+                None => !params.flagged_only || lit.light != Light::Green,
+            };
+            if wanted {
+                ranked.push(lit);
+                if ranked.len() as u64 > keep {
+                    ranked.pop();
+                }
+            }
+        }
+        if last_chunk {
+            break;
+        }
+    }
+    let total = match params.light {
+        Some(Light::Red) => red,
+        Some(Light::Yellow) => yellow,
+        Some(Light::Green) => green,
+        None if params.flagged_only => red + yellow,
+        None => red + yellow + green,
     };
-    let producing = format!("CASE WHEN p.producing_on <= {as_of_p} THEN p.producing_on END");
-    let sql = format!(
-        "SELECT p.id, p.code, p.name, p.team_id, t.name AS team_name, p.stage, p.signed_on, \
-           c.promised_start_on AS start_due, \
-           CASE WHEN p.started_on <= {as_of_p} THEN p.started_on END AS started_on, \
-           COALESCE(c.promised_production_on, {default_due}) AS production_due, \
-           CASE WHEN c.promised_production_on IS NULL THEN 1 ELSE 0 END AS production_due_default, \
-           {producing} AS producing_on, \
-           COALESCE(c.promised_full_production_on, {default_full}) AS full_due, \
-           CASE WHEN c.promised_full_production_on IS NULL THEN 1 ELSE 0 END AS full_due_default, \
-           CASE WHEN p.effective_on <= {as_of_p} THEN p.effective_on END AS effective_on, \
-           CAST(COALESCE(c.contracted_investment_yuan, 0) AS BIGINT) AS contracted, \
-           CAST({counted} AS BIGINT) AS funds \
-         FROM projects p LEFT JOIN contracts c ON c.project_id = p.id LEFT JOIN teams t ON t.id = p.team_id \
-         WHERE p.signed_on <= {as_of_p} AND (p.terminated_on IS NULL OR p.terminated_on > {as_of_p}){team}",
-        default_due = d.add_months("p.signed_on", &production_months),
-        default_full = d.add_months(&producing, &full_months),
-        counted = counted_funds_until("p.id", &as_of_p),
-    );
-    let columns: Vec<String> = WarningRow::COLUMNS.iter().map(|c| format!("r.{c}")).collect();
-    let rows: Vec<WarningRow> = q.packed(db, &sql, &columns, "r.id").await?;
-
-    let mut lit: Vec<Lit> = rows.into_iter().map(|row| row.lit(&settings, as_of)).collect();
-    let count = |light: Light| lit.iter().filter(|l| l.light == light).count() as u64;
-    let (red, yellow, green) = (count(Light::Red), count(Light::Yellow), count(Light::Green));
-    lit.retain(|l| match params.light {
-        Some(light) => l.light == light,
-        None => !params.flagged_only || l.light != Light::Green,
-    });
-    let total = lit.len() as u64;
-    lit.sort_unstable_by_key(|l| (Reverse(l.light), Reverse(l.worst_late), l.row.id));
-    let items = lit
+    let items = ranked
+        .into_sorted_vec()
         .into_iter()
         .skip(usize::try_from(paging.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(paging.per_page).unwrap_or(usize::MAX))
         .map(Lit::into_warning)
         .collect();
     Ok(WarningPage {
