@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
-
 use serde::Deserialize;
 
 use super::sql::{Query, int, scope_filter};
@@ -366,6 +365,25 @@ fn selection(q: &mut Query, kpi: Kpi, query: &KpiQuery, settings: &StoredSetting
                 },
                 basis,
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_packs_its_own_columns_and_nulls_for_the_others() {
+        for kind in [Kind::Sign, Kind::Funds, Kind::Production] {
+            let values = kind.packed_values();
+            assert_eq!(values.len(), COMMON_COLUMNS.len() + KIND_COLUMNS.len());
+            for column in kind.columns() {
+                let at = KIND_COLUMNS.iter().position(|c| c == column).expect("a known column");
+                assert_eq!(values[COMMON_COLUMNS.len() + at], format!("r.{column}"));
+            }
+            let nulls = values.iter().filter(|v| *v == "NULL").count();
+            assert_eq!(nulls, KIND_COLUMNS.len() - kind.columns().len());
         }
     }
 }
