@@ -341,21 +341,28 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
-/// The warnings sheet: one row per red or yellow project.
-fn write_warnings(sheet: &mut Worksheet, rows: &[WarningRow], f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
-    for (col, (header, width)) in [
-        ("预警", 8.0),
-        ("项目编号", 14.0),
-        ("项目名称", 30.0),
-        ("专班", 20.0),
-        ("原因", 70.0),
-    ]
-    .iter()
-    .enumerate()
-    {
+/// A long sheet's first row: its column headers, with the columns' widths.
+fn write_header(sheet: &mut Worksheet, columns: &[(&str, f64)], f: &Formats) -> Result<(), XlsxError> {
+    for (col, (header, width)) in columns.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *header, &f.header)?;
         sheet.set_column_width(col as u16, *width)?;
     }
+    Ok(())
+}
+
+/// The warnings sheet: one row per red or yellow project.
+fn write_warnings(sheet: &mut Worksheet, rows: &[WarningRow], f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
+    write_header(
+        sheet,
+        &[
+            ("预警", 8.0),
+            ("项目编号", 14.0),
+            ("项目名称", 30.0),
+            ("专班", 20.0),
+            ("原因", 70.0),
+        ],
+        f,
+    )?;
     for (i, w) in rows.iter().enumerate() {
         let row = 1 + i as u32;
         let light = if w.light == "红" { &f.red } else { &f.yellow };
@@ -370,19 +377,17 @@ fn write_warnings(sheet: &mut Worksheet, rows: &[WarningRow], f: &Formats, as_of
 
 /// The drill-down sheet of one rate: every project behind it.
 fn write_drill_down(sheet: &mut Worksheet, drill: &DrillDown, f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
-    for (col, (header, width)) in [
-        ("项目编号", 14.0),
-        ("项目名称", 30.0),
-        ("专班", 20.0),
-        ("计入分子", 10.0),
-        ("依据", 70.0),
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(0, col as u16, *header, &f.header)?;
-        sheet.set_column_width(col as u16, *width)?;
-    }
+    write_header(
+        sheet,
+        &[
+            ("项目编号", 14.0),
+            ("项目名称", 30.0),
+            ("专班", 20.0),
+            ("计入分子", 10.0),
+            ("依据", 70.0),
+        ],
+        f,
+    )?;
     for (i, r) in drill.rows.iter().enumerate() {
         let row = 1 + i as u32;
         sheet.write_string_with_format(row, 0, &r.code, &f.text)?;

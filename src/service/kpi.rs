@@ -31,7 +31,7 @@ use entity::{cluster, park, team};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-use self::sql::{Dialect, Query, group_key, int, opt_text, scope_filter, sum};
+use self::sql::{Query, group_key, int, opt_text, scope_filter, sum};
 use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
 use super::{Problems, ServiceResult};
@@ -712,8 +712,7 @@ pub fn counted_funds_until(project_id: &str, as_of: &str) -> String {
 /// due_is_default, producing_on, full_due_on, full_due_is_default, effective_on.
 pub fn production_cohort(q: &mut Query, query: &KpiQuery, settings: &Settings) -> String {
     let as_of = q.date(query.as_of);
-    let production_months = q.bind(i64::from(settings.default_production_months));
-    let full_months = q.bind(i64::from(settings.default_full_production_months));
+    let milestones = production_milestones(q, &as_of, settings);
     let in_period = match query.production_cohort {
         ProductionCohort::AllSigned => String::new(),
         ProductionCohort::SignedInPeriod => {
@@ -722,19 +721,33 @@ pub fn production_cohort(q: &mut Query, query: &KpiQuery, settings: &Settings) -
         }
     };
     let scope = scope_filter(q, &query.scope, "p.");
-    let d: Dialect = q.dialect;
-    let producing = format!("CASE WHEN p.producing_on <= {as_of} THEN p.producing_on END");
     format!(
         "SELECT p.id, p.code, p.name, p.team_id, p.cluster_id, p.park_id, p.signed_on, \
            CASE WHEN p.terminated_on <= {as_of} THEN p.terminated_on END AS terminated_on, \
-           COALESCE(c.promised_production_on, {default_due}) AS due_on, \
-           CASE WHEN c.promised_production_on IS NULL THEN 1 ELSE 0 END AS due_is_default, \
-           {producing} AS producing_on, \
-           COALESCE(c.promised_full_production_on, {default_full}) AS full_due_on, \
-           CASE WHEN c.promised_full_production_on IS NULL THEN 1 ELSE 0 END AS full_due_is_default, \
-           CASE WHEN p.effective_on <= {as_of} THEN p.effective_on END AS effective_on \
+           {milestones} \
          FROM projects p LEFT JOIN contracts c ON c.project_id = p.id \
-         WHERE p.signed_on <= {as_of}{in_period}{scope}",
+         WHERE p.signed_on <= {as_of}{in_period}{scope}"
+    )
+}
+
+/// The columns of a signed project's production milestones at `as_of` (a bound date), from
+/// the project `p` and its contract `c`: `due_on`, the promised production date, by default
+/// signing + the settings' months, and `due_is_default`; `producing_on` if reached by
+/// `as_of`; `full_due_on`, the promised full production, by default production start + the
+/// settings' months (NULL before production starts when none was promised), and
+/// `full_due_is_default`; `effective_on` if reached by `as_of`.
+pub fn production_milestones(q: &mut Query, as_of: &str, settings: &Settings) -> String {
+    let production_months = q.bind(i64::from(settings.default_production_months));
+    let full_months = q.bind(i64::from(settings.default_full_production_months));
+    let d = q.dialect;
+    let producing = format!("CASE WHEN p.producing_on <= {as_of} THEN p.producing_on END");
+    format!(
+        "COALESCE(c.promised_production_on, {default_due}) AS due_on, \
+         CASE WHEN c.promised_production_on IS NULL THEN 1 ELSE 0 END AS due_is_default, \
+         {producing} AS producing_on, \
+         COALESCE(c.promised_full_production_on, {default_full}) AS full_due_on, \
+         CASE WHEN c.promised_full_production_on IS NULL THEN 1 ELSE 0 END AS full_due_is_default, \
+         CASE WHEN p.effective_on <= {as_of} THEN p.effective_on END AS effective_on",
         default_due = d.add_months("p.signed_on", &production_months),
         default_full = d.add_months(&producing, &full_months),
     )

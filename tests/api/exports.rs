@@ -6,7 +6,8 @@ use zhaoshang::excel::ledger::{ReadLimits, read_ledger};
 
 use crate::helpers::TestApp;
 
-async fn download(app: &TestApp, token: &str, path: &str) -> (u16, Option<String>, Option<String>, Vec<u8>) {
+/// GETs a download as `token`: its status, content type, content disposition and bytes.
+pub async fn download(app: &TestApp, token: &str, path: &str) -> (u16, Option<String>, Option<String>, Vec<u8>) {
     let response = app
         .client
         .get(path)

@@ -6,6 +6,7 @@ use std::io::Read;
 use calamine::{Data, DataType, Reader, Xlsx};
 use serde_json::Value;
 
+use crate::exports::download;
 use crate::helpers::TestApp;
 
 fn cell(range: &calamine::Range<Data>, row: u32, col: u32) -> Data {
@@ -49,18 +50,6 @@ fn assert_cover_shows(cover: &calamine::Range<Data>, kpis: &Value) {
     }
 }
 
-async fn report(app: &TestApp, query: &str) -> Vec<u8> {
-    let response = app
-        .client
-        .get(format!("/api/v1/reports/kpi?{query}"))
-        .header("Authorization", format!("Bearer {}", app.token))
-        .send()
-        .await
-        .0;
-    assert_eq!(response.status(), 200);
-    response.into_body().into_vec().await.unwrap()
-}
-
 #[tokio::test]
 async fn a_team_report_shows_the_team_figures_and_projects() {
     let app = TestApp::spawn().await;
@@ -73,7 +62,8 @@ async fn a_team_report_shows_the_team_figures_and_projects() {
         .expect(200);
     let team_id = league["teams"][0]["team_id"].as_i64().unwrap();
     let query = format!("from={from}&to={today}&as_of={today}&team_id={team_id}");
-    let bytes = report(&app, &query).await;
+    let (status, _, _, bytes) = download(&app, &app.token, &format!("/api/v1/reports/kpi?{query}")).await;
+    assert_eq!(status, 200);
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
 
     let team = app.get(&format!("/api/v1/kpis?{query}")).await.expect(200);
@@ -112,26 +102,13 @@ async fn the_report_shows_the_kpi_endpoints_figures() {
     let from = today - chrono::Days::new(365);
     let query = format!("from={from}&to={today}&as_of={today}");
 
-    let response = app
-        .client
-        .get(format!("/api/v1/reports/kpi?{query}"))
-        .header("Authorization", format!("Bearer {}", app.token))
-        .send()
-        .await
-        .0;
-    assert_eq!(response.status(), 200);
-    let disposition = response
-        .headers()
-        .get("content-disposition")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let (status, _, disposition, bytes) = download(&app, &app.token, &format!("/api/v1/reports/kpi?{query}")).await;
+    assert_eq!(status, 200);
+    let disposition = disposition.unwrap();
     assert!(
         disposition.contains(&format!("kpi-report_{today}.xlsx")),
         "{disposition}"
     );
-    let bytes = response.into_body().into_vec().await.unwrap();
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
     assert_eq!(
         book.sheet_names(),

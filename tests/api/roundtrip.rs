@@ -6,19 +6,14 @@ use serde_json::Value;
 use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading, write_ledger};
 use zhaoshang::excel::ledger::{LedgerRow, ReadLimits, read_ledger};
 
+use crate::exports::download;
 use crate::helpers::TestApp;
 use crate::imports::{counts, sample, upload};
 
 async fn export(app: &TestApp, query: &str) -> Vec<u8> {
-    let response = app
-        .client
-        .get(format!("/api/v1/exports/ledger?{query}"))
-        .header("Authorization", format!("Bearer {}", app.token))
-        .send()
-        .await
-        .0;
-    assert_eq!(response.status(), 200);
-    response.into_body().into_vec().await.unwrap()
+    let (status, _, _, bytes) = download(app, &app.token, &format!("/api/v1/exports/ledger?{query}")).await;
+    assert_eq!(status, 200);
+    bytes
 }
 
 fn row<'a>(rows: &'a mut [LedgerRow], code: &str) -> &'a mut LedgerRow {

@@ -87,36 +87,29 @@ const COMMON_COLUMNS: [&str; 8] = [
 ];
 
 /// The columns a page row has beside [`COMMON_COLUMNS`] of one kind or another, in the order
-/// of [`DrillRow`]'s fields.
+/// of [`DrillRow`]'s fields: the sign rate's first, then the production rates' (which share
+/// `in_num` with it), then the funds rate's.
 const KIND_COLUMNS: [&str; 11] = [
-    "in_num",
     "negotiation_began_on",
     "began_at_signing",
-    "counted_funds",
-    "contracted",
+    "in_num",
     "due_on",
     "due_is_default",
     "producing_on",
     "full_due_on",
     "full_due_is_default",
     "effective_on",
+    "counted_funds",
+    "contracted",
 ];
 
 impl Kind {
     /// The columns of a page's rows beside [`COMMON_COLUMNS`].
     fn columns(self) -> &'static [&'static str] {
         match self {
-            Self::Sign => &["in_num", "negotiation_began_on", "began_at_signing"],
-            Self::Funds => &["counted_funds", "contracted"],
-            Self::Production => &[
-                "in_num",
-                "due_on",
-                "due_is_default",
-                "producing_on",
-                "full_due_on",
-                "full_due_is_default",
-                "effective_on",
-            ],
+            Self::Sign => &KIND_COLUMNS[..3],
+            Self::Production => &KIND_COLUMNS[2..9],
+            Self::Funds => &KIND_COLUMNS[9..],
         }
     }
 
@@ -146,17 +139,17 @@ struct DrillRow {
     in_den: i64,
     signed_on: Option<NaiveDate>,
     terminated_on: Option<NaiveDate>,
-    in_num: Option<i64>,
     negotiation_began_on: Option<NaiveDate>,
     began_at_signing: Option<i64>,
-    counted_funds: Option<i64>,
-    contracted: Option<i64>,
+    in_num: Option<i64>,
     due_on: Option<NaiveDate>,
     due_is_default: Option<i64>,
     producing_on: Option<NaiveDate>,
     full_due_on: Option<NaiveDate>,
     full_due_is_default: Option<i64>,
     effective_on: Option<NaiveDate>,
+    counted_funds: Option<i64>,
+    contracted: Option<i64>,
 }
 
 /// A packed 0/1 column.

@@ -25,8 +25,8 @@ use entity::enums::Stage;
 use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 
-use super::counted_funds_until;
 use super::sql::Query;
+use super::{counted_funds_until, production_milestones};
 use crate::domain::kpi::{FundsState, Light, Milestone, MilestoneState, Settings, WarningReason, warning_light};
 use crate::domain::today;
 use crate::service::settings::{StoredSettings, get_settings};
@@ -89,11 +89,11 @@ struct WarningRow {
     signed_on: NaiveDate,
     start_due: Option<NaiveDate>,
     started_on: Option<NaiveDate>,
-    production_due: NaiveDate,
-    production_due_default: i64,
+    due_on: NaiveDate,
+    due_is_default: i64,
     producing_on: Option<NaiveDate>,
-    full_due: Option<NaiveDate>,
-    full_due_default: i64,
+    full_due_on: Option<NaiveDate>,
+    full_due_is_default: i64,
     effective_on: Option<NaiveDate>,
     contracted: i64,
     funds: i64,
@@ -110,11 +110,11 @@ impl WarningRow {
         "signed_on",
         "start_due",
         "started_on",
-        "production_due",
-        "production_due_default",
+        "due_on",
+        "due_is_default",
         "producing_on",
-        "full_due",
-        "full_due_default",
+        "full_due_on",
+        "full_due_is_default",
         "effective_on",
         "contracted",
         "funds",
@@ -133,21 +133,21 @@ impl WarningRow {
         }
         milestones.push(MilestoneState {
             milestone: Milestone::ProductionStart,
-            due_on: self.production_due,
-            due_is_default: self.production_due_default != 0,
+            due_on: self.due_on,
+            due_is_default: self.due_is_default != 0,
             reached_on: self.producing_on,
         });
-        if let Some(due_on) = self.full_due {
+        if let Some(due_on) = self.full_due_on {
             milestones.push(MilestoneState {
                 milestone: Milestone::FullProduction,
                 due_on,
-                due_is_default: self.full_due_default != 0,
+                due_is_default: self.full_due_is_default != 0,
                 reached_on: self.effective_on,
             });
         }
         let funds = FundsState {
             signed_on: self.signed_on,
-            production_due_on: self.production_due,
+            production_due_on: self.due_on,
             contracted_investment_yuan: self.contracted,
             counted_funds_yuan: self.funds,
         };
@@ -239,35 +239,25 @@ async fn signed_projects(
     after: i32,
 ) -> ServiceResult<Vec<WarningRow>> {
     let mut q = Query::new(db.get_database_backend());
-    let d = q.dialect;
     let as_of_p = q.date(as_of);
-    let production_months = q.bind(i64::from(settings.default_production_months));
-    let full_months = q.bind(i64::from(settings.default_full_production_months));
+    let milestones = production_milestones(&mut q, &as_of_p, settings);
     let team = match team_id {
         Some(team_id) => format!(" AND p.team_id = {}", q.bind(team_id)),
         None => String::new(),
     };
     let after = q.bind(after);
     let limit = q.bind(CHUNK as i64);
-    let producing = format!("CASE WHEN p.producing_on <= {as_of_p} THEN p.producing_on END");
     let sql = format!(
         "SELECT p.id, p.code, p.name, p.team_id, t.name AS team_name, p.stage, p.signed_on, \
            c.promised_start_on AS start_due, \
            CASE WHEN p.started_on <= {as_of_p} THEN p.started_on END AS started_on, \
-           COALESCE(c.promised_production_on, {default_due}) AS production_due, \
-           CASE WHEN c.promised_production_on IS NULL THEN 1 ELSE 0 END AS production_due_default, \
-           {producing} AS producing_on, \
-           COALESCE(c.promised_full_production_on, {default_full}) AS full_due, \
-           CASE WHEN c.promised_full_production_on IS NULL THEN 1 ELSE 0 END AS full_due_default, \
-           CASE WHEN p.effective_on <= {as_of_p} THEN p.effective_on END AS effective_on, \
+           {milestones}, \
            CAST(COALESCE(c.contracted_investment_yuan, 0) AS BIGINT) AS contracted, \
            CAST({counted} AS BIGINT) AS funds \
          FROM projects p LEFT JOIN contracts c ON c.project_id = p.id LEFT JOIN teams t ON t.id = p.team_id \
          WHERE p.signed_on <= {as_of_p} AND (p.terminated_on IS NULL OR p.terminated_on > {as_of_p}){team} \
            AND p.id > {after} \
          ORDER BY p.id LIMIT {limit}",
-        default_due = d.add_months("p.signed_on", &production_months),
-        default_full = d.add_months(&producing, &full_months),
         counted = counted_funds_until("p.id", &as_of_p),
     );
     let columns: Vec<String> = WarningRow::COLUMNS.iter().map(|c| format!("r.{c}")).collect();
