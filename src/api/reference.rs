@@ -211,7 +211,7 @@ impl ReferenceApi {
         include_archived: Query<bool>,
     ) -> ApiResult<Json<Vec<Team>>> {
         Ok(Json(
-            svc::list_teams(&state.reader, include_archived.0)
+            svc::list::<team::Entity>(&state.reader, include_archived.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -229,13 +229,17 @@ impl ReferenceApi {
         auth: BearerAuth,
         body: Json<TeamInput>,
     ) -> ApiResult<Json<Team>> {
-        Ok(Json(svc::create_team(&state.db, &auth.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::create::<team::Entity, _>(&state.db, &auth.0, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     /// Get a task force
     #[oai(path = "/teams/:id", method = "get", operation_id = "get_team")]
     async fn get_team(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Team>> {
-        Ok(Json(svc::get_team(&state.reader, id.0).await?.into()))
+        Ok(Json(svc::get::<team::Entity>(&state.reader, id.0).await?.into()))
     }
 
     /// Replace a task force
@@ -253,7 +257,7 @@ impl ReferenceApi {
         body: Json<TeamInput>,
     ) -> ApiResult<Json<Team>> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
-        let updated = svc::update_team(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        let updated = svc::update::<team::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
     }
 
@@ -262,7 +266,7 @@ impl ReferenceApi {
     /// Administrators only; refused with 409 while projects or users refer to it.
     #[oai(path = "/teams/:id", method = "delete", operation_id = "delete_team")]
     async fn delete_team(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        svc::delete_team(&state.db, &auth.0, id.0).await?;
+        svc::delete::<team::Entity, _>(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -277,7 +281,7 @@ impl ReferenceApi {
         include_archived: Query<bool>,
     ) -> ApiResult<Json<Vec<Cluster>>> {
         Ok(Json(
-            svc::list_clusters(&state.reader, include_archived.0)
+            svc::list::<cluster::Entity>(&state.reader, include_archived.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -296,14 +300,16 @@ impl ReferenceApi {
         body: Json<ClusterInput>,
     ) -> ApiResult<Json<Cluster>> {
         Ok(Json(
-            svc::create_cluster(&state.db, &auth.0, body.0.into()).await?.into(),
+            svc::create::<cluster::Entity, _>(&state.db, &auth.0, body.0.into())
+                .await?
+                .into(),
         ))
     }
 
     /// Get an industry cluster
     #[oai(path = "/clusters/:id", method = "get", operation_id = "get_cluster")]
     async fn get_cluster(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Cluster>> {
-        Ok(Json(svc::get_cluster(&state.reader, id.0).await?.into()))
+        Ok(Json(svc::get::<cluster::Entity>(&state.reader, id.0).await?.into()))
     }
 
     /// Replace an industry cluster
@@ -321,7 +327,7 @@ impl ReferenceApi {
         body: Json<ClusterInput>,
     ) -> ApiResult<Json<Cluster>> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
-        let updated = svc::update_cluster(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        let updated = svc::update::<cluster::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
     }
 
@@ -330,7 +336,7 @@ impl ReferenceApi {
     /// Administrators only; refused with 409 while teams or projects refer to it.
     #[oai(path = "/clusters/:id", method = "delete", operation_id = "delete_cluster")]
     async fn delete_cluster(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        svc::delete_cluster(&state.db, &auth.0, id.0).await?;
+        svc::delete::<cluster::Entity, _>(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -345,7 +351,7 @@ impl ReferenceApi {
         include_archived: Query<bool>,
     ) -> ApiResult<Json<Vec<Park>>> {
         Ok(Json(
-            svc::list_parks(&state.reader, include_archived.0)
+            svc::list::<park::Entity>(&state.reader, include_archived.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -363,13 +369,17 @@ impl ReferenceApi {
         auth: BearerAuth,
         body: Json<ParkInput>,
     ) -> ApiResult<Json<Park>> {
-        Ok(Json(svc::create_park(&state.db, &auth.0, body.0.into()).await?.into()))
+        Ok(Json(
+            svc::create::<park::Entity, _>(&state.db, &auth.0, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     /// Get a park
     #[oai(path = "/parks/:id", method = "get", operation_id = "get_park")]
     async fn get_park(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Park>> {
-        Ok(Json(svc::get_park(&state.reader, id.0).await?.into()))
+        Ok(Json(svc::get::<park::Entity>(&state.reader, id.0).await?.into()))
     }
 
     /// Replace a park
@@ -387,7 +397,7 @@ impl ReferenceApi {
         body: Json<ParkInput>,
     ) -> ApiResult<Json<Park>> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
-        let updated = svc::update_park(&state.db, &auth.0, id.0, body.0.into(), version).await?;
+        let updated = svc::update::<park::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
     }
 
@@ -396,7 +406,7 @@ impl ReferenceApi {
     /// Administrators only; refused with 409 while projects refer to it.
     #[oai(path = "/parks/:id", method = "delete", operation_id = "delete_park")]
     async fn delete_park(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
-        svc::delete_park(&state.db, &auth.0, id.0).await?;
+        svc::delete::<park::Entity, _>(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 }

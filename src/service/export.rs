@@ -223,17 +223,17 @@ async fn ledger_rows(
 /// The fill-in template, with drop-downs of the live (not archived) reference data.
 pub async fn template(db: &impl ConnectionTrait, heading: &LedgerHeading) -> ServiceResult<Vec<u8>> {
     let choices = Choices {
-        teams: reference::list_teams(db, false)
+        teams: reference::list::<team::Entity>(db, false)
             .await?
             .into_iter()
             .map(|t| t.name)
             .collect(),
-        clusters: reference::list_clusters(db, false)
+        clusters: reference::list::<cluster::Entity>(db, false)
             .await?
             .into_iter()
             .map(|c| c.name)
             .collect(),
-        parks: reference::list_parks(db, false)
+        parks: reference::list::<park::Entity>(db, false)
             .await?
             .into_iter()
             .map(|p| p.name)

@@ -47,7 +47,7 @@ use super::investors::{InvestorInput, check_credit_code, update_investor};
 use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
 use super::projects::{ProjectInput, create_project, update_project};
 use super::records::{FundingInput, add_funding, funds_yuan_where};
-use super::reference::{ClusterInput, ParkInput, TeamInput, create_cluster, create_park, create_team};
+use super::reference::{self, ClusterInput, ParkInput, TeamInput};
 use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now, packed};
 use crate::domain::stage::{
     ORDERED, StageDates, Transition, TransitionError, check_dates_in_order, chinese_name, plan_transition, rank,
@@ -2625,7 +2625,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     let mut created = Created::default();
     let fail = |e: ServiceError| write_failed("", 0, &e);
     for name in &lookups.new_clusters {
-        let c = create_cluster(
+        let c = reference::create::<cluster::Entity, _>(
             db,
             ctx.actor,
             ClusterInput {
@@ -2639,7 +2639,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         created.clusters.push(c.id);
     }
     for name in &lookups.new_parks {
-        let p = create_park(
+        let p = reference::create::<park::Entity, _>(
             db,
             ctx.actor,
             ParkInput {
@@ -2652,7 +2652,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         created.parks.push(p.id);
     }
     for t in &lookups.new_teams {
-        let team = create_team(
+        let team = reference::create::<team::Entity, _>(
             db,
             ctx.actor,
             TeamInput {

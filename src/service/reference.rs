@@ -1,10 +1,11 @@
 //! Reference data: task forces (专班), industry clusters and parks. 大足's are seeded by a
-//! migration; all of it is editable.
+//! migration; all of it is editable. The three kinds are listed, read, created, replaced and
+//! deleted by the same rules ([`Reference`]); each kind only says how its input fills a row.
 
 use entity::{cluster, park, team};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait, Value,
 };
 
 use super::audit::{self, Change};
@@ -92,19 +93,126 @@ fn still_used(err: ServiceError, what: &str) -> ServiceError {
     }
 }
 
-pub async fn list_teams(db: &impl ConnectionTrait, include_archived: bool) -> ServiceResult<Vec<team::Model>> {
-    let mut query = team::Entity::find().order_by_asc(team::Column::Id);
+/// A kind of reference data: rows with an id, a unique name, an archived flag, a version and
+/// timestamps, which administrators edit and everyone reads.
+pub trait Reference:
+    EntityTrait<Model: IntoActiveModel<Self::ActiveModel> + serde::Serialize + Clone + Send + Sync, ActiveModel: Send>
+{
+    /// The kind's name in messages and in the audit trail.
+    const NOUN: &'static str;
+    /// What a client writes.
+    type Input: Send;
+    const ID: Self::Column;
+    const NAME: Self::Column;
+    const ARCHIVED: Self::Column;
+    const VERSION: Self::Column;
+    const CREATED_AT: Self::Column;
+    const UPDATED_AT: Self::Column;
+
+    fn name(input: &Self::Input) -> &str;
+    fn id(model: &Self::Model) -> i32;
+    fn version(model: &Self::Model) -> i32;
+    /// The cluster the input refers to, checked to exist before writing.
+    fn cluster_of(_input: &Self::Input) -> Option<i32> {
+        None
+    }
+    /// Sets the kind's own fields from `input`, besides the name and the bookkeeping.
+    fn fill(model: &mut Self::ActiveModel, input: Self::Input);
+}
+
+impl Reference for team::Entity {
+    const NOUN: &'static str = "team";
+    type Input = TeamInput;
+    const ID: team::Column = team::Column::Id;
+    const NAME: team::Column = team::Column::Name;
+    const ARCHIVED: team::Column = team::Column::Archived;
+    const VERSION: team::Column = team::Column::Version;
+    const CREATED_AT: team::Column = team::Column::CreatedAt;
+    const UPDATED_AT: team::Column = team::Column::UpdatedAt;
+
+    fn name(input: &TeamInput) -> &str {
+        &input.name
+    }
+    fn id(model: &team::Model) -> i32 {
+        model.id
+    }
+    fn version(model: &team::Model) -> i32 {
+        model.version
+    }
+    fn cluster_of(input: &TeamInput) -> Option<i32> {
+        input.cluster_id
+    }
+    fn fill(model: &mut team::ActiveModel, input: TeamInput) {
+        model.cluster_id = Set(input.cluster_id);
+        model.lead_official = Set(clean(input.lead_official));
+        model.archived = Set(input.archived);
+    }
+}
+
+impl Reference for cluster::Entity {
+    const NOUN: &'static str = "cluster";
+    type Input = ClusterInput;
+    const ID: cluster::Column = cluster::Column::Id;
+    const NAME: cluster::Column = cluster::Column::Name;
+    const ARCHIVED: cluster::Column = cluster::Column::Archived;
+    const VERSION: cluster::Column = cluster::Column::Version;
+    const CREATED_AT: cluster::Column = cluster::Column::CreatedAt;
+    const UPDATED_AT: cluster::Column = cluster::Column::UpdatedAt;
+
+    fn name(input: &ClusterInput) -> &str {
+        &input.name
+    }
+    fn id(model: &cluster::Model) -> i32 {
+        model.id
+    }
+    fn version(model: &cluster::Model) -> i32 {
+        model.version
+    }
+    fn fill(model: &mut cluster::ActiveModel, input: ClusterInput) {
+        model.category = Set(clean(input.category));
+        model.archived = Set(input.archived);
+    }
+}
+
+impl Reference for park::Entity {
+    const NOUN: &'static str = "park";
+    type Input = ParkInput;
+    const ID: park::Column = park::Column::Id;
+    const NAME: park::Column = park::Column::Name;
+    const ARCHIVED: park::Column = park::Column::Archived;
+    const VERSION: park::Column = park::Column::Version;
+    const CREATED_AT: park::Column = park::Column::CreatedAt;
+    const UPDATED_AT: park::Column = park::Column::UpdatedAt;
+
+    fn name(input: &ParkInput) -> &str {
+        &input.name
+    }
+    fn id(model: &park::Model) -> i32 {
+        model.id
+    }
+    fn version(model: &park::Model) -> i32 {
+        model.version
+    }
+    fn fill(model: &mut park::ActiveModel, input: ParkInput) {
+        model.archived = Set(input.archived);
+    }
+}
+
+/// The rows of one kind by id, the archived ones only when asked for.
+pub async fn list<R: Reference>(db: &impl ConnectionTrait, include_archived: bool) -> ServiceResult<Vec<R::Model>> {
+    let mut query = R::find().order_by_asc(R::ID);
     if !include_archived {
-        query = query.filter(team::Column::Archived.eq(false));
+        query = query.filter(R::ARCHIVED.eq(false));
     }
     Ok(query.all(db).await?)
 }
 
-pub async fn get_team(db: &impl ConnectionTrait, id: i32) -> ServiceResult<team::Model> {
-    team::Entity::find_by_id(id)
+pub async fn get<R: Reference>(db: &impl ConnectionTrait, id: i32) -> ServiceResult<R::Model> {
+    R::find()
+        .filter(R::ID.eq(id))
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::not_found("team", id))
+        .ok_or_else(|| ServiceError::not_found(R::NOUN, id))
 }
 
 async fn check_cluster_ref(db: &impl ConnectionTrait, cluster_id: Option<i32>) -> ServiceResult<()> {
@@ -116,254 +224,73 @@ async fn check_cluster_ref(db: &impl ConnectionTrait, cluster_id: Option<i32>) -
     Ok(())
 }
 
-pub async fn create_team<C: ConnectionTrait + TransactionTrait>(
+/// Creates a row of one kind; administrators only.
+pub async fn create<R: Reference, C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
-    input: TeamInput,
-) -> ServiceResult<team::Model> {
+    input: R::Input,
+) -> ServiceResult<R::Model> {
     actor.principal().check_admin()?;
-    let name = required_name(&input.name)?;
+    let name = required_name(R::name(&input))?;
     let txn = db.begin().await?;
-    check_cluster_ref(&txn, input.cluster_id).await?;
-    let at = now();
-    let created = team::ActiveModel {
-        name: Set(name.clone()),
-        cluster_id: Set(input.cluster_id),
-        lead_official: Set(clean(input.lead_official)),
-        archived: Set(input.archived),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| duplicate_name(e.into(), "team", &name))?;
-    trail(&txn, actor, "team", created.id, "create", None, Some(&created)).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-pub async fn update_team<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    id: i32,
-    input: TeamInput,
-    expected_version: i32,
-) -> ServiceResult<team::Model> {
-    actor.principal().check_admin()?;
-    let name = required_name(&input.name)?;
-    let txn = db.begin().await?;
-    let existing = get_team(&txn, id).await?;
-    versioned::check("team", id, existing.version, expected_version)?;
-    check_cluster_ref(&txn, input.cluster_id).await?;
-    let mut model: team::ActiveModel = existing.clone().into();
-    model.name = Set(name.clone());
-    model.cluster_id = Set(input.cluster_id);
-    model.lead_official = Set(clean(input.lead_official));
-    model.archived = Set(input.archived);
-    model.updated_at = Set(now());
-    model.version = Set(expected_version + 1);
-    let updated = versioned::save(
-        &txn,
-        "team",
-        model,
-        id,
-        expected_version,
-        team::Column::Id,
-        team::Column::Version,
-    )
-    .await
-    .map_err(|e| duplicate_name(e, "team", &name))?;
-    trail(&txn, actor, "team", id, "update", Some(&existing), Some(&updated)).await?;
-    txn.commit().await?;
-    Ok(updated)
-}
-
-pub async fn delete_team<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, id: i32) -> ServiceResult<()> {
-    actor.principal().check_admin()?;
-    let txn = db.begin().await?;
-    let existing = get_team(&txn, id).await?;
-    team::Entity::delete_by_id(id)
-        .exec(&txn)
+    check_cluster_ref(&txn, R::cluster_of(&input)).await?;
+    let at = Value::from(now());
+    let mut model = R::ActiveModel::default();
+    model.set(R::NAME, Value::from(name.clone()));
+    model.set(R::CREATED_AT, at.clone());
+    model.set(R::UPDATED_AT, at);
+    R::fill(&mut model, input);
+    let created = model
+        .insert(&txn)
         .await
-        .map_err(|e| still_used(e.into(), "team"))?;
-    trail(&txn, actor, "team", id, "delete", Some(&existing), None).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-pub async fn list_clusters(db: &impl ConnectionTrait, include_archived: bool) -> ServiceResult<Vec<cluster::Model>> {
-    let mut query = cluster::Entity::find().order_by_asc(cluster::Column::Id);
-    if !include_archived {
-        query = query.filter(cluster::Column::Archived.eq(false));
-    }
-    Ok(query.all(db).await?)
-}
-
-pub async fn get_cluster(db: &impl ConnectionTrait, id: i32) -> ServiceResult<cluster::Model> {
-    cluster::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("cluster", id))
-}
-
-pub async fn create_cluster<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    input: ClusterInput,
-) -> ServiceResult<cluster::Model> {
-    actor.principal().check_admin()?;
-    let name = required_name(&input.name)?;
-    let txn = db.begin().await?;
-    let at = now();
-    let created = cluster::ActiveModel {
-        name: Set(name.clone()),
-        category: Set(clean(input.category)),
-        archived: Set(input.archived),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| duplicate_name(e.into(), "cluster", &name))?;
-    trail(&txn, actor, "cluster", created.id, "create", None, Some(&created)).await?;
+        .map_err(|e| duplicate_name(e.into(), R::NOUN, &name))?;
+    trail(&txn, actor, R::NOUN, R::id(&created), "create", None, Some(&created)).await?;
     txn.commit().await?;
     Ok(created)
 }
 
-pub async fn update_cluster<C: ConnectionTrait + TransactionTrait>(
+/// Replaces a row of one kind, if it is still at `expected_version`; administrators only.
+pub async fn update<R: Reference, C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
     id: i32,
-    input: ClusterInput,
+    input: R::Input,
     expected_version: i32,
-) -> ServiceResult<cluster::Model> {
+) -> ServiceResult<R::Model> {
     actor.principal().check_admin()?;
-    let name = required_name(&input.name)?;
+    let name = required_name(R::name(&input))?;
     let txn = db.begin().await?;
-    let existing = get_cluster(&txn, id).await?;
-    versioned::check("cluster", id, existing.version, expected_version)?;
-    let mut model: cluster::ActiveModel = existing.clone().into();
-    model.name = Set(name.clone());
-    model.category = Set(clean(input.category));
-    model.archived = Set(input.archived);
-    model.updated_at = Set(now());
-    model.version = Set(expected_version + 1);
-    let updated = versioned::save(
-        &txn,
-        "cluster",
-        model,
-        id,
-        expected_version,
-        cluster::Column::Id,
-        cluster::Column::Version,
-    )
-    .await
-    .map_err(|e| duplicate_name(e, "cluster", &name))?;
-    trail(&txn, actor, "cluster", id, "update", Some(&existing), Some(&updated)).await?;
+    let existing = get::<R>(&txn, id).await?;
+    versioned::check(R::NOUN, id, R::version(&existing), expected_version)?;
+    check_cluster_ref(&txn, R::cluster_of(&input)).await?;
+    let mut model = existing.clone().into_active_model();
+    model.set(R::NAME, Value::from(name.clone()));
+    model.set(R::UPDATED_AT, Value::from(now()));
+    model.set(R::VERSION, Value::from(expected_version + 1));
+    R::fill(&mut model, input);
+    let updated = versioned::save(&txn, R::NOUN, model, id, expected_version, R::ID, R::VERSION)
+        .await
+        .map_err(|e| duplicate_name(e, R::NOUN, &name))?;
+    trail(&txn, actor, R::NOUN, id, "update", Some(&existing), Some(&updated)).await?;
     txn.commit().await?;
     Ok(updated)
 }
 
-pub async fn delete_cluster<C: ConnectionTrait + TransactionTrait>(
+/// Deletes a row of one kind nothing refers to; administrators only.
+pub async fn delete<R: Reference, C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
     id: i32,
 ) -> ServiceResult<()> {
     actor.principal().check_admin()?;
     let txn = db.begin().await?;
-    let existing = get_cluster(&txn, id).await?;
-    cluster::Entity::delete_by_id(id)
+    let existing = get::<R>(&txn, id).await?;
+    R::delete_many()
+        .filter(R::ID.eq(id))
         .exec(&txn)
         .await
-        .map_err(|e| still_used(e.into(), "cluster"))?;
-    trail(&txn, actor, "cluster", id, "delete", Some(&existing), None).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-pub async fn list_parks(db: &impl ConnectionTrait, include_archived: bool) -> ServiceResult<Vec<park::Model>> {
-    let mut query = park::Entity::find().order_by_asc(park::Column::Id);
-    if !include_archived {
-        query = query.filter(park::Column::Archived.eq(false));
-    }
-    Ok(query.all(db).await?)
-}
-
-pub async fn get_park(db: &impl ConnectionTrait, id: i32) -> ServiceResult<park::Model> {
-    park::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("park", id))
-}
-
-pub async fn create_park<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    input: ParkInput,
-) -> ServiceResult<park::Model> {
-    actor.principal().check_admin()?;
-    let name = required_name(&input.name)?;
-    let txn = db.begin().await?;
-    let at = now();
-    let created = park::ActiveModel {
-        name: Set(name.clone()),
-        archived: Set(input.archived),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| duplicate_name(e.into(), "park", &name))?;
-    trail(&txn, actor, "park", created.id, "create", None, Some(&created)).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-pub async fn update_park<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    id: i32,
-    input: ParkInput,
-    expected_version: i32,
-) -> ServiceResult<park::Model> {
-    actor.principal().check_admin()?;
-    let name = required_name(&input.name)?;
-    let txn = db.begin().await?;
-    let existing = get_park(&txn, id).await?;
-    versioned::check("park", id, existing.version, expected_version)?;
-    let mut model: park::ActiveModel = existing.clone().into();
-    model.name = Set(name.clone());
-    model.archived = Set(input.archived);
-    model.updated_at = Set(now());
-    model.version = Set(expected_version + 1);
-    let updated = versioned::save(
-        &txn,
-        "park",
-        model,
-        id,
-        expected_version,
-        park::Column::Id,
-        park::Column::Version,
-    )
-    .await
-    .map_err(|e| duplicate_name(e, "park", &name))?;
-    trail(&txn, actor, "park", id, "update", Some(&existing), Some(&updated)).await?;
-    txn.commit().await?;
-    Ok(updated)
-}
-
-pub async fn delete_park<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, id: i32) -> ServiceResult<()> {
-    actor.principal().check_admin()?;
-    let txn = db.begin().await?;
-    let existing = get_park(&txn, id).await?;
-    park::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await
-        .map_err(|e| still_used(e.into(), "park"))?;
-    trail(&txn, actor, "park", id, "delete", Some(&existing), None).await?;
+        .map_err(|e| still_used(e.into(), R::NOUN))?;
+    trail(&txn, actor, R::NOUN, id, "delete", Some(&existing), None).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -58,6 +58,115 @@ async fn dazu_reference_data_is_shipped_and_editable() {
 }
 
 #[tokio::test]
+async fn teams_and_clusters_keep_their_own_fields_refuse_bad_references_and_leave_a_trail() {
+    let app = TestApp::spawn().await;
+    let cluster = app
+        .post(
+            "/api/v1/clusters",
+            json!({"name": " 测试集群 ", "category": "新兴产业"}),
+        )
+        .await
+        .expect(200);
+    let cluster_id = cluster["id"].as_i64().unwrap();
+    assert_eq!(
+        (cluster["name"].as_str(), cluster["category"].as_str()),
+        (Some("测试集群"), Some("新兴产业"))
+    );
+    assert_eq!(cluster["version"], 1);
+
+    let refused = app
+        .post("/api/v1/teams", json!({"name": "测试甲专班", "cluster_id": 999_999}))
+        .await
+        .expect(422);
+    assert_eq!(refused["details"][0]["field"], "cluster_id", "{refused}");
+    // A blank name breaks the schema's pattern: refused before the service.
+    app.post("/api/v1/teams", json!({"name": "   "})).await.expect(400);
+    let team = app
+        .post(
+            "/api/v1/teams",
+            json!({"name": "测试甲专班", "cluster_id": cluster_id, "lead_official": "张区长"}),
+        )
+        .await
+        .expect(200);
+    let team_id = team["id"].as_i64().unwrap();
+    assert_eq!(
+        (team["cluster_id"].as_i64(), team["lead_official"].as_str()),
+        (Some(cluster_id), Some("张区长"))
+    );
+    let taken = app
+        .post("/api/v1/teams", json!({"name": "测试甲专班"}))
+        .await
+        .expect(409);
+    assert_eq!(taken["details"][0]["field"], "name", "{taken}");
+
+    // Replacing: every field as sent, the version moves on, a stale one is refused.
+    let path = format!("/api/v1/teams/{team_id}");
+    let replaced = app
+        .put(
+            &path,
+            json!({"name": "测试乙专班", "lead_official": null, "archived": true, "version": 1}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(replaced["name"], "测试乙专班");
+    assert_eq!(replaced["cluster_id"], serde_json::Value::Null);
+    assert_eq!(replaced["lead_official"], serde_json::Value::Null);
+    assert_eq!(
+        (replaced["archived"].as_bool(), replaced["version"].as_i64()),
+        (Some(true), Some(2))
+    );
+    app.put(&path, json!({"name": "又一个名字", "version": 1}))
+        .await
+        .expect(409);
+    app.put(
+        &path,
+        json!({"name": "测试乙专班", "cluster_id": 999_999, "version": 2}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(
+        app.get(&path).await.expect(200)["version"],
+        2,
+        "refused updates write nothing"
+    );
+
+    // A cluster a team refers to is kept; once the team is gone it can go.
+    app.put(
+        &path,
+        json!({"name": "测试乙专班", "cluster_id": cluster_id, "version": 2}),
+    )
+    .await
+    .expect(200);
+    app.delete(&format!("/api/v1/clusters/{cluster_id}")).await.expect(409);
+    app.delete(&path).await.expect(204);
+    app.get(&path).await.expect(404);
+    app.delete(&format!("/api/v1/clusters/{cluster_id}")).await.expect(204);
+    app.get(&format!("/api/v1/clusters/{cluster_id}")).await.expect(404);
+
+    let trail = app
+        .get(&format!("/api/v1/audit?entity=team&entity_id={team_id}"))
+        .await
+        .expect(200);
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["delete", "update", "update", "create"], "{trail}");
+    let renamed = &trail["items"][2]["changes"]["name"];
+    assert_eq!(
+        (renamed["before"].as_str(), renamed["after"].as_str()),
+        (Some("测试甲专班"), Some("测试乙专班"))
+    );
+    let cluster_trail = app
+        .get(&format!("/api/v1/audit?entity=cluster&entity_id={cluster_id}"))
+        .await
+        .expect(200);
+    assert_eq!(cluster_trail["total"], 2, "created and deleted: {cluster_trail}");
+}
+
+#[tokio::test]
 async fn users_get_tokens_and_roles_limit_writes() {
     let app = TestApp::spawn().await;
     let team_id = app.reference_id("teams", "光电显示专班").await;
