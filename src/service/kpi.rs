@@ -671,10 +671,12 @@ pub fn sign_conditions(q: &mut Query, basis: SignBasis, period: &Period, as_of: 
         // The target basis counts signings (see `figures`); its drill-down lists them as the
         // period basis' numerator.
         SignBasis::Period | SignBasis::Target => SignSql {
+            // Negotiation began by the period's end: nearly every project, so no index.
             denominator: format!(
-                "{began} <= {to} AND {began} <= {as_of} \
+                "{unindexed} <= {to} AND {unindexed} <= {as_of} \
                  AND (p.signed_on IS NULL OR p.signed_on >= {from} OR p.signed_on > {as_of}) \
-                 AND (p.terminated_on IS NULL OR p.terminated_on >= {from} OR p.terminated_on > {as_of})"
+                 AND (p.terminated_on IS NULL OR p.terminated_on >= {from} OR p.terminated_on > {as_of})",
+                unindexed = q.dialect.unindexed(began),
             ),
             numerator: format!("p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}"),
             event: q.dialect.later_of(began, &from),

@@ -94,6 +94,7 @@ pub async fn kpi_report(
     let (lights, table, monthly, scoped_overall, sign_projects, production_projects, progress, funds_projects) = tokio::try_join!(
         one_at_a_core(
             &parts,
+            "warnings",
             warnings(
                 db,
                 WarningParams {
@@ -107,6 +108,7 @@ pub async fn kpi_report(
         ),
         one_at_a_core(
             &parts,
+            "league",
             league(
                 db,
                 LeagueParams {
@@ -118,12 +120,12 @@ pub async fn kpi_report(
                 },
             )
         ),
-        one_at_a_core(&parts, kpis(db, kpi_params(Some(GroupBy::Month)))),
-        one_at_a_core(&parts, scoped_overall),
-        one_at_a_core(&parts, drill(Kpi::SignRate)),
-        one_at_a_core(&parts, drill(Kpi::ProductionEffectivenessRate)),
-        one_at_a_core(&parts, target_progress(db, params.to.year(), Some(as_of))),
-        one_at_a_core(&parts, drill(Kpi::FundsArrivalRate)),
+        one_at_a_core(&parts, "monthly", kpis(db, kpi_params(Some(GroupBy::Month)))),
+        one_at_a_core(&parts, "scoped overall", scoped_overall),
+        one_at_a_core(&parts, "sign projects", drill(Kpi::SignRate)),
+        one_at_a_core(&parts, "production projects", drill(Kpi::ProductionEffectivenessRate)),
+        one_at_a_core(&parts, "targets", target_progress(db, params.to.year(), Some(as_of))),
+        one_at_a_core(&parts, "funds projects", drill(Kpi::FundsArrivalRate)),
     )?;
     tracing::debug!(took = ?phase.elapsed(), "report: figures read");
 
@@ -236,10 +238,13 @@ pub async fn kpi_report(
     Ok((as_of, bytes))
 }
 
-/// Runs `read` once `parts` lets it.
-async fn one_at_a_core<T>(parts: &Semaphore, read: impl Future<Output = T>) -> T {
+/// Runs `read`, the report's part `name`, once `parts` lets it.
+async fn one_at_a_core<T>(parts: &Semaphore, name: &str, read: impl Future<Output = T>) -> T {
     let _permit = parts.acquire().await.expect("the semaphore is never closed");
-    read.await
+    let phase = std::time::Instant::now();
+    let read = read.await;
+    tracing::debug!(took = ?phase.elapsed(), part = name, "report: part read");
+    read
 }
 
 /// The figures that decided a project's place in a rate, in words.

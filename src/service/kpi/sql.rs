@@ -123,6 +123,19 @@ impl Dialect {
         if self.postgres() { "JOIN" } else { "CROSS JOIN" }
     }
 
+    /// `expr`, which SQLite will not search an index by (a unary `+`), for a condition nearly
+    /// every row meets: going through an index and then to each row costs more than reading
+    /// the rows. Without statistics of value ranges, SQLite's planner cannot tell (measured on
+    /// the period sign rate over 100,000 projects: 199 ms through the index on the negotiation
+    /// date, 45 ms without). PostgreSQL's planner has them.
+    pub fn unindexed(self, expr: &str) -> String {
+        if self.postgres() {
+            expr.to_string()
+        } else {
+            format!("+{expr}")
+        }
+    }
+
     /// The later of two dates that are both not NULL.
     pub fn later_of(self, a: &str, b: &str) -> String {
         if self.postgres() {
