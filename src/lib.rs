@@ -25,6 +25,9 @@ pub struct AppState {
     pub login_throttle: std::sync::Arc<service::auth::LoginThrottle>,
     /// Tokens checked a moment ago; cleared by every change to tokens and users.
     pub tokens: std::sync::Arc<service::auth::TokenCache>,
+    /// Project lists kept until the database changes; keeps nothing unless given one that
+    /// does ([`AppState::with_lists`]).
+    pub lists: std::sync::Arc<service::list_cache::ListCache>,
 }
 
 impl AppState {
@@ -40,7 +43,14 @@ impl AppState {
             reader,
             login_throttle: Default::default(),
             tokens: Default::default(),
+            lists: Default::default(),
         }
+    }
+
+    /// The same state, keeping lists in `lists` (see `service::list_cache`).
+    pub fn with_lists(mut self, lists: service::list_cache::ListCache) -> Self {
+        self.lists = std::sync::Arc::new(lists);
+        self
     }
 }
 

@@ -16,6 +16,7 @@ use tracing_subscriber::EnvFilter;
 use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading};
 use zhaoshang::service::import::{self, ImportOptions, ImportProgress, ImportStatus};
 use zhaoshang::service::kpi::Scope;
+use zhaoshang::service::list_cache::ListCache;
 use zhaoshang::service::projects::ProjectFilter;
 use zhaoshang::service::report::{self, ReportParams};
 use zhaoshang::service::{Actor, ServiceError, auth, demo, export, users};
@@ -462,10 +463,13 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let reader = db::connect_reader(database_url, &db)
         .await
         .context("opening the database's readers")?;
+    let lists = ListCache::open(database_url)
+        .await
+        .context("opening the database's version probe")?;
     let listener = TcpListener::bind(args.bind);
     Server::new(listener)
         .run_with_graceful_shutdown(
-            app(AppState::with_reader(db, reader)),
+            app(AppState::with_reader(db, reader).with_lists(lists)),
             shutdown_signal(),
             Some(std::time::Duration::from_secs(10)),
         )

@@ -10,12 +10,12 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::investors::{Investor, default_page, default_per_page};
 use super::lifecycle::Contract;
-use super::types::{Date, Mu, SortOrder, Stage, Text, Wan};
+use super::types::{Date, KeptJson, Mu, SortOrder, Stage, Text, Wan};
 use super::{ApiTags, Deleted};
 use crate::AppState;
 use crate::domain::money;
-use crate::service::PageRequest;
 use crate::service::projects::{self as svc, ProjectFilter, ProjectSort, ProjectView};
+use crate::service::{PageRequest, ServiceError};
 
 /// A record referred to by id, with its name.
 #[derive(Debug, Object)]
@@ -320,7 +320,7 @@ impl ProjectsApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<ProjectPage>> {
+    ) -> ApiResult<KeptJson<ProjectPage>> {
         let filter = ProjectFilter {
             team_id: team_id.0,
             cluster_id: cluster_id.0,
@@ -334,21 +334,23 @@ impl ProjectsApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list_projects(
-            &state.reader,
-            &auth.0,
-            &filter,
-            sort.0.unwrap_or_default().into(),
-            order.0.unwrap_or_default().into(),
-            paging,
-        )
-        .await?;
-        Ok(Json(ProjectPage {
-            items: items.into_iter().map(Into::into).collect(),
-            total,
-            page: page.0,
-            per_page: per_page.0,
-        }))
+        let sort: ProjectSort = sort.0.unwrap_or_default().into();
+        let order: sea_orm::Order = order.0.unwrap_or_default().into();
+        // Everything the answer depends on: who asks (what they may see) and what they ask.
+        let key = format!("{:?}|{filter:?}|{sort:?}|{order:?}|{paging:?}", auth.0);
+        let body = state
+            .lists
+            .answer(key, async {
+                let (total, items) = svc::list_projects(&state.reader, &auth.0, &filter, sort, order, paging).await?;
+                Ok::<_, ServiceError>(KeptJson::serialize(&ProjectPage {
+                    items: items.into_iter().map(Into::into).collect(),
+                    total,
+                    page: page.0,
+                    per_page: per_page.0,
+                }))
+            })
+            .await?;
+        Ok(KeptJson::new(body))
     }
 
     /// Log a project

@@ -331,3 +331,54 @@ impl From<SortOrder> for sea_orm::Order {
         }
     }
 }
+
+/// A JSON answer already serialized (kept by `service::list_cache`), documented as the `T` it
+/// holds: the spec is the same as for `Json<T>`.
+pub struct KeptJson<T> {
+    body: bytes::Bytes,
+    of: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: ToJSON> KeptJson<T> {
+    /// `value` serialized, to be kept and sent as it is.
+    pub fn serialize(value: &T) -> bytes::Bytes {
+        value.to_json_string().into()
+    }
+
+    pub fn new(body: bytes::Bytes) -> Self {
+        Self {
+            body,
+            of: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: Type> poem_openapi::payload::Payload for KeptJson<T> {
+    const CONTENT_TYPE: &'static str = <poem_openapi::payload::Json<T> as poem_openapi::payload::Payload>::CONTENT_TYPE;
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: ToJSON> poem::IntoResponse for KeptJson<T> {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(self.body)
+    }
+}
+
+impl<T: ToJSON> poem_openapi::ApiResponse for KeptJson<T> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        <poem_openapi::payload::Json<T> as poem_openapi::ApiResponse>::meta()
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        T::register(registry);
+    }
+}

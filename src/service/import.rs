@@ -43,6 +43,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use super::audit;
+use super::bulk;
 use super::investors::{InvestorInput, check_credit_code, update_investor};
 use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
 use super::projects::{ProjectInput, create_project, update_project};
@@ -2702,6 +2703,17 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         .collect();
     let mut ids: HashMap<(&str, u32), i32> = HashMap::new();
     let mut records = NewRecords::default();
+    // A load that at least doubles the projects (a district's first ledger) builds the
+    // indexes of what it fills once at the end instead of row by row.
+    let set_aside = if new.len() >= BULK_LOAD_MIN && new.len() >= lookups.projects.len() {
+        Some(
+            bulk::set_aside_indexes(db, BULK_LOAD_TABLES)
+                .await
+                .map_err(|e| fail(e.into()))?,
+        )
+    } else {
+        None
+    };
     for batch in new.chunks(PROJECT_BATCH) {
         let batch_ids = insert_projects(db, ctx, batch, &created)
             .await
@@ -2715,6 +2727,11 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         report_progress(done);
     }
     records.flush(db).await.map_err(fail)?;
+    if let Some(set_aside) = set_aside {
+        let rebuild = std::time::Instant::now();
+        set_aside.rebuild(db).await.map_err(|e| fail(e.into()))?;
+        tracing::debug!(took = ?rebuild.elapsed(), "ledger import: indexes rebuilt");
+    }
     tracing::debug!(took = ?phase.elapsed(), count = new.len(), "ledger import: new projects and their history, contracts, payments and audit inserted");
     let phase = std::time::Instant::now();
 
@@ -2740,6 +2757,12 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     }
     Ok(())
 }
+
+/// New projects from which an import sets the indexes aside (see `bulk`): below it, rebuilding
+/// them costs more than it saves.
+const BULK_LOAD_MIN: usize = 1_000;
+/// The tables an import's new projects fill.
+const BULK_LOAD_TABLES: &[&str] = &["projects", "stage_history", "contracts", "fundings", "audit_log"];
 
 /// Rows per multi-row INSERT of projects (29 bound columns; SQLite allows 32,766 values).
 const PROJECT_BATCH: usize = 1000;

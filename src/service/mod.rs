@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod demo;
 pub mod error;
 pub mod export;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod investors;
 pub mod kpi;
 pub mod lifecycle;
+pub mod list_cache;
 pub mod packed;
 pub mod projects;
 pub mod records;

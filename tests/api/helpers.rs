@@ -7,6 +7,7 @@ use poem::http::{Method, StatusCode};
 use poem::test::TestClient;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
+use zhaoshang::service::list_cache::ListCache;
 use zhaoshang::service::{auth, users};
 use zhaoshang::{AppState, app, db};
 
@@ -70,7 +71,12 @@ impl TestApp {
             .await
             .expect("issue token");
         let reader = db::connect_reader(&url, &db).await.expect("open the readers");
-        let client = TestClient::new(app(AppState::with_reader(db.clone(), reader)).map_to_response().boxed());
+        let lists = ListCache::open(&url).await.expect("open the list cache");
+        let client = TestClient::new(
+            app(AppState::with_reader(db.clone(), reader).with_lists(lists))
+                .map_to_response()
+                .boxed(),
+        );
         Self {
             client,
             db,
@@ -203,6 +209,24 @@ impl TestApp {
             .expect("count")
             .expect("a row");
         row.try_get::<i64>("", "n").expect("n")
+    }
+
+    /// Every index of the database's tables, as its definition, in order of name.
+    pub async fn indexes(&self) -> Vec<String> {
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Sqlite => {
+                "SELECT COALESCE(sql, name) AS definition FROM sqlite_master WHERE type = 'index' ORDER BY name"
+            }
+            _ => "SELECT indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname",
+        };
+        self.db
+            .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+            .await
+            .expect("indexes")
+            .iter()
+            .map(|row| row.try_get::<String>("", "definition").expect("definition"))
+            .collect()
     }
 }
 

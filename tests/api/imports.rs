@@ -1116,11 +1116,43 @@ async fn a_members_import_touching_other_teams_is_rejected_row_by_row() {
 }
 
 /// More new projects than one INSERT holds of their records (3,333 audit entries or 3,750
-/// history rows a statement): every record of every project is stored, and only once.
+/// history rows a statement): every record of every project is stored, and only once. A load
+/// this size into an empty database sets the indexes aside and rebuilds them: a dry run, which
+/// rolls back, and the import both leave every index as the migrations made it, and the
+/// query planner's statistics of the rebuilt tables.
 #[tokio::test]
 async fn an_import_larger_than_one_statement_stores_every_record_once() {
     let app = TestApp::spawn().await;
+    let indexes = app.indexes().await;
+    assert!(
+        indexes.iter().any(|i| i.contains("idx_projects_kpi_dates")),
+        "{indexes:?}"
+    );
+    let dry = upload(&app, "?dry_run=true", "big.xlsx", big_ledger(4_000))
+        .await
+        .expect(200);
+    assert_eq!(dry["status"], "dry_run", "{dry:#}");
+    assert_eq!(app.count("projects").await, 0);
+    assert_eq!(
+        app.indexes().await,
+        indexes,
+        "a rolled-back bulk load keeps the indexes"
+    );
+
     let report = upload(&app, "", "big.xlsx", big_ledger(4_000)).await.expect(200);
+    assert_eq!(
+        app.indexes().await,
+        indexes,
+        "a bulk load rebuilds every index it set aside"
+    );
+    if app.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        assert!(
+            app.count_where("sqlite_stat1", "tbl = 'projects' AND idx = 'idx_projects_kpi_dates'")
+                .await
+                == 1,
+            "the rebuilt indexes are analysed"
+        );
+    }
     assert_eq!(report["created"], 4_000);
     assert_eq!(app.count("projects").await, 4_000);
     // One history entry per date a project has reached, the first one its lead.

@@ -1,5 +1,7 @@
 //! Project lists: filters, text search, sorting and paging, with the total count.
 
+use poem::http::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -158,4 +160,102 @@ async fn the_demo_district_is_a_living_pipeline() {
             .unwrap(),
         0
     );
+}
+
+/// A list is kept between requests only while nothing is committed: a write by any connection
+/// (here raw SQL on the writer, past every service function), a transition and a payment each
+/// show in the next answer, and the same answer comes back while nothing changes. Each user
+/// gets their own: a member sees only their task force's projects even after an
+/// administrator's identical request.
+#[tokio::test]
+async fn kept_lists_show_every_commit_and_each_users_own_projects() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project("K-001", "智能电梯专班").await;
+    app.create_project("K-002", "氢能专班").await;
+    let id = project["id"].as_i64().unwrap();
+    let list = "/api/v1/projects?sort=code&order=asc";
+
+    let first = app.get(list).await.expect(200);
+    assert_eq!(codes(&first), ["K-001", "K-002"]);
+    assert_eq!(
+        app.get(list).await.expect(200),
+        first,
+        "nothing changed, the same answer"
+    );
+
+    app.db
+        .execute_unprepared(&format!("UPDATE projects SET name = '改名项目' WHERE id = {id}"))
+        .await
+        .unwrap();
+    let renamed = app.get(list).await.expect(200);
+    assert_eq!(
+        renamed["items"][0]["name"], "改名项目",
+        "a commit past the services shows"
+    );
+
+    let contract = json!({"agreement_type": "formal", "signed_on": "2025-04-01", "contracted_investment": "8000"});
+    app.post(
+        &format!("/api/v1/projects/{id}/transitions"),
+        json!({"stage": "signed", "contract": contract}),
+    )
+    .await
+    .expect(200);
+    let signed = app.get(list).await.expect(200);
+    assert_eq!(signed["items"][0]["stage"], "signed");
+    assert_eq!(signed["items"][0]["funds_arrived"], "0.0000");
+    app.post(
+        &format!("/api/v1/projects/{id}/fundings"),
+        json!({"arrived_on": "2025-05-01", "amount": "1500", "kind": "other"}),
+    )
+    .await
+    .expect(200);
+    let paid = app.get(list).await.expect(200);
+    assert_eq!(paid["items"][0]["funds_arrived"], "1500.0000");
+
+    let member = app.token_for("kept-member", "member", Some("智能电梯专班")).await;
+    let theirs = app.send_as(Some(&member), Method::GET, list, None).await.expect(200);
+    assert_eq!(codes(&theirs), ["K-001"], "{theirs:#}");
+    assert_eq!(codes(&app.get(list).await.expect(200)), ["K-001", "K-002"]);
+}
+
+/// The cache itself: an answer is kept under its key until another connection commits; a
+/// database it cannot watch (in memory, PostgreSQL) keeps nothing.
+#[tokio::test]
+async fn the_list_cache_forgets_at_every_commit_and_keeps_nothing_it_cannot_watch() {
+    use zhaoshang::service::list_cache::ListCache;
+    let dir = std::env::temp_dir().join(format!("zs-cache-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("c.db").display());
+    let db = zhaoshang::db::connect_and_migrate(&url).await.unwrap();
+    db.execute_unprepared("CREATE TABLE probe_test (x INTEGER)")
+        .await
+        .unwrap();
+    let cache = ListCache::open(&url).await.unwrap();
+    assert!(cache.keeps());
+    let answer = |text: &'static str| async move { Ok::<_, sea_orm::DbErr>(bytes::Bytes::from(text)) };
+
+    assert_eq!(cache.answer("k".into(), answer("one")).await.unwrap(), "one");
+    assert_eq!(cache.answer("k".into(), answer("two")).await.unwrap(), "one", "kept");
+    assert_eq!(cache.answer("other".into(), answer("three")).await.unwrap(), "three");
+    db.execute_unprepared("INSERT INTO probe_test VALUES (1)")
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.answer("k".into(), answer("four")).await.unwrap(),
+        "four",
+        "forgotten"
+    );
+    assert_eq!(cache.answer("other".into(), answer("five")).await.unwrap(), "five");
+    assert_eq!(cache.answer("k".into(), answer("six")).await.unwrap(), "four");
+
+    let memory = ListCache::open("sqlite::memory:").await.unwrap();
+    assert!(!memory.keeps());
+    assert_eq!(memory.answer("k".into(), answer("one")).await.unwrap(), "one");
+    assert_eq!(memory.answer("k".into(), answer("two")).await.unwrap(), "two");
+    let postgres = ListCache::open("postgres://postgres@127.0.0.1:5432/test")
+        .await
+        .unwrap();
+    assert!(!postgres.keeps());
+    drop(db);
+    std::fs::remove_dir_all(dir).ok();
 }
