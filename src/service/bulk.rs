@@ -5,6 +5,8 @@
 //! trail into tables with twenty indexes) spent most of its time on. The advice of both
 //! databases for loading a table (PostgreSQL's "Populating a Database", SQLite's CREATE INDEX).
 //!
+//! A table's indexes are set aside only when the load at least doubles it, and adds at least
+//! [`MIN_ROWS`]: rebuilding a large table's indexes for a few rows costs more than it saves.
 //! Only non-unique indexes are set aside: unique ones and primary keys still check every row
 //! as it goes in. The definitions are read back from the database's own catalog, so the
 //! migrations stay the one place that says which indexes exist. If the transaction rolls
@@ -20,10 +22,38 @@ pub struct SetAside {
     definitions: Vec<String>,
 }
 
-/// Drops the non-unique secondary indexes of `tables` and returns their definitions. Call it
-/// inside the load's transaction: on PostgreSQL the drops lock the tables until it ends.
-pub async fn set_aside_indexes(db: &impl ConnectionTrait, tables: &[&str]) -> Result<SetAside, DbErr> {
+/// Rows a load must add to a table before its indexes are set aside.
+pub const MIN_ROWS: usize = 1_000;
+
+/// Drops the non-unique secondary indexes of the tables of `loads` that the load at least
+/// doubles (each with the number of rows about to go in) and returns their definitions. Call
+/// it inside the load's transaction: on PostgreSQL the drops lock the tables until it ends.
+pub async fn set_aside_indexes(db: &impl ConnectionTrait, loads: &[(&str, usize)]) -> Result<SetAside, DbErr> {
     let backend = db.get_database_backend();
+    let mut tables = Vec::new();
+    for &(table, adding) in loads {
+        if adding < MIN_ROWS {
+            continue;
+        }
+        // Counts no further than `adding` rows, however large the table.
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM {} LIMIT {adding}) AS stored",
+            quoted(table)
+        );
+        let stored: i64 = match db.query_one_raw(Statement::from_string(backend, sql)).await? {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        if usize::try_from(stored).unwrap_or(usize::MAX) < adding {
+            tables.push(table);
+        }
+    }
+    if tables.is_empty() {
+        return Ok(SetAside {
+            tables: Vec::new(),
+            definitions: Vec::new(),
+        });
+    }
     let list = tables
         .iter()
         .map(|t| format!("'{}'", t.replace('\'', "''")))
@@ -59,12 +89,21 @@ pub async fn set_aside_indexes(db: &impl ConnectionTrait, tables: &[&str]) -> Re
 }
 
 impl SetAside {
-    /// Creates the indexes again from the rows now in their tables, and analyses the tables.
+    /// The tables whose indexes were set aside, quoted.
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
+
+    /// Creates the indexes again from the rows now in their tables, and analyses the tables;
+    /// nothing when nothing was set aside.
     pub async fn rebuild(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         for definition in &self.definitions {
             db.execute_unprepared(definition).await?;
         }
         // SQLite reads a sample of each index, as `PRAGMA optimize` does, instead of all of it.
+        if self.tables.is_empty() {
+            return Ok(());
+        }
         let sqlite = db.get_database_backend() == DatabaseBackend::Sqlite;
         if sqlite {
             db.execute_unprepared("PRAGMA analysis_limit = 1000").await?;

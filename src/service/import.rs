@@ -2703,17 +2703,26 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         .collect();
     let mut ids: HashMap<(&str, u32), i32> = HashMap::new();
     let mut records = NewRecords::default();
-    // A load that at least doubles the projects (a district's first ledger) builds the
-    // indexes of what it fills once at the end instead of row by row.
-    let set_aside = if new.len() >= BULK_LOAD_MIN && new.len() >= lookups.projects.len() {
-        Some(
-            bulk::set_aside_indexes(db, BULK_LOAD_TABLES)
-                .await
-                .map_err(|e| fail(e.into()))?,
-        )
-    } else {
-        None
-    };
+    // A load that at least doubles a table (a district's first ledger) builds its indexes once
+    // at the end instead of row by row.
+    let history: usize = new
+        .iter()
+        .map(|p| 1 + p.steps.len() + usize::from(p.terminate.is_some()))
+        .sum();
+    let contracts = new
+        .iter()
+        .flat_map(|p| p.steps.iter().chain(p.terminate.as_deref()))
+        .filter(|s| s.contract.is_some())
+        .count();
+    let payments: usize = new.iter().map(|p| p.payments.len()).sum();
+    let loads = [
+        ("projects", new.len()),
+        ("stage_history", history),
+        ("contracts", contracts),
+        ("fundings", payments),
+        ("audit_log", new.len()),
+    ];
+    let set_aside = bulk::set_aside_indexes(db, &loads).await.map_err(|e| fail(e.into()))?;
     for batch in new.chunks(PROJECT_BATCH) {
         let batch_ids = insert_projects(db, ctx, batch, &created)
             .await
@@ -2727,11 +2736,10 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         report_progress(done);
     }
     records.flush(db).await.map_err(fail)?;
-    if let Some(set_aside) = set_aside {
-        let rebuild = std::time::Instant::now();
-        set_aside.rebuild(db).await.map_err(|e| fail(e.into()))?;
-        tracing::debug!(took = ?rebuild.elapsed(), "ledger import: indexes rebuilt");
-    }
+    let rebuild = std::time::Instant::now();
+    let set_aside_tables = set_aside.tables().to_vec();
+    set_aside.rebuild(db).await.map_err(|e| fail(e.into()))?;
+    tracing::debug!(took = ?rebuild.elapsed(), tables = ?set_aside_tables, "ledger import: indexes rebuilt");
     tracing::debug!(took = ?phase.elapsed(), count = new.len(), "ledger import: new projects and their history, contracts, payments and audit inserted");
     let phase = std::time::Instant::now();
 
@@ -2757,12 +2765,6 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     }
     Ok(())
 }
-
-/// New projects from which an import sets the indexes aside (see `bulk`): below it, rebuilding
-/// them costs more than it saves.
-const BULK_LOAD_MIN: usize = 1_000;
-/// The tables an import's new projects fill.
-const BULK_LOAD_TABLES: &[&str] = &["projects", "stage_history", "contracts", "fundings", "audit_log"];
 
 /// Rows per multi-row INSERT of projects (29 bound columns; SQLite allows 32,766 values).
 const PROJECT_BATCH: usize = 1000;

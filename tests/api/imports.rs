@@ -1145,6 +1145,20 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
         indexes,
         "a bulk load rebuilds every index it set aside"
     );
+    // Only a table the load at least doubles, by 1,000 rows or more, is set aside.
+    {
+        use sea_orm::TransactionTrait;
+        let txn = app.db.begin().await.unwrap();
+        let set_aside = zhaoshang::service::bulk::set_aside_indexes(
+            &txn,
+            &[("projects", 4_000), ("fundings", 999), ("audit_log", 100_000)],
+        )
+        .await
+        .unwrap();
+        assert_eq!(set_aside.tables(), ["\"audit_log\""]);
+        txn.rollback().await.unwrap();
+    }
+    assert_eq!(app.indexes().await, indexes);
     if app.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
         assert!(
             app.count_where("sqlite_stat1", "tbl = 'projects' AND idx = 'idx_projects_kpi_dates'")
