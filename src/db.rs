@@ -42,8 +42,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// every transaction committed before it began. An in-memory SQLite database exists only on its
 /// one connection, and PostgreSQL pools already, so there the reader is the writer itself.
 pub async fn connect_reader(url: &str, db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    if db.get_database_backend() != DatabaseBackend::Sqlite || in_memory {
+    if db.get_database_backend() != DatabaseBackend::Sqlite || !is_sqlite_file(url) {
         return Ok(db.clone());
     }
     let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2) as u32;
@@ -65,6 +64,12 @@ pub async fn connect_reader(url: &str, db: &DatabaseConnection) -> Result<Databa
             .pragma("mmap_size", "1073741824")
     });
     Database::connect(options).await
+}
+
+/// Whether `url` names a SQLite file, which other connections of this process can open beside
+/// the writer (an in-memory database exists only on its one connection).
+pub fn is_sqlite_file(url: &str) -> bool {
+    url.starts_with("sqlite") && !url.contains(":memory:") && !url.contains("mode=memory")
 }
 
 /// Connects and applies every pending migration.

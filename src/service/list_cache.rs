@@ -48,8 +48,7 @@ impl ListCache {
     /// A cache for the database at `url`: one that keeps answers on a SQLite file, one that
     /// keeps nothing elsewhere.
     pub async fn open(url: &str) -> Result<Self, DbErr> {
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if !url.starts_with("sqlite") || in_memory {
+        if !crate::db::is_sqlite_file(url) {
             return Ok(Self::default());
         }
         let options: SqliteConnectOptions = url
