@@ -36,8 +36,8 @@ use entity::{audit_entry, cluster, contract, funding, import_run, investor, park
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -2723,7 +2723,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         ("audit_log", new.len()),
     ];
     let set_aside = bulk::set_aside_indexes(db, &loads).await.map_err(|e| fail(e.into()))?;
-    for batch in new.chunks(PROJECT_BATCH) {
+    for batch in new.chunks(rows_per_statement::<project::Entity>(db.get_database_backend())) {
         let batch_ids = insert_projects(db, ctx, batch, &created)
             .await
             .map_err(|e| write_failed(&batch[0].sheet, batch[0].row, &e))?;
@@ -2766,18 +2766,29 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// Rows per multi-row INSERT of projects (29 bound columns; SQLite allows 32,766 values).
-const PROJECT_BATCH: usize = 1000;
-/// Rows per multi-row INSERT of investors (5 bound columns).
-const RECORD_BATCH: usize = 3000;
-/// Bound values per statement, under SQLite's 32,766 (PostgreSQL allows 65,535).
-const MAX_BOUND_VALUES: usize = 30_000;
+/// Bound values per multi-row INSERT: as many as the database allows, with room to spare
+/// (SQLite 32,766, PostgreSQL 65,535). On PostgreSQL fewer, larger statements matter: sqlx
+/// 0.9.0 leaves Nagle's algorithm on for TCP connections (transact-rs/sqlx#4335, fixed after
+/// the release), so about every other large statement waits for a delayed ACK, 40 ms each.
+fn max_bound_values(backend: DatabaseBackend) -> usize {
+    match backend {
+        DatabaseBackend::Postgres => 60_000,
+        _ => 30_000,
+    }
+}
+
+/// Rows of entity `E` per multi-row INSERT: as many as fit under [`max_bound_values`].
+fn rows_per_statement<E: EntityTrait>(backend: DatabaseBackend) -> usize {
+    use sea_orm::Iterable;
+    let columns = E::Column::iter().count().max(1);
+    (max_bound_values(backend) / columns).max(1)
+}
 
 /// Inserts the investors this import creates; returns their ids in the same order.
 async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> ServiceResult<Vec<i32>> {
     let at = now();
     let mut ids = Vec::with_capacity(new.len());
-    for batch in new.chunks(RECORD_BATCH) {
+    for batch in new.chunks(rows_per_statement::<investor::Entity>(db.get_database_backend())) {
         let models = batch.iter().map(|i| investor::ActiveModel {
             name: Set(i.name.clone()),
             credit_code: Set(i.credit_code.clone()),
@@ -3027,17 +3038,10 @@ impl<A> Default for Pending<A> {
 }
 
 impl<A: ActiveModelTrait> Pending<A> {
-    /// Rows per statement: as many as fit under [`MAX_BOUND_VALUES`].
-    fn per_statement() -> usize {
-        use sea_orm::Iterable;
-        let columns = <A::Entity as EntityTrait>::Column::iter().count().max(1);
-        (MAX_BOUND_VALUES / columns).max(1)
-    }
-
     /// Adds `rows`, inserting every full statement's worth.
     async fn push(&mut self, db: &impl ConnectionTrait, rows: Vec<A>) -> ServiceResult<()> {
         self.rows.extend(rows);
-        let full = Self::per_statement();
+        let full = rows_per_statement::<A::Entity>(db.get_database_backend());
         while self.rows.len() >= full {
             let statement: Vec<A> = self.rows.drain(..full).collect();
             Self::insert(db, statement).await?;

@@ -228,6 +228,31 @@ impl TestApp {
             .map(|row| row.try_get::<String>("", "definition").expect("definition"))
             .collect()
     }
+
+    /// Every foreign key of the schema, each as its table, name and definition (SQLite's have
+    /// no names: their table, columns and the table and column they reference).
+    pub async fn foreign_keys(&self) -> Vec<String> {
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Sqlite => {
+                "SELECT m.name || ': ' || f.\"from\" || ' -> ' || f.\"table\" || '.' || f.\"to\" || ' ' || f.on_delete \
+                 AS definition FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
+                 WHERE m.type = 'table' ORDER BY 1"
+            }
+            _ => {
+                "SELECT t.relname || ' ' || c.conname || ': ' || pg_get_constraintdef(c.oid) AS definition \
+                 FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
+                 WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace ORDER BY 1"
+            }
+        };
+        self.db
+            .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+            .await
+            .expect("foreign keys")
+            .iter()
+            .map(|row| row.try_get::<String>("", "definition").expect("definition"))
+            .collect()
+    }
 }
 
 impl Drop for TestApp {

@@ -1118,8 +1118,9 @@ async fn a_members_import_touching_other_teams_is_rejected_row_by_row() {
 /// More new projects than one INSERT holds of their records (3,333 audit entries or 3,750
 /// history rows a statement): every record of every project is stored, and only once. A load
 /// this size into an empty database sets the indexes aside and rebuilds them: a dry run, which
-/// rolls back, and the import both leave every index as the migrations made it, and the
-/// query planner's statistics of the rebuilt tables.
+/// rolls back, and the import both leave every index (and on PostgreSQL every foreign key,
+/// set aside too) as the migrations made it, and the query planner's statistics of the
+/// rebuilt tables.
 #[tokio::test]
 async fn an_import_larger_than_one_statement_stores_every_record_once() {
     let app = TestApp::spawn().await;
@@ -1127,6 +1128,13 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
     assert!(
         indexes.iter().any(|i| i.contains("idx_projects_kpi_dates")),
         "{indexes:?}"
+    );
+    let foreign_keys = app.foreign_keys().await;
+    assert!(
+        foreign_keys
+            .iter()
+            .any(|f| f.starts_with("stage_history") && f.contains("projects")),
+        "{foreign_keys:?}"
     );
     let dry = upload(&app, "?dry_run=true", "big.xlsx", big_ledger(4_000))
         .await
@@ -1138,6 +1146,7 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
         indexes,
         "a rolled-back bulk load keeps the indexes"
     );
+    assert_eq!(app.foreign_keys().await, foreign_keys);
 
     let report = upload(&app, "", "big.xlsx", big_ledger(4_000)).await.expect(200);
     assert_eq!(
@@ -1145,6 +1154,17 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
         indexes,
         "a bulk load rebuilds every index it set aside"
     );
+    assert_eq!(
+        app.foreign_keys().await,
+        foreign_keys,
+        "a bulk load adds back every foreign key it set aside, checked"
+    );
+    let dangling = sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        "UPDATE stage_history SET project_id = 999999999 WHERE id = (SELECT MIN(id) FROM stage_history)",
+    )
+    .await;
+    assert!(dangling.is_err(), "the foreign keys are in force after a bulk load");
     // Only a table the load at least doubles, by 1,000 rows or more, is set aside.
     {
         use sea_orm::TransactionTrait;
@@ -1159,6 +1179,7 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
         txn.rollback().await.unwrap();
     }
     assert_eq!(app.indexes().await, indexes);
+    assert_eq!(app.foreign_keys().await, foreign_keys);
     if app.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
         assert!(
             app.count_where("sqlite_stat1", "tbl = 'projects' AND idx = 'idx_projects_kpi_dates'")
