@@ -23,7 +23,8 @@
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
-/// Indexes dropped for a load; [`SetAside::rebuild`] creates them again.
+/// Indexes (and on PostgreSQL foreign keys) dropped for a load; [`SetAside::rebuild`] creates
+/// them again.
 #[must_use = "the indexes must be rebuilt before the transaction commits"]
 pub struct SetAside {
     tables: Vec<String>,
@@ -39,7 +40,7 @@ pub const MIN_ROWS: usize = 1_000;
 /// doubles (each with the number of rows about to go in), and on PostgreSQL their foreign
 /// keys, and returns their definitions. Call it inside the load's transaction: on PostgreSQL
 /// the drops lock the tables, and those the foreign keys reference, until it ends.
-pub async fn set_aside_indexes(db: &impl ConnectionTrait, loads: &[(&str, usize)]) -> Result<SetAside, DbErr> {
+pub async fn set_aside_for_load(db: &impl ConnectionTrait, loads: &[(&str, usize)]) -> Result<SetAside, DbErr> {
     let backend = db.get_database_backend();
     let mut tables = Vec::new();
     for &(table, adding) in loads {

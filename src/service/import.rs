@@ -2722,7 +2722,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         ("fundings", payments),
         ("audit_log", new.len()),
     ];
-    let set_aside = bulk::set_aside_indexes(db, &loads).await.map_err(|e| fail(e.into()))?;
+    let set_aside = bulk::set_aside_for_load(db, &loads).await.map_err(|e| fail(e.into()))?;
     for batch in new.chunks(rows_per_statement::<project::Entity>(db.get_database_backend())) {
         let batch_ids = insert_projects(db, ctx, batch, &created)
             .await
@@ -2739,7 +2739,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     let rebuild = std::time::Instant::now();
     let set_aside_tables = set_aside.tables().to_vec();
     set_aside.rebuild(db).await.map_err(|e| fail(e.into()))?;
-    tracing::debug!(took = ?rebuild.elapsed(), tables = ?set_aside_tables, "ledger import: indexes rebuilt");
+    tracing::debug!(took = ?rebuild.elapsed(), tables = ?set_aside_tables, "ledger import: indexes and foreign keys rebuilt");
     tracing::debug!(took = ?phase.elapsed(), count = new.len(), "ledger import: new projects and their history, contracts, payments and audit inserted");
     let phase = std::time::Instant::now();
 

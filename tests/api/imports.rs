@@ -1169,7 +1169,7 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
     {
         use sea_orm::TransactionTrait;
         let txn = app.db.begin().await.unwrap();
-        let set_aside = zhaoshang::service::bulk::set_aside_indexes(
+        let set_aside = zhaoshang::service::bulk::set_aside_for_load(
             &txn,
             &[("projects", 4_000), ("fundings", 999), ("audit_log", 100_000)],
         )
