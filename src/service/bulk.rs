@@ -127,12 +127,14 @@ impl SetAside {
     /// Creates the indexes again from the rows now in their tables, adds the foreign keys back
     /// (which checks every row), and analyses the tables; nothing when nothing was set aside.
     pub async fn rebuild(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        for definition in &self.definitions {
-            db.execute_unprepared(definition).await?;
-        }
-        for (table, name, definition) in &self.foreign_keys {
-            db.execute_unprepared(&format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
-                .await?;
+        let added_back = self
+            .foreign_keys
+            .iter()
+            .map(|(table, name, definition)| format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"));
+        for statement in self.definitions.iter().cloned().chain(added_back) {
+            let started = std::time::Instant::now();
+            db.execute_unprepared(&statement).await?;
+            tracing::trace!(took = ?started.elapsed(), statement, "bulk load: set-aside index or key added back");
         }
         // SQLite reads a sample of each index, as `PRAGMA optimize` does, instead of all of it.
         if self.tables.is_empty() {
@@ -143,7 +145,9 @@ impl SetAside {
             db.execute_unprepared("PRAGMA analysis_limit = 1000").await?;
         }
         for table in &self.tables {
+            let started = std::time::Instant::now();
             db.execute_unprepared(&format!("ANALYZE {table}")).await?;
+            tracing::trace!(took = ?started.elapsed(), table, "bulk load: table analysed");
         }
         if sqlite {
             db.execute_unprepared("PRAGMA analysis_limit = 0").await?;
@@ -152,6 +156,7 @@ impl SetAside {
     }
 }
 
-fn quoted(name: &str) -> String {
+/// `name` as an SQL identifier, quoted.
+pub(crate) fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -34,16 +34,17 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::{AgreementType, FundingKind, Role, Stage};
 use entity::{audit_entry, cluster, contract, funding, import_run, investor, park, project, stage_history, team, user};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use super::audit;
 use super::bulk;
+use super::columnar;
 use super::investors::{InvestorInput, check_credit_code, update_investor};
 use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
 use super::projects::{ProjectInput, create_project, update_project};
@@ -2723,7 +2724,9 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         ("audit_log", new.len()),
     ];
     let set_aside = bulk::set_aside_for_load(db, &loads).await.map_err(|e| fail(e.into()))?;
-    for batch in new.chunks(rows_per_statement::<project::Entity>(db.get_database_backend())) {
+    for batch in new.chunks(columnar::rows_per_statement::<project::Entity>(
+        db.get_database_backend(),
+    )) {
         let batch_ids = insert_projects(db, ctx, batch, &created)
             .await
             .map_err(|e| write_failed(&batch[0].sheet, batch[0].row, &e))?;
@@ -2766,29 +2769,13 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// Bound values per multi-row INSERT: as many as the database allows, with room to spare
-/// (SQLite 32,766, PostgreSQL 65,535). On PostgreSQL fewer, larger statements matter: sqlx
-/// 0.9.0 leaves Nagle's algorithm on for TCP connections (transact-rs/sqlx#4335, fixed after
-/// the release), so about every other large statement waits for a delayed ACK, 40 ms each.
-fn max_bound_values(backend: DatabaseBackend) -> usize {
-    match backend {
-        DatabaseBackend::Postgres => 60_000,
-        _ => 30_000,
-    }
-}
-
-/// Rows of entity `E` per multi-row INSERT: as many as fit under [`max_bound_values`].
-fn rows_per_statement<E: EntityTrait>(backend: DatabaseBackend) -> usize {
-    use sea_orm::Iterable;
-    let columns = E::Column::iter().count().max(1);
-    (max_bound_values(backend) / columns).max(1)
-}
-
 /// Inserts the investors this import creates; returns their ids in the same order.
 async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> ServiceResult<Vec<i32>> {
     let at = now();
     let mut ids = Vec::with_capacity(new.len());
-    for batch in new.chunks(rows_per_statement::<investor::Entity>(db.get_database_backend())) {
+    for batch in new.chunks(columnar::rows_per_statement::<investor::Entity>(
+        db.get_database_backend(),
+    )) {
         let models = batch.iter().map(|i| investor::ActiveModel {
             name: Set(i.name.clone()),
             credit_code: Set(i.credit_code.clone()),
@@ -2797,16 +2784,19 @@ async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> Ser
             updated_at: Set(at),
             ..Default::default()
         });
-        let mut insert = investor::Entity::insert_many(models).into_query();
-        insert.returning(Query::returning().columns([
-            investor::Column::Id,
-            investor::Column::Name,
-            investor::Column::CreditCode,
-        ]));
+        let insert = columnar::insert(
+            db.get_database_backend(),
+            models.collect(),
+            &[
+                investor::Column::Id,
+                investor::Column::Name,
+                investor::Column::CreditCode,
+            ],
+        );
         // RETURNING gives rows in no promised order: match them back by (name, code), which
         // the planner keeps unique among new investors.
         let mut returned: HashMap<(String, Option<String>), i32> = HashMap::new();
-        for row in db.query_all(&insert).await? {
+        for row in db.query_all_raw(insert).await? {
             returned.insert(
                 (row.try_get("", "name")?, row.try_get("", "credit_code")?),
                 row.try_get("", "id")?,
@@ -2881,10 +2871,13 @@ async fn insert_projects(
             ..Default::default()
         });
     }
-    let mut insert = project::Entity::insert_many(models).into_query();
-    insert.returning(Query::returning().columns([project::Column::Id, project::Column::Code]));
+    let insert = columnar::insert(
+        db.get_database_backend(),
+        models,
+        &[project::Column::Id, project::Column::Code],
+    );
     let mut returned: HashMap<String, i32> = HashMap::new();
-    for row in db.query_all(&insert).await? {
+    for row in db.query_all_raw(insert).await? {
         returned.insert(row.try_get("", "code")?, row.try_get("", "id")?);
     }
     let mut ids = Vec::with_capacity(batch.len());
@@ -3025,8 +3018,8 @@ impl NewRecords {
 }
 
 /// Rows of one table waiting for a multi-row INSERT. Every statement but the last holds the
-/// same number of rows, so the database prepares it once instead of once per length (on
-/// PostgreSQL, a statement of 30,000 parameters takes tens of milliseconds to prepare).
+/// same number of rows, so SQLite prepares it once instead of once per length (a statement of
+/// 30,000 parameters takes milliseconds to prepare).
 struct Pending<A> {
     rows: Vec<A>,
 }
@@ -3041,7 +3034,7 @@ impl<A: ActiveModelTrait> Pending<A> {
     /// Adds `rows`, inserting every full statement's worth.
     async fn push(&mut self, db: &impl ConnectionTrait, rows: Vec<A>) -> ServiceResult<()> {
         self.rows.extend(rows);
-        let full = rows_per_statement::<A::Entity>(db.get_database_backend());
+        let full = columnar::rows_per_statement::<A::Entity>(db.get_database_backend());
         while self.rows.len() >= full {
             let statement: Vec<A> = self.rows.drain(..full).collect();
             Self::insert(db, statement).await?;
@@ -3058,8 +3051,7 @@ impl<A: ActiveModelTrait> Pending<A> {
     }
 
     async fn insert(db: &impl ConnectionTrait, rows: Vec<A>) -> ServiceResult<()> {
-        <A::Entity as EntityTrait>::insert_many(rows)
-            .exec_without_returning(db)
+        db.execute_raw(columnar::insert(db.get_database_backend(), rows, &[]))
             .await?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bulk;
+pub mod columnar;
 pub mod demo;
 pub mod error;
 pub mod export;

@@ -1207,6 +1207,20 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
     assert!(dates > 4_000, "the ledger moves projects past their lead");
     assert_eq!(app.count("stage_history").await, dates);
     assert_eq!(app.count_where("stage_history", "from_stage IS NULL").await, 4_000);
+    // NULLs stay NULL whatever the row they are in: the first row (negotiating), every third
+    // row, or every row (no owner column); PostgreSQL's bulk INSERT sends them as flags.
+    assert_eq!(app.count_where("projects", "signed_on IS NULL").await, 1_334);
+    assert_eq!(app.count_where("projects", "started_on IS NULL").await, 4_000 - 1_333);
+    assert_eq!(app.count_where("projects", "owner_id IS NULL").await, 4_000);
+    assert_eq!(app.count_where("projects", "registered_on IS NULL").await, 4_000);
+    assert_eq!(
+        app.count_where(
+            "contracts",
+            "promised_start_on = '2025-01-01' AND promised_tax_yuan IS NULL"
+        )
+        .await,
+        2_666
+    );
     assert_eq!(
         app.count_where("audit_log", "entity = 'project' AND action = 'create'")
             .await,

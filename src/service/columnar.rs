@@ -1,0 +1,155 @@
+//! Multi-row INSERTs for bulk loads, shaped for each database. SQLite takes rows as bound
+//! `VALUES`, as many as its parameter limit allows. PostgreSQL takes one array per column,
+//! unpacked by `UNNEST`: the statement's text and parameter count stay the same whatever the
+//! number of rows, so the server prepares it once, skips setting up every `VALUES` row, and
+//! the client sends each column as one binary array instead of rendering and binding every
+//! value on its own.
+
+use sea_orm::sea_query::{ArrayType, InsertStatement, Value};
+
+use super::bulk::quoted;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, DatabaseBackend, EntityName, EntityTrait, IdenStatic, Iterable, QueryTrait,
+    Statement,
+};
+
+/// Bound values per multi-row `VALUES` INSERT on SQLite: its limit is 32,766.
+const SQLITE_BOUND_VALUES: usize = 30_000;
+
+/// Rows per INSERT on PostgreSQL, where a statement's parameters are its columns' arrays: a
+/// few megabytes per statement, few enough statements that the round trips do not matter.
+const POSTGRES_ROWS: usize = 10_000;
+
+/// Rows of entity `E` per INSERT statement on `backend`.
+pub fn rows_per_statement<E: EntityTrait>(backend: DatabaseBackend) -> usize {
+    match backend {
+        DatabaseBackend::Postgres => POSTGRES_ROWS,
+        _ => {
+            let columns = E::Column::iter().count().max(1);
+            (SQLITE_BOUND_VALUES / columns).max(1)
+        }
+    }
+}
+
+/// One INSERT of `rows` (all setting the same columns), for `backend`; `returning` columns are
+/// appended as `RETURNING`. Callers keep to [`rows_per_statement`] rows.
+pub fn insert<A>(backend: DatabaseBackend, rows: Vec<A>, returning: &[<A::Entity as EntityTrait>::Column]) -> Statement
+where
+    A: ActiveModelTrait,
+{
+    if backend == DatabaseBackend::Postgres
+        && let Some(statement) = unnest(&rows, returning)
+    {
+        return statement;
+    }
+    let mut insert: InsertStatement = <A::Entity as EntityTrait>::insert_many(rows).into_query();
+    if !returning.is_empty() {
+        insert.returning(sea_orm::sea_query::Query::returning().columns(returning.iter().copied()));
+    }
+    backend.build(&insert)
+}
+
+/// `INSERT … SELECT … FROM (SELECT unnest($1) AS c0, …)`: each column's values as one array,
+/// unpacked in a select list, where the arrays advance together row by row (`FROM UNNEST(…)`
+/// would first copy every row into a tuple store). A column with NULLs also sends a boolean
+/// array saying which, since sea-query's arrays cannot hold NULL. `None` when the rows do not all set the same columns, or a column's values have no
+/// PostgreSQL array type; the caller then sends `VALUES`.
+fn unnest<A: ActiveModelTrait>(rows: &[A], returning: &[<A::Entity as EntityTrait>::Column]) -> Option<Statement> {
+    let first = rows.first()?;
+    let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
+        .filter(|c| !first.is_not_set(*c))
+        .collect();
+    let all = <A::Entity as EntityTrait>::Column::iter().count();
+    if columns.len() < all && rows.iter().any(|r| set_columns(r) != columns.len()) {
+        return None;
+    }
+    let mut values: Vec<Vec<Value>> = columns.iter().map(|_| Vec::with_capacity(rows.len())).collect();
+    // A column's NULL flags, from its first NULL on.
+    let mut nulls: Vec<Option<Vec<Value>>> = columns.iter().map(|_| None).collect();
+    for (n, row) in rows.iter().enumerate() {
+        for (i, column) in columns.iter().enumerate() {
+            let value = match row.get(*column) {
+                ActiveValue::Set(v) | ActiveValue::Unchanged(v) => v,
+                ActiveValue::NotSet => return None,
+            };
+            let null = is_null(&value);
+            if null && nulls[i].is_none() {
+                let mut flags = Vec::with_capacity(rows.len());
+                flags.resize(n, Value::Bool(Some(false)));
+                nulls[i] = Some(flags);
+            }
+            if let Some(flags) = &mut nulls[i] {
+                flags.push(Value::Bool(Some(null)));
+            }
+            values[i].push(if null { value.dummy_value() } else { value });
+        }
+    }
+
+    let table = <A::Entity as Default>::default().table_name().to_owned();
+    let mut params = Vec::new();
+    let mut unpacked = Vec::new();
+    let mut selected = Vec::new();
+    for (i, (column_values, column_nulls)) in values.into_iter().zip(nulls).enumerate() {
+        let kind = column_values.first()?.array_type();
+        if !has_postgres_array(&kind) {
+            return None;
+        }
+        params.push(Value::Array(kind, Some(Box::new(column_values))));
+        unpacked.push(format!("unnest(${}) AS c{i}", params.len()));
+        if let Some(column_nulls) = column_nulls {
+            params.push(Value::Array(ArrayType::Bool, Some(Box::new(column_nulls))));
+            unpacked.push(format!("unnest(${}) AS n{i}", params.len()));
+            selected.push(format!("CASE WHEN n{i} THEN NULL ELSE c{i} END"));
+        } else {
+            selected.push(format!("c{i}"));
+        }
+    }
+    let mut sql = format!(
+        "INSERT INTO {} ({}) SELECT {} FROM (SELECT {}) AS u",
+        quoted(&table),
+        columns
+            .iter()
+            .map(|c| quoted(c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        selected.join(", "),
+        unpacked.join(", "),
+    );
+    if !returning.is_empty() {
+        sql.push_str(" RETURNING ");
+        sql.push_str(
+            &returning
+                .iter()
+                .map(|c| quoted(c.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    Some(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, params))
+}
+
+/// How many columns `row` sets.
+fn set_columns<A: ActiveModelTrait>(row: &A) -> usize {
+    <A::Entity as EntityTrait>::Column::iter()
+        .filter(|c| !row.is_not_set(*c))
+        .count()
+}
+
+fn is_null(value: &Value) -> bool {
+    *value == value.as_null()
+}
+
+/// The array types sea-query binds as PostgreSQL arrays for the values our entities hold.
+fn has_postgres_array(kind: &ArrayType) -> bool {
+    matches!(
+        kind,
+        ArrayType::Bool
+            | ArrayType::SmallInt
+            | ArrayType::Int
+            | ArrayType::BigInt
+            | ArrayType::String
+            | ArrayType::ChronoDate
+            | ArrayType::ChronoDateTimeUtc
+            | ArrayType::Decimal
+    )
+}
