@@ -9,7 +9,8 @@ use sea_orm::sea_query::{ArrayType, InsertStatement, Value};
 
 use super::bulk::quoted;
 use sea_orm::{
-    ActiveModelTrait, DatabaseBackend, EntityName, EntityTrait, IdenStatic, Iterable, QueryTrait, Statement,
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityName, EntityTrait, IdenStatic, Iterable,
+    QueryTrait, Statement,
 };
 
 /// Bound values per multi-row `VALUES` INSERT on SQLite: its limit is 32,766.
@@ -159,4 +160,48 @@ fn has_postgres_array(kind: &ArrayType) -> bool {
             | ArrayType::ChronoDateTimeUtc
             | ArrayType::Decimal
     )
+}
+
+/// Ids for `count` new rows of `E` (a table whose key is `id`), reserved before they are
+/// inserted so that a bulk load can build every statement before the one ahead of it has run.
+/// PostgreSQL takes them from the table's sequence. On SQLite, where the caller's transaction
+/// holds the only writer, they follow the highest id the table has used (`AUTOINCREMENT`
+/// keeps that in `sqlite_sequence`, and never gives an id twice).
+pub async fn reserve_ids<E: EntityTrait>(db: &impl ConnectionTrait, count: usize) -> Result<Vec<i32>, DbErr> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let table = <E as Default>::default().table_name().to_owned();
+    let backend = db.get_database_backend();
+    let wanted = i64::try_from(count).map_err(|e| DbErr::Custom(e.to_string()))?;
+    if backend == DatabaseBackend::Postgres {
+        let statement = Statement::from_sql_and_values(
+            backend,
+            "SELECT array_agg(nextval(pg_get_serial_sequence($1, 'id'))::int4 ORDER BY n) AS ids \
+             FROM generate_series(1, $2) AS n",
+            [table.into(), wanted.into()],
+        );
+        let row = db
+            .query_one_raw(statement)
+            .await?
+            .ok_or_else(|| DbErr::Custom("no ids were reserved".into()))?;
+        return row.try_get("", "ids");
+    }
+    let statement = Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT MAX(last) AS last FROM (SELECT COALESCE(MAX(id), 0) AS last FROM {} \
+             UNION ALL SELECT seq FROM sqlite_sequence WHERE name = $1)",
+            quoted(&table)
+        ),
+        [table.clone().into()],
+    );
+    let last: i64 = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| DbErr::Custom("no ids were reserved".into()))?
+        .try_get("", "last")?;
+    (1..=wanted)
+        .map(|n| i32::try_from(last + n).map_err(|e| DbErr::Custom(format!("{table} ran out of ids: {e}"))))
+        .collect()
 }

@@ -36,8 +36,8 @@ use entity::{audit_entry, cluster, contract, funding, import_run, investor, park
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -47,7 +47,7 @@ use super::bulk;
 use super::columnar;
 use super::investors::{InvestorInput, check_credit_code, update_investor};
 use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
-use super::projects::{ProjectInput, create_project, update_project};
+use super::projects::{ProjectInput, create_project, numbered_code, update_project};
 use super::records::{FundingInput, add_funding, funds_yuan_where};
 use super::reference::{self, ClusterInput, ParkInput, TeamInput};
 use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now, packed};
@@ -2703,7 +2703,6 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         .filter(|p| matches!(p.target, Target::New { .. }))
         .collect();
     let mut ids: HashMap<(&str, u32), i32> = HashMap::new();
-    let mut records = NewRecords::default();
     // A load that at least doubles a table (a district's first ledger) builds its indexes once
     // at the end instead of row by row.
     let history: usize = new
@@ -2724,21 +2723,82 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         ("audit_log", new.len()),
     ];
     let set_aside = bulk::set_aside_for_load(db, &loads).await.map_err(|e| fail(e.into()))?;
-    for batch in new.chunks(columnar::rows_per_statement::<project::Entity>(
-        db.get_database_backend(),
-    )) {
-        let batch_ids = insert_projects(db, ctx, batch, &created)
-            .await
-            .map_err(|e| write_failed(&batch[0].sheet, batch[0].row, &e))?;
-        for (plan, id) in batch.iter().zip(batch_ids) {
-            ids.insert((plan.sheet.as_str(), plan.row), id);
-        }
-        // Their records batch by batch too, so only a batch's rows are ever built.
-        insert_records(db, ctx, batch, &ids, &mut records).await.map_err(fail)?;
-        done += batch.len() as u64;
-        report_progress(done);
+    // Their ids first, so that on SQLite each statement is built while SQLite's own thread
+    // runs the one before it. On PostgreSQL the two take turns: the client's work and the
+    // server's share this task and the machine's cores, and overlapping them was no faster
+    // while it held two more statements (30 MiB) at a time.
+    let reserved = columnar::reserve_ids::<project::Entity>(db, new.len())
+        .await
+        .map_err(|e| fail(e.into()))?;
+    for (plan, id) in new.iter().zip(reserved) {
+        ids.insert((plan.sheet.as_str(), plan.row), id);
     }
-    records.flush(db).await.map_err(fail)?;
+    let codes = TakenCodes::new(lookups, &new);
+    let backend = db.get_database_backend();
+    let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(1);
+    let (written, taking_turns) = tokio::sync::mpsc::channel::<()>(1);
+    let take_turns = backend == DatabaseBackend::Postgres;
+    let ids_of_new = &ids;
+    // Each side owns its ends of the channels, so that when one stops the other does not wait.
+    let build = async {
+        let (queue, mut taking_turns) = (queue, taking_turns);
+        let mut records = NewRecords::default();
+        for batch in new.chunks(columnar::rows_per_statement::<project::Entity>(backend)) {
+            let statement = project_rows(backend, batch, ids_of_new, &created, &codes)?;
+            let at = Some((batch[0].sheet.as_str(), batch[0].row));
+            let mut statements = vec![Queued {
+                statement,
+                at,
+                projects: batch.len() as u64,
+            }];
+            // Their records batch by batch too, so only a batch's rows are ever built.
+            statements.extend(
+                record_rows(backend, ctx, batch, ids_of_new, &mut records)
+                    .into_iter()
+                    .map(Queued::records),
+            );
+            for statement in statements {
+                // Either fails only when the writer stopped at an error, which it reports.
+                if queue.send(statement).await.is_err() || take_turns && taking_turns.recv().await.is_none() {
+                    return Ok(());
+                }
+            }
+        }
+        for statement in records.rest(backend) {
+            if queue.send(Queued::records(statement)).await.is_err()
+                || take_turns && taking_turns.recv().await.is_none()
+            {
+                return Ok(());
+            }
+        }
+        Ok::<(), Box<RowIssue>>(())
+    };
+    let write = async {
+        let (mut queued, written) = (queued, written);
+        while let Some(Queued {
+            statement,
+            at,
+            projects,
+        }) = queued.recv().await
+        {
+            db.execute_raw(statement).await.map_err(|e| {
+                let (sheet, row) = at.unwrap_or(("", 0));
+                write_failed(sheet, row, &e.into())
+            })?;
+            if projects > 0 {
+                done += projects;
+                report_progress(done);
+            }
+            if take_turns {
+                // The builder may have stopped at an error; it reports it.
+                let _ = written.send(()).await;
+            }
+        }
+        Ok::<(), Box<RowIssue>>(())
+    };
+    let (built, written) = tokio::join!(build, write);
+    written?;
+    built?;
     let rebuild = std::time::Instant::now();
     let set_aside_tables = set_aside.tables().to_vec();
     set_aside.rebuild(db).await.map_err(|e| fail(e.into()))?;
@@ -2815,31 +2875,40 @@ async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> Ser
     Ok(ids)
 }
 
-/// Inserts a batch of new projects as their plans leave them; returns their ids in order.
-/// Projects without a code are numbered from their id afterwards, as `create_project` does.
-async fn insert_projects(
-    db: &impl ConnectionTrait,
-    ctx: &Context<'_>,
+/// The INSERT of a batch of new projects as their plans leave them, with their reserved ids.
+/// Projects without a code are numbered from their id, as `create_project` does.
+fn project_rows(
+    backend: DatabaseBackend,
     batch: &[&RowPlan],
+    ids: &HashMap<(&str, u32), i32>,
     created: &Created,
-) -> ServiceResult<Vec<i32>> {
+    codes: &TakenCodes,
+) -> Result<Statement, Box<RowIssue>> {
     let at = now();
-    let mut codes = Vec::with_capacity(batch.len());
     let mut models = Vec::with_capacity(batch.len());
     for plan in batch {
-        let Target::New { code, .. } = &plan.target else {
+        let (Some(&id), Target::New { code, lead_on }) = (ids.get(&(plan.sheet.as_str(), plan.row)), &plan.target)
+        else {
             continue;
         };
         let fields = plan.fields.as_ref().expect("a new project has its fields");
         let input = project_input(fields, None, created);
-        let code = code
-            .clone()
-            .unwrap_or_else(|| format!("~import-{}-{}-{}", ctx.import_id, plan.sheet.len(), plan.row));
+        let code = match code {
+            Some(code) => code.clone(),
+            None => {
+                let numbered = numbered_code(*lead_on, id);
+                if codes.taken(&numbered) {
+                    let taken = ServiceError::conflict("code", format!("a project with code `{numbered}` exists"));
+                    return Err(write_failed(&plan.sheet, plan.row, &taken));
+                }
+                numbered
+            }
+        };
         let dates = plan.outcome.dates;
         let yuan = |d: Option<Decimal>| d.and_then(|d| money::wan_to_yuan(d).ok());
         let moves = plan.steps.len() + usize::from(plan.terminate.is_some());
-        codes.push(code.clone());
         models.push(project::ActiveModel {
+            id: Set(id),
             code: Set(code),
             name: Set(input.name),
             investor_id: Set(input.investor_id),
@@ -2868,52 +2937,20 @@ async fn insert_projects(
             version: Set(1 + i32::try_from(moves).unwrap_or(0)),
             created_at: Set(at),
             updated_at: Set(at),
-            ..Default::default()
         });
     }
-    let insert = columnar::insert(
-        db.get_database_backend(),
-        models,
-        &[project::Column::Id, project::Column::Code],
-    );
-    let mut returned: HashMap<String, i32> = HashMap::new();
-    for row in db.query_all_raw(insert).await? {
-        returned.insert(row.try_get("", "code")?, row.try_get("", "id")?);
-    }
-    let mut ids = Vec::with_capacity(batch.len());
-    for (plan, code) in batch.iter().zip(codes) {
-        let id = returned
-            .get(&code)
-            .copied()
-            .ok_or_else(|| ServiceError::Db(sea_orm::DbErr::Custom(format!("project {code} was not inserted"))))?;
-        if let Target::New { code: None, lead_on } = plan.target {
-            let numbered = format!("P{}{id:05}", lead_on.format("%Y"));
-            project::Entity::update_many()
-                .col_expr(project::Column::Code, Expr::value(numbered.clone()))
-                .filter(project::Column::Id.eq(id))
-                .exec(db)
-                .await
-                .map_err(|e| match ServiceError::from(e) {
-                    ServiceError::Conflict { .. } => {
-                        ServiceError::conflict("code", format!("a project with code `{numbered}` exists"))
-                    }
-                    other => other,
-                })?;
-        }
-        ids.push(id);
-    }
-    Ok(ids)
+    Ok(columnar::insert(backend, models, &[]))
 }
 
 /// The history, contracts, payments and audit trail of a batch of new projects, into
-/// `records`, which writes them as its statements fill.
-async fn insert_records(
-    db: &impl ConnectionTrait,
+/// `records`; returns the INSERTs that filled.
+fn record_rows(
+    backend: DatabaseBackend,
     ctx: &Context<'_>,
     new: &[&RowPlan],
     ids: &HashMap<(&str, u32), i32>,
     records: &mut NewRecords,
-) -> ServiceResult<()> {
+) -> Vec<Statement> {
     let at = now();
     let mut history = Vec::new();
     let mut contracts = Vec::new();
@@ -2992,11 +3029,11 @@ async fn insert_records(
             });
         }
     }
-    records.history.push(db, history).await?;
-    records.contracts.push(db, contracts).await?;
-    records.fundings.push(db, fundings).await?;
-    records.trail.push(db, trail).await?;
-    Ok(())
+    let mut full = records.history.push(backend, history);
+    full.extend(records.contracts.push(backend, contracts));
+    full.extend(records.fundings.push(backend, fundings));
+    full.extend(records.trail.push(backend, trail));
+    full
 }
 
 /// The rows of new projects' records waiting for their INSERT.
@@ -3009,11 +3046,17 @@ struct NewRecords {
 }
 
 impl NewRecords {
-    async fn flush(&mut self, db: &impl ConnectionTrait) -> ServiceResult<()> {
-        self.history.flush(db).await?;
-        self.contracts.flush(db).await?;
-        self.fundings.flush(db).await?;
-        self.trail.flush(db).await
+    /// The INSERTs of the rows left over.
+    fn rest(&mut self, backend: DatabaseBackend) -> Vec<Statement> {
+        [
+            self.history.rest(backend),
+            self.contracts.rest(backend),
+            self.fundings.rest(backend),
+            self.trail.rest(backend),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -3031,29 +3074,62 @@ impl<A> Default for Pending<A> {
 }
 
 impl<A: ActiveModelTrait> Pending<A> {
-    /// Adds `rows`, inserting every full statement's worth.
-    async fn push(&mut self, db: &impl ConnectionTrait, rows: Vec<A>) -> ServiceResult<()> {
+    /// Adds `rows`; returns the INSERT of every full statement's worth.
+    fn push(&mut self, backend: DatabaseBackend, rows: Vec<A>) -> Vec<Statement> {
         self.rows.extend(rows);
-        let full = columnar::rows_per_statement::<A::Entity>(db.get_database_backend());
+        let full = columnar::rows_per_statement::<A::Entity>(backend);
+        let mut statements = Vec::new();
         while self.rows.len() >= full {
             let statement: Vec<A> = self.rows.drain(..full).collect();
-            Self::insert(db, statement).await?;
+            statements.push(columnar::insert(backend, statement, &[]));
         }
-        Ok(())
+        statements
     }
 
-    /// Inserts what is left.
-    async fn flush(&mut self, db: &impl ConnectionTrait) -> ServiceResult<()> {
-        if self.rows.is_empty() {
-            return Ok(());
+    /// The INSERT of what is left, if anything is.
+    fn rest(&mut self, backend: DatabaseBackend) -> Option<Statement> {
+        (!self.rows.is_empty()).then(|| columnar::insert(backend, std::mem::take(&mut self.rows), &[]))
+    }
+}
+
+/// A statement on its way from the bulk load's builder to its writer.
+struct Queued<'a> {
+    statement: Statement,
+    /// The sheet and row of the first project a statement of new projects inserts.
+    at: Option<(&'a str, u32)>,
+    /// How many new projects it inserts.
+    projects: u64,
+}
+
+impl Queued<'_> {
+    fn records(statement: Statement) -> Self {
+        Self {
+            statement,
+            at: None,
+            projects: 0,
         }
-        Self::insert(db, std::mem::take(&mut self.rows)).await
+    }
+}
+
+/// The project codes a numbered new project cannot take: those stored and those the ledger
+/// gives its new projects.
+struct TakenCodes(HashSet<String>);
+
+impl TakenCodes {
+    fn new(lookups: &Lookups, new: &[&RowPlan]) -> Self {
+        let numbered = new.iter().any(|p| matches!(p.target, Target::New { code: None, .. }));
+        if !numbered {
+            return Self(HashSet::default());
+        }
+        let given = new.iter().filter_map(|p| match &p.target {
+            Target::New { code: Some(code), .. } => Some(code.clone()),
+            _ => None,
+        });
+        Self(lookups.projects.iter().map(|p| p.code.clone()).chain(given).collect())
     }
 
-    async fn insert(db: &impl ConnectionTrait, rows: Vec<A>) -> ServiceResult<()> {
-        db.execute_raw(columnar::insert(db.get_database_backend(), rows, &[]))
-            .await?;
-        Ok(())
+    fn taken(&self, code: &str) -> bool {
+        self.0.contains(code)
     }
 }
 

@@ -228,7 +228,7 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
     .await
     .map_err(|e| duplicate_code(e, &provisional))?;
     let model = if checked.code.is_none() {
-        let code = format!("P{}{:05}", lead_on.format("%Y"), model.id);
+        let code = numbered_code(lead_on, model.id);
         let mut numbered: project::ActiveModel = model.into();
         numbered.code = Set(code.clone());
         numbered.update(&txn).await.map_err(|e| duplicate_code(e, &code))?
@@ -560,4 +560,9 @@ async fn views(
         ids = ids.sql,
     );
     Ok(packed::read(db, sql, ids.values).await?)
+}
+
+/// The code of a project created without one: `P`, the year of its lead, its id.
+pub fn numbered_code(lead_on: NaiveDate, id: i32) -> String {
+    format!("P{}{id:05}", lead_on.format("%Y"))
 }

@@ -878,6 +878,37 @@ pub fn big_ledger(rows: usize) -> Vec<u8> {
 }
 
 #[tokio::test]
+async fn a_row_without_a_code_whose_number_is_taken_is_rejected_at_its_row() {
+    let app = TestApp::spawn().await;
+    // The first project takes id 1; a new row without a code gets id 2 and the number
+    // P2025 00002, which this project already holds.
+    let holder = app.create_project("P202500002", "五金刀具专班").await;
+    assert_eq!(holder["id"], 1);
+    let row = vec![
+        ("项目名称", "锁具项目"),
+        ("投资方", "重庆锁具有限公司"),
+        ("招商专班", "五金刀具专班"),
+        ("项目阶段", "在谈"),
+        ("洽谈时间", "2025-04-01"),
+    ];
+    let rejected = upload(&app, "", "october.xlsx", ledger("2025年10月31日", &[row]))
+        .await
+        .expect(422);
+    let errors = rejected["report"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{rejected:#}");
+    assert_eq!(errors[0]["code"], "write_failed");
+    assert_eq!(errors[0]["row"], 4, "{rejected:#}");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a project with code `P202500002` exists"),
+        "{rejected:#}"
+    );
+    assert_eq!(app.count("projects").await, 1, "nothing of the file is stored");
+}
+
+#[tokio::test]
 async fn rows_without_a_code_match_by_credit_code_and_name_else_by_name_and_investor() {
     let app = TestApp::spawn().await;
     let with_credit = vec![
