@@ -3,7 +3,7 @@
 //! unpacked by `UNNEST`: the statement's text and parameter count stay the same whatever the
 //! number of rows, so the server prepares it once, skips setting up every `VALUES` row, and
 //! the client sends each column as one binary array instead of rendering and binding every
-//! value on its own.
+//! value on its own. Also the ids such a load reserves for its rows before inserting them.
 
 use sea_orm::sea_query::{ArrayType, InsertStatement, Value};
 

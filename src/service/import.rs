@@ -2796,8 +2796,8 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         }
         Ok::<(), Box<RowIssue>>(())
     };
-    let (built, written) = tokio::join!(build, write);
-    written?;
+    let (built, wrote) = tokio::join!(build, write);
+    wrote?;
     built?;
     let rebuild = std::time::Instant::now();
     let set_aside_tables = set_aside.tables().to_vec();
