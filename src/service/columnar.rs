@@ -147,7 +147,8 @@ fn is_null(value: &Value) -> bool {
     *value == value.as_null()
 }
 
-/// The array types sea-query binds as PostgreSQL arrays for the values our entities hold.
+/// The array types sea-query binds as PostgreSQL arrays (of those a column may hold here);
+/// any other column sends `VALUES`.
 fn has_postgres_array(kind: &ArrayType) -> bool {
     matches!(
         kind,

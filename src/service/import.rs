@@ -2738,37 +2738,33 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(1);
     let (written, taking_turns) = tokio::sync::mpsc::channel::<()>(1);
     let take_turns = backend == DatabaseBackend::Postgres;
-    let ids_of_new = &ids;
     // Each side owns its ends of the channels, so that when one stops the other does not wait.
     let build = async {
         let (queue, mut taking_turns) = (queue, taking_turns);
         let mut records = NewRecords::default();
-        for batch in new.chunks(columnar::rows_per_statement::<project::Entity>(backend)) {
-            let statement = project_rows(backend, batch, ids_of_new, &created, &codes)?;
-            let at = Some((batch[0].sheet.as_str(), batch[0].row));
-            let mut statements = vec![Queued {
-                statement,
-                at,
-                projects: batch.len() as u64,
-            }];
-            // Their records batch by batch too, so only a batch's rows are ever built.
-            statements.extend(
-                record_rows(backend, ctx, batch, ids_of_new, &mut records)
-                    .into_iter()
-                    .map(Queued::records),
-            );
+        // Each batch of projects, then the records left over.
+        let batches = new.chunks(columnar::rows_per_statement::<project::Entity>(backend));
+        for batch in batches.map(Some).chain([None]) {
+            let statements: Vec<Queued> = match batch {
+                Some(batch) => {
+                    let projects = Queued {
+                        statement: project_rows(backend, batch, &ids, &created, &codes)?,
+                        at: Some((batch[0].sheet.as_str(), batch[0].row)),
+                        projects: batch.len() as u64,
+                    };
+                    // Their records batch by batch too, so only a batch's rows are ever built.
+                    let filled = record_rows(backend, ctx, batch, &ids, &mut records);
+                    std::iter::once(projects)
+                        .chain(filled.into_iter().map(Queued::records))
+                        .collect()
+                }
+                None => records.rest(backend).into_iter().map(Queued::records).collect(),
+            };
             for statement in statements {
                 // Either fails only when the writer stopped at an error, which it reports.
                 if queue.send(statement).await.is_err() || take_turns && taking_turns.recv().await.is_none() {
                     return Ok(());
                 }
-            }
-        }
-        for statement in records.rest(backend) {
-            if queue.send(Queued::records(statement)).await.is_err()
-                || take_turns && taking_turns.recv().await.is_none()
-            {
-                return Ok(());
             }
         }
         Ok::<(), Box<RowIssue>>(())
