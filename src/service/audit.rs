@@ -75,24 +75,25 @@ pub async fn record<T: Serialize>(
     Ok(())
 }
 
-/// An entry for a record written in bulk (the ledger import's new projects), whose whole
-/// content is new: `created` becomes `{field: {"before": null, "after": value}}`.
+/// The `create` entry of a record written in bulk (the ledger import's new projects), whose whole
+/// content is new: `created` becomes `{field: {"before": null, "after": value}}`. The
+/// entries of one load share its time `at`.
 pub fn bulk_entry(
+    at: DateTime<Utc>,
     actor: &Actor,
     entity: &str,
     entity_id: i32,
     project_id: Option<i32>,
-    action: &str,
     created: Value,
     reason: Option<&str>,
 ) -> audit_entry::ActiveModel {
     audit_entry::ActiveModel {
-        recorded_at: Set(now()),
+        recorded_at: Set(at),
         user_id: Set(Some(actor.user_id)),
         entity: Set(entity.to_string()),
         entity_id: Set(entity_id),
         project_id: Set(project_id),
-        action: Set(action.to_string()),
+        action: Set("create".to_owned()),
         changes: Set(Value::Object(diff(None, Some(created))).to_string()),
         reason: Set(reason.map(str::to_string)),
         ..Default::default()

@@ -3,7 +3,8 @@
 //! unpacked by `UNNEST`: the statement's text and parameter count stay the same whatever the
 //! number of rows, so the server prepares it once, skips setting up every `VALUES` row, and
 //! the client sends each column as one binary array instead of rendering and binding every
-//! value on its own. Also the ids such a load reserves for its rows before inserting them.
+//! value on its own. On both, a value every row shares is bound once. Also the ids such a
+//! load reserves for its rows before inserting them.
 
 use sea_orm::sea_query::{ArrayType, InsertStatement, Value};
 
@@ -34,113 +35,223 @@ pub fn rows_per_statement<E: EntityTrait>(backend: DatabaseBackend) -> usize {
 
 /// One INSERT of `rows` (all setting the same columns), for `backend`; `returning` columns are
 /// appended as `RETURNING`. Callers keep to [`rows_per_statement`] rows.
+///
+/// A column holding the same value in every row (the load's timestamp, its user, its reason,
+/// a NULL) is bound once and referred to by every row, instead of being bound, copied and
+/// freed once per row.
 pub fn insert<A>(backend: DatabaseBackend, rows: Vec<A>, returning: &[<A::Entity as EntityTrait>::Column]) -> Statement
 where
     A: ActiveModelTrait,
 {
-    let rows = match backend {
-        DatabaseBackend::Postgres => match unnest(rows, returning) {
-            Ok(statement) => return statement,
-            Err(rows) => rows,
-        },
-        _ => rows,
-    };
-    let mut insert: InsertStatement = <A::Entity as EntityTrait>::insert_many(rows).into_query();
-    if !returning.is_empty() {
-        insert.returning(sea_orm::sea_query::Query::returning().columns(returning.iter().copied()));
+    let postgres = backend == DatabaseBackend::Postgres;
+    match Columns::take(rows, postgres) {
+        Ok(columns) if postgres => columns.unnest(returning),
+        Ok(columns) => columns.values(returning),
+        Err(rows) => {
+            let mut insert: InsertStatement = <A::Entity as EntityTrait>::insert_many(rows).into_query();
+            if !returning.is_empty() {
+                insert.returning(sea_orm::sea_query::Query::returning().columns(returning.iter().copied()));
+            }
+            backend.build(&insert)
+        }
     }
-    backend.build(&insert)
 }
 
-/// `INSERT … SELECT … FROM (SELECT unnest($1) AS c0, …)`: each column's values as one array,
-/// unpacked in a select list, where the arrays advance together row by row (`FROM UNNEST(…)`
-/// would first copy every row into a tuple store). A column with NULLs also sends a boolean
-/// array saying which, since sea-query's arrays cannot hold NULL. The values are moved out of
-/// `rows`, not copied. The rows come back untouched when they do not all set the same columns
-/// or a column's values have no PostgreSQL array type; the caller then sends `VALUES`.
-fn unnest<A: ActiveModelTrait>(
-    mut rows: Vec<A>,
-    returning: &[<A::Entity as EntityTrait>::Column],
-) -> Result<Statement, Vec<A>> {
-    let Some(first) = rows.first() else {
-        return Err(rows);
-    };
-    let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
-        .filter(|c| !first.is_not_set(*c))
-        .collect();
-    let kinds: Option<Vec<ArrayType>> = columns
-        .iter()
-        .map(|c| {
-            let kind = first.get(*c).into_value()?.array_type();
-            has_postgres_array(&kind).then_some(kind)
-        })
-        .collect();
-    let not_set = |r: &A| {
-        <A::Entity as EntityTrait>::Column::iter()
-            .map(|c| r.is_not_set(c))
-            .collect::<Vec<_>>()
-    };
-    let pattern = not_set(first);
-    let same_columns = rows.iter().all(|r| not_set(r) == pattern);
-    let (Some(kinds), true) = (kinds, same_columns) else {
-        return Err(rows);
-    };
+/// The rows of one INSERT taken apart column by column.
+struct Columns<A: ActiveModelTrait> {
+    /// The columns every row sets, in the entity's order.
+    columns: Vec<<A::Entity as EntityTrait>::Column>,
+    /// Each column's values: one when every row holds the same, else one per row.
+    values: Vec<ColumnValues>,
+    /// Each column's PostgreSQL array type (empty for SQLite).
+    kinds: Vec<ArrayType>,
+    rows: usize,
+}
 
-    let count = rows.len();
-    let mut values: Vec<Vec<Value>> = columns.iter().map(|_| Vec::with_capacity(count)).collect();
-    // A column's NULL flags, from its first NULL on.
-    let mut nulls: Vec<Option<Vec<Value>>> = columns.iter().map(|_| None).collect();
-    for (n, row) in rows.iter_mut().enumerate() {
-        for (i, column) in columns.iter().enumerate() {
-            let value = row.take(*column).into_value().expect("every row sets this column");
-            let null = is_null(&value);
-            if null && nulls[i].is_none() {
-                let mut flags = Vec::with_capacity(count);
-                flags.resize(n, Value::Bool(Some(false)));
-                nulls[i] = Some(flags);
-            }
-            if let Some(flags) = &mut nulls[i] {
-                flags.push(Value::Bool(Some(null)));
-            }
-            values[i].push(if null { value.dummy_value() } else { value });
-        }
-    }
-    drop(rows);
+enum ColumnValues {
+    Same(Value),
+    PerRow(Vec<Value>),
+}
 
-    let table = <A::Entity as Default>::default().table_name().to_owned();
-    let mut params = Vec::new();
-    let mut unpacked = Vec::new();
-    let mut selected = Vec::new();
-    for (i, ((column_values, column_nulls), kind)) in values.into_iter().zip(nulls).zip(kinds).enumerate() {
-        params.push(Value::Array(kind, Some(Box::new(column_values))));
-        unpacked.push(format!("unnest(${}) AS c{i}", params.len()));
-        if let Some(column_nulls) = column_nulls {
-            params.push(Value::Array(ArrayType::Bool, Some(Box::new(column_nulls))));
-            unpacked.push(format!("unnest(${}) AS n{i}", params.len()));
-            selected.push(format!("CASE WHEN n{i} THEN NULL ELSE c{i} END"));
+impl<A: ActiveModelTrait> Columns<A> {
+    /// Moves the values out of `rows`. The rows come back untouched when they do not all set
+    /// the same columns or, with `arrays`, a column's values have no PostgreSQL array type.
+    fn take(mut rows: Vec<A>, arrays: bool) -> Result<Self, Vec<A>> {
+        let Some(first) = rows.first() else {
+            return Err(rows);
+        };
+        let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
+            .filter(|c| !first.is_not_set(*c))
+            .collect();
+        let kinds: Option<Vec<ArrayType>> = if arrays {
+            columns
+                .iter()
+                .map(|c| {
+                    let kind = first.get(*c).into_value()?.array_type();
+                    has_postgres_array(&kind).then_some(kind)
+                })
+                .collect()
         } else {
-            selected.push(format!("c{i}"));
+            Some(Vec::new())
+        };
+        let not_set = |r: &A| {
+            <A::Entity as EntityTrait>::Column::iter()
+                .map(|c| r.is_not_set(c))
+                .collect::<Vec<_>>()
+        };
+        let pattern = not_set(first);
+        let same_columns = rows.iter().all(|r| not_set(r) == pattern);
+        let (Some(kinds), true) = (kinds, same_columns) else {
+            return Err(rows);
+        };
+        let count = rows.len();
+        let mut per_row: Vec<Vec<Value>> = columns.iter().map(|_| Vec::with_capacity(count)).collect();
+        for row in &mut rows {
+            for (column, values) in columns.iter().zip(&mut per_row) {
+                values.push(row.take(*column).into_value().expect("every row sets this column"));
+            }
         }
+        let mut values: Vec<ColumnValues> = per_row
+            .into_iter()
+            .map(|mut values| {
+                if values.iter().all(|v| *v == values[0]) {
+                    ColumnValues::Same(values.swap_remove(0))
+                } else {
+                    ColumnValues::PerRow(values)
+                }
+            })
+            .collect();
+        // The rows come from the column(s) given per row: one at least, even when every row is
+        // the same.
+        if let Some(ColumnValues::Same(value)) = values.first()
+            && values.iter().all(|v| matches!(v, ColumnValues::Same(_)))
+        {
+            values[0] = ColumnValues::PerRow(vec![value.clone(); count]);
+        }
+        Ok(Self {
+            columns,
+            values,
+            kinds,
+            rows: count,
+        })
     }
-    let names = |columns: &[<A::Entity as EntityTrait>::Column]| {
+
+    fn table() -> String {
+        quoted(<A::Entity as Default>::default().table_name())
+    }
+
+    fn names(columns: &[<A::Entity as EntityTrait>::Column]) -> String {
         columns
             .iter()
             .map(|c| quoted(c.as_str()))
             .collect::<Vec<_>>()
             .join(", ")
-    };
-    let mut sql = format!(
-        "INSERT INTO {} ({}) SELECT {} FROM (SELECT {}) AS u",
-        quoted(&table),
-        names(&columns),
-        selected.join(", "),
-        unpacked.join(", "),
-    );
-    if !returning.is_empty() {
-        sql.push_str(" RETURNING ");
-        sql.push_str(&names(returning));
     }
-    Ok(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, params))
+
+    fn returning_clause(returning: &[<A::Entity as EntityTrait>::Column]) -> String {
+        if returning.is_empty() {
+            String::new()
+        } else {
+            format!(" RETURNING {}", Self::names(returning))
+        }
+    }
+
+    /// SQLite's `INSERT … SELECT v.column1, s.c1, … FROM (SELECT ? AS c1) AS s, (VALUES (?, …),
+    /// …) AS v`: a value every row shares is bound once, in the one-row `s`.
+    fn values(self, returning: &[<A::Entity as EntityTrait>::Column]) -> Statement {
+        let mut shared = Vec::new();
+        let mut selected = Vec::new();
+        let mut per_row = Vec::new();
+        for (i, values) in self.values.into_iter().enumerate() {
+            match values {
+                ColumnValues::Same(value) => {
+                    shared.push(value);
+                    selected.push(format!("s.c{i}"));
+                }
+                ColumnValues::PerRow(values) => {
+                    per_row.push(values.into_iter());
+                    selected.push(format!("v.column{}", per_row.len()));
+                }
+            }
+        }
+        let mut params = shared;
+        let shared_columns: Vec<String> = selected
+            .iter()
+            .filter_map(|s| s.strip_prefix("s."))
+            .map(|c| format!("? AS {c}"))
+            .collect();
+        let row = format!("({})", vec!["?"; per_row.len()].join(", "));
+        let mut sql = format!(
+            "INSERT INTO {} ({}) SELECT {} FROM ",
+            Self::table(),
+            Self::names(&self.columns),
+            selected.join(", ")
+        );
+        if !shared_columns.is_empty() {
+            sql.push_str(&format!("(SELECT {}) AS s, ", shared_columns.join(", ")));
+        }
+        sql.push_str("(VALUES ");
+        params.reserve(self.rows * per_row.len());
+        for n in 0..self.rows {
+            if n > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&row);
+            for values in &mut per_row {
+                params.push(values.next().expect("a value for every row"));
+            }
+        }
+        sql.push_str(") AS v");
+        sql.push_str(&Self::returning_clause(returning));
+        Statement::from_sql_and_values(DatabaseBackend::Sqlite, sql, params)
+    }
+
+    /// PostgreSQL's `INSERT … SELECT … FROM (SELECT unnest($1) AS c0, …)`: each column's
+    /// values as one array, unpacked in a select list, where the arrays advance together row by
+    /// row (`FROM UNNEST(…)` would first copy every row into a tuple store). A column with
+    /// NULLs also sends a boolean array saying which, since sea-query's arrays cannot hold
+    /// NULL. A column every row shares is one scalar parameter.
+    fn unnest(self, returning: &[<A::Entity as EntityTrait>::Column]) -> Statement {
+        let mut params = Vec::new();
+        let mut unpacked = Vec::new();
+        let mut selected = Vec::new();
+        for (i, (values, kind)) in self.values.into_iter().zip(self.kinds).enumerate() {
+            let mut values = match values {
+                ColumnValues::Same(value) => {
+                    params.push(value);
+                    unpacked.push(format!("${} AS c{i}", params.len()));
+                    selected.push(format!("c{i}"));
+                    continue;
+                }
+                ColumnValues::PerRow(values) => values,
+            };
+            let nulls: Option<Vec<Value>> = values
+                .iter()
+                .any(is_null)
+                .then(|| values.iter().map(|v| Value::Bool(Some(is_null(v)))).collect());
+            for value in values.iter_mut().filter(|v| is_null(v)) {
+                *value = value.dummy_value();
+            }
+            params.push(Value::Array(kind, Some(Box::new(values))));
+            unpacked.push(format!("unnest(${}) AS c{i}", params.len()));
+            if let Some(nulls) = nulls {
+                params.push(Value::Array(ArrayType::Bool, Some(Box::new(nulls))));
+                unpacked.push(format!("unnest(${}) AS n{i}", params.len()));
+                selected.push(format!("CASE WHEN n{i} THEN NULL ELSE c{i} END"));
+            } else {
+                selected.push(format!("c{i}"));
+            }
+        }
+        let sql = format!(
+            "INSERT INTO {} ({}) SELECT {} FROM (SELECT {}) AS u{}",
+            Self::table(),
+            Self::names(&self.columns),
+            selected.join(", "),
+            unpacked.join(", "),
+            Self::returning_clause(returning),
+        );
+        Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, params)
+    }
 }
 
 fn is_null(value: &Value) -> bool {

@@ -2984,11 +2984,11 @@ fn record_rows(
             created["name"] = serde_json::json!(fields.name);
         }
         trail.push(audit::bulk_entry(
+            at,
             ctx.actor,
             "project",
             id,
             Some(id),
-            "create",
             created,
             Some(&ctx.reason()),
         ));

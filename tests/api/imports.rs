@@ -1306,3 +1306,71 @@ async fn a_big_import_lists_the_first_thousand_changes_and_counts_them_all() {
         "{rejected:#}"
     );
 }
+
+/// The bulk load's INSERTs (`service::columnar`): a value every row shares is bound once, a
+/// batch whose rows are all the same still inserts each of them, and NULLs stay NULL, on both
+/// databases.
+#[tokio::test]
+async fn a_bulk_insert_stores_every_row_as_given() {
+    use entity::audit_entry;
+    use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder};
+    use zhaoshang::service::columnar;
+
+    let app = TestApp::spawn().await;
+    let backend = app.db.get_database_backend();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T09:15:00.123456Z")
+        .unwrap()
+        .to_utc();
+    let row = |entity_id: i32, project_id: Option<i32>, reason: Option<&str>| audit_entry::ActiveModel {
+        recorded_at: Set(at),
+        user_id: Set(None),
+        entity: Set("project".into()),
+        entity_id: Set(entity_id),
+        project_id: Set(project_id),
+        action: Set("create".into()),
+        changes: Set("{}".into()),
+        reason: Set(reason.map(str::to_owned)),
+        ..Default::default()
+    };
+    let batches = vec![
+        // Every row the same.
+        vec![row(7, None, Some("same")); 3],
+        // One row.
+        vec![row(8, Some(8), None)],
+        // Shared columns, a NULL in the first row only, reasons all different.
+        vec![
+            row(9, None, Some("a")),
+            row(10, Some(10), Some("b")),
+            row(11, Some(11), Some("c")),
+        ],
+    ];
+    let mut expected = Vec::new();
+    for batch in batches {
+        expected.extend(batch.iter().map(|r| {
+            (
+                r.entity_id.clone().unwrap(),
+                r.project_id.clone().unwrap(),
+                r.reason.clone().unwrap(),
+            )
+        }));
+        app.db.execute_raw(columnar::insert(backend, batch, &[])).await.unwrap();
+    }
+    let stored = audit_entry::Entity::find()
+        .order_by_asc(audit_entry::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let mine: Vec<_> = stored
+        .iter()
+        .filter(|e| e.action == "create" && e.changes == "{}")
+        .collect();
+    let got: Vec<_> = mine
+        .iter()
+        .map(|e| (e.entity_id, e.project_id, e.reason.clone()))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(
+        mine.iter()
+            .all(|e| e.recorded_at == at && e.user_id.is_none() && e.entity == "project")
+    );
+}
