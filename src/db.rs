@@ -30,11 +30,48 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 // re-import and cost 15 MiB more at the peak (measured, three runs each).
                 .pragma("cache_size", "-16384")
                 .pragma("temp_store", "memory")
+                // Checkpoints run in the background (see `checkpoint_in_background`), not at
+                // the commit that grows the WAL past 1,000 pages; this is only the backstop.
+                .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES)
         });
-    } else {
-        options.max_connections(16);
+        let db = Database::connect(options).await?;
+        if is_sqlite_file(url) {
+            checkpoint_in_background(db.clone());
+        }
+        return Ok(db);
     }
+    options.max_connections(16);
     Database::connect(options).await
+}
+
+/// Pages the SQLite writer lets its WAL reach before it checkpoints at a commit itself (about
+/// 400 MiB): only when the background checkpoints cannot keep up.
+const WAL_BACKSTOP_PAGES: &str = "100000";
+
+/// How often the background task copies what the WAL holds into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the WAL's committed pages into the database file every [`CHECKPOINT_EVERY`] on the
+/// writer connection, until the writer is closed. SQLite's own automatic checkpoint runs inside
+/// the commit that crosses its threshold, so a ledger import of 100,000 projects spent 0.3 s of
+/// its answer copying its 160 MiB there; here it happens after the answer. A commit is no less
+/// durable: with `synchronous = NORMAL` the WAL is synced at each checkpoint, which now comes
+/// within a second of it (a process that crashes loses nothing either way).
+fn checkpoint_in_background(db: DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if db.get_sqlite_connection_pool().is_closed() {
+                break;
+            }
+            // PASSIVE: copies what no reader still needs, waits for nobody; the rest next time.
+            if let Err(err) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                tracing::warn!(error = %err, "background WAL checkpoint failed");
+            }
+        }
+    });
 }
 
 /// Read-only connections for requests that only read, beside the writer `db` opened on the

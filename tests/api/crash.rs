@@ -394,3 +394,57 @@ async fn an_import_killed_while_writing_is_stored_whole_or_not_at_all() {
     drop(restarted);
     assert_integrity(&db).await;
 }
+
+/// SQLite's writer copies its WAL into the database file in the background, within a second
+/// or so of a commit, instead of inside the commit that crosses SQLite's threshold (kept only
+/// as a backstop): a small write, far below that threshold, soon reaches the file itself.
+#[tokio::test]
+async fn committed_writes_reach_the_sqlite_file_in_the_background() {
+    let dir = std::env::temp_dir().join(format!("zs-checkpoint-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("w.db");
+    let db = zhaoshang::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    let pragma = |db: &DatabaseConnection, sql: &str| {
+        let sql = sql.to_owned();
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await?
+                .expect("a row");
+            row.try_get_by_index::<i64>(0)
+        }
+    };
+    assert_eq!(pragma(&db, "PRAGMA wal_autocheckpoint").await.unwrap(), 100_000);
+    db.execute_unprepared("CREATE TABLE probe_checkpoint (x INTEGER)")
+        .await
+        .unwrap();
+    db.execute_unprepared("INSERT INTO probe_checkpoint VALUES (42)")
+        .await
+        .unwrap();
+
+    // A copy of the database file alone, without its WAL, holds the row once it has been
+    // checkpointed (a copy taken mid-checkpoint may not open; the next one will).
+    let copy = dir.join("copy.db");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        std::fs::copy(&path, &copy).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", copy.display());
+        if let Ok(file) = sea_orm::Database::connect(&url).await {
+            let found = pragma(&file, "SELECT x FROM probe_checkpoint").await;
+            file.close().await.unwrap();
+            if found.is_ok_and(|x| x == 42) {
+                break;
+            }
+        }
+        for stale in ["copy.db", "copy.db-wal", "copy.db-shm"] {
+            std::fs::remove_file(dir.join(stale)).ok();
+        }
+        assert!(Instant::now() < deadline, "the write never reached the database file");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    db.close().await.unwrap();
+    std::fs::remove_dir_all(dir).ok();
+}
