@@ -2723,10 +2723,8 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         ("audit_log", new.len()),
     ];
     let set_aside = bulk::set_aside_for_load(db, &loads).await.map_err(|e| fail(e.into()))?;
-    // Their ids first, so that on SQLite each statement is built while SQLite's own thread
-    // runs the one before it. On PostgreSQL the two take turns: the client's work and the
-    // server's share this task and the machine's cores, and overlapping them was no faster
-    // while it held two more statements (30 MiB) at a time.
+    // Their ids first, so that each statement is built while the database runs the one before
+    // it (on SQLite in sqlx's thread of the connection, on PostgreSQL in the server).
     let reserved = columnar::reserve_ids::<project::Entity>(db, new.len())
         .await
         .map_err(|e| fail(e.into()))?;
@@ -2736,11 +2734,9 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     let codes = TakenCodes::new(lookups, &new);
     let backend = db.get_database_backend();
     let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(1);
-    let (written, taking_turns) = tokio::sync::mpsc::channel::<()>(1);
-    let take_turns = backend == DatabaseBackend::Postgres;
-    // Each side owns its ends of the channels, so that when one stops the other does not wait.
+    // Each side owns its end of the queue, so that when one stops the other does not wait.
     let build = async {
-        let (queue, mut taking_turns) = (queue, taking_turns);
+        let queue = queue;
         let mut records = NewRecords::default();
         // Each batch of projects, then the records left over.
         let batches = new.chunks(columnar::rows_per_statement::<project::Entity>(backend));
@@ -2761,8 +2757,8 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
                 None => records.rest(backend).into_iter().map(Queued::records).collect(),
             };
             for statement in statements {
-                // Either fails only when the writer stopped at an error, which it reports.
-                if queue.send(statement).await.is_err() || take_turns && taking_turns.recv().await.is_none() {
+                // Fails only when the writer stopped at an error, which it reports.
+                if queue.send(statement).await.is_err() {
                     return Ok(());
                 }
             }
@@ -2770,7 +2766,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         Ok::<(), Box<RowIssue>>(())
     };
     let write = async {
-        let (mut queued, written) = (queued, written);
+        let mut queued = queued;
         while let Some(Queued {
             statement,
             at,
@@ -2784,10 +2780,6 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
             if projects > 0 {
                 done += projects;
                 report_progress(done);
-            }
-            if take_turns {
-                // The builder may have stopped at an error; it reports it.
-                let _ = written.send(()).await;
             }
         }
         Ok::<(), Box<RowIssue>>(())
