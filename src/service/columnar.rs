@@ -157,15 +157,20 @@ impl<A: ActiveModelTrait> Columns<A> {
     }
 
     /// SQLite's `INSERT … SELECT v.column1, s.c1, … FROM (SELECT ? AS c1) AS s, (VALUES (?, …),
-    /// …) AS v`: a value every row shares is bound once, in the one-row `s`.
+    /// …) AS v`: a value every row shares is bound once, in the one-row `s`. Joined to one row,
+    /// the `VALUES` rows go in in their order, as a plain `INSERT … VALUES` would insert them.
+    /// (Numbered parameters, `?1` in every row, are not used: sqlx looks each parameter's name
+    /// up, which SQLite finds by a linear scan, and a 30,000-parameter statement took seconds.)
     fn values(self, returning: &[<A::Entity as EntityTrait>::Column]) -> Statement {
-        let mut shared = Vec::new();
+        let mut params = Vec::new();
+        let mut shared_columns = Vec::new();
         let mut selected = Vec::new();
         let mut per_row = Vec::new();
         for (i, values) in self.values.into_iter().enumerate() {
             match values {
                 ColumnValues::Same(value) => {
-                    shared.push(value);
+                    params.push(value);
+                    shared_columns.push(format!("? AS c{i}"));
                     selected.push(format!("s.c{i}"));
                 }
                 ColumnValues::PerRow(values) => {
@@ -174,12 +179,6 @@ impl<A: ActiveModelTrait> Columns<A> {
                 }
             }
         }
-        let mut params = shared;
-        let shared_columns: Vec<String> = selected
-            .iter()
-            .filter_map(|s| s.strip_prefix("s."))
-            .map(|c| format!("? AS {c}"))
-            .collect();
         let row = format!("({})", vec!["?"; per_row.len()].join(", "));
         let mut sql = format!(
             "INSERT INTO {} ({}) SELECT {} FROM ",
