@@ -2733,6 +2733,8 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     }
     let codes = TakenCodes::new(lookups, &new);
     let backend = db.get_database_backend();
+    // One time for the whole load: the projects' creation, their history and their trail.
+    let at = now();
     let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(1);
     // Each side owns its end of the queue, so that when one stops the other does not wait.
     let build = async {
@@ -2744,12 +2746,12 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
             let statements: Vec<Queued> = match batch {
                 Some(batch) => {
                     let projects = Queued {
-                        statement: project_rows(backend, batch, &ids, &created, &codes)?,
+                        statement: project_rows(backend, at, batch, &ids, &created, &codes)?,
                         at: Some((batch[0].sheet.as_str(), batch[0].row)),
                         projects: batch.len() as u64,
                     };
                     // Their records batch by batch too, so only a batch's rows are ever built.
-                    let filled = record_rows(backend, ctx, batch, &ids, &mut records);
+                    let filled = record_rows(backend, at, ctx, batch, &ids, &mut records);
                     std::iter::once(projects)
                         .chain(filled.into_iter().map(Queued::records))
                         .collect()
@@ -2867,12 +2869,12 @@ async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> Ser
 /// Projects without a code are numbered from their id, as `create_project` does.
 fn project_rows(
     backend: DatabaseBackend,
+    at: DateTime<Utc>,
     batch: &[&RowPlan],
     ids: &HashMap<(&str, u32), i32>,
     created: &Created,
     codes: &TakenCodes,
 ) -> Result<Statement, Box<RowIssue>> {
-    let at = now();
     let mut models = Vec::with_capacity(batch.len());
     for plan in batch {
         let (Some(&id), Target::New { code, lead_on }) = (ids.get(&(plan.sheet.as_str(), plan.row)), &plan.target)
@@ -2934,12 +2936,12 @@ fn project_rows(
 /// `records`; returns the INSERTs that filled.
 fn record_rows(
     backend: DatabaseBackend,
+    at: DateTime<Utc>,
     ctx: &Context<'_>,
     new: &[&RowPlan],
     ids: &HashMap<(&str, u32), i32>,
     records: &mut NewRecords,
 ) -> Vec<Statement> {
-    let at = now();
     let mut history = Vec::new();
     let mut contracts = Vec::new();
     let mut fundings = Vec::new();

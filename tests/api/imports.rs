@@ -1248,6 +1248,18 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
     assert!(dates > 4_000, "the ledger moves projects past their lead");
     assert_eq!(app.count("stage_history").await, dates);
     assert_eq!(app.count_where("stage_history", "from_stage IS NULL").await, 4_000);
+    // One time for the whole load, across its statements: the projects' creation, their
+    // history and their trail.
+    assert_eq!(
+        app.count_where(
+            "audit_log a",
+            "a.entity = 'project' AND a.action = 'create' \
+             AND a.recorded_at = (SELECT MIN(created_at) FROM projects) \
+             AND a.recorded_at = (SELECT MAX(recorded_at) FROM stage_history)"
+        )
+        .await,
+        4_000
+    );
     // NULLs stay NULL whatever the row they are in: the first row (negotiating), every third
     // row, or every row (no owner column); PostgreSQL's bulk INSERT sends them as flags.
     assert_eq!(app.count_where("projects", "signed_on IS NULL").await, 1_334);
