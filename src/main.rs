@@ -388,16 +388,14 @@ async fn import_ledger(database_url: &str, args: ImportArgs) -> anyhow::Result<(
         let bar = bar.clone();
         move |p: ImportProgress| match p {
             ImportProgress::Reading => bar.set_message("读取工作簿…"),
-            ImportProgress::Checking { done, total } | ImportProgress::Writing { done, total } => {
+            // How many rows the file holds shows only once it is read: a count until then.
+            ImportProgress::Checking { done } => bar.set_message(format!("读取、核对并写入 {done} 行…")),
+            ImportProgress::Writing { done, total } => {
                 if bar.length() != Some(total) {
                     bar.set_style(style.clone());
                     bar.set_length(total);
                 }
-                bar.set_message(if matches!(p, ImportProgress::Checking { .. }) {
-                    "核对"
-                } else {
-                    "写入"
-                });
+                bar.set_message("更新");
                 bar.set_position(done);
             }
         }

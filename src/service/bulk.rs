@@ -7,6 +7,8 @@
 //!
 //! A table's indexes are set aside only when the load at least doubles it, and adds at least
 //! [`MIN_ROWS`]: rebuilding a large table's indexes for a few rows costs more than it saves.
+//! A load whose size shows only as it goes ([`Loading`], a ledger import written while the
+//! file is still read) sets a table aside once the rows it has put in get there.
 //! Only non-unique indexes are set aside: unique ones and primary keys still check every row
 //! as it goes in. The definitions are read back from the database's own catalog, so the
 //! migrations stay the one place that says which indexes exist. If the transaction rolls
@@ -41,22 +43,31 @@ pub const MIN_ROWS: usize = 1_000;
 /// keys, and returns their definitions. Call it inside the load's transaction: on PostgreSQL
 /// the drops lock the tables, and those the foreign keys reference, until it ends.
 pub async fn set_aside_for_load(db: &impl ConnectionTrait, loads: &[(&str, usize)]) -> Result<SetAside, DbErr> {
+    let loads: Vec<(&str, usize, usize)> = loads.iter().map(|&(table, adding)| (table, adding, 0)).collect();
+    set_aside(db, &loads).await
+}
+
+/// [`set_aside_for_load`] for loads of `(table, adding, already)`: `already` of the `adding`
+/// rows are in the table.
+async fn set_aside(db: &impl ConnectionTrait, loads: &[(&str, usize, usize)]) -> Result<SetAside, DbErr> {
     let backend = db.get_database_backend();
     let mut tables = Vec::new();
-    for &(table, adding) in loads {
+    for &(table, adding, already) in loads {
         if adding < MIN_ROWS {
             continue;
         }
-        // Counts no further than `adding` rows, however large the table.
+        // Counts no further than `adding` stored rows, however large the table.
         let sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM {} LIMIT {adding}) AS stored",
-            quoted(table)
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM {} LIMIT {}) AS stored",
+            quoted(table),
+            adding + already
         );
-        let stored: i64 = match db.query_one_raw(Statement::from_string(backend, sql)).await? {
+        let counted: i64 = match db.query_one_raw(Statement::from_string(backend, sql)).await? {
             Some(row) => row.try_get("", "n")?,
             None => 0,
         };
-        if usize::try_from(stored).unwrap_or(usize::MAX) < adding {
+        let stored = usize::try_from(counted).unwrap_or(usize::MAX).saturating_sub(already);
+        if stored < adding {
             tables.push(table);
         }
     }
@@ -116,6 +127,74 @@ pub async fn set_aside_for_load(db: &impl ConnectionTrait, loads: &[(&str, usize
         definitions,
         foreign_keys,
     })
+}
+
+/// A load whose size shows only as it goes (a ledger's rows written while the rest of the file
+/// is still read): a table's indexes are set aside once the rows the load has put in at least
+/// double what it held before, checked at [`MIN_ROWS`] and each time the count doubles. The
+/// rows in before that went through the live indexes; at most half the load does.
+pub struct Loading {
+    tables: Vec<Watched>,
+    set_aside: SetAside,
+}
+
+struct Watched {
+    table: &'static str,
+    loaded: usize,
+    next_check: usize,
+    set_aside: bool,
+}
+
+impl Loading {
+    /// Watches the loads into `tables`.
+    pub fn new(tables: &[&'static str]) -> Self {
+        Self {
+            tables: tables
+                .iter()
+                .map(|&table| Watched {
+                    table,
+                    loaded: 0,
+                    next_check: MIN_ROWS,
+                    set_aside: false,
+                })
+                .collect(),
+            set_aside: SetAside {
+                tables: Vec::new(),
+                definitions: Vec::new(),
+                foreign_keys: Vec::new(),
+            },
+        }
+    }
+
+    /// Counts `rows` just inserted into `table` in the load's transaction, and sets the
+    /// table's indexes aside when the load has come to at least double it. Tables not watched
+    /// are ignored.
+    pub async fn inserted(&mut self, db: &impl ConnectionTrait, table: &str, rows: usize) -> Result<(), DbErr> {
+        let Some(watched) = self.tables.iter_mut().find(|w| w.table == table) else {
+            return Ok(());
+        };
+        watched.loaded += rows;
+        if watched.set_aside || watched.loaded < watched.next_check {
+            return Ok(());
+        }
+        let more = set_aside(db, &[(watched.table, watched.loaded, watched.loaded)]).await?;
+        watched.set_aside = !more.tables.is_empty();
+        watched.next_check = watched.loaded.saturating_mul(2);
+        self.set_aside.tables.extend(more.tables);
+        self.set_aside.definitions.extend(more.definitions);
+        self.set_aside.foreign_keys.extend(more.foreign_keys);
+        Ok(())
+    }
+
+    /// The tables set aside so far, quoted.
+    pub fn set_aside_tables(&self) -> &[String] {
+        self.set_aside.tables()
+    }
+
+    /// What was set aside, to rebuild before the transaction commits.
+    pub fn finish(self) -> SetAside {
+        self.set_aside
+    }
 }
 
 impl SetAside {

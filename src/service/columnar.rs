@@ -273,46 +273,70 @@ fn has_postgres_array(kind: &ArrayType) -> bool {
     )
 }
 
-/// Ids for `count` new rows of `E` (a table whose key is `id`), reserved before they are
-/// inserted so that a bulk load can build every statement before the one ahead of it has run.
-/// PostgreSQL takes them from the table's sequence. On SQLite, where the caller's transaction
-/// holds the only writer, they follow the highest id the table has used (`AUTOINCREMENT`
-/// keeps that in `sqlite_sequence`, and never gives an id twice).
-pub async fn reserve_ids<E: EntityTrait>(db: &impl ConnectionTrait, count: usize) -> Result<Vec<i32>, DbErr> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    let table = <E as Default>::default().table_name().to_owned();
-    let backend = db.get_database_backend();
-    let wanted = i64::try_from(count).map_err(|e| DbErr::Custom(e.to_string()))?;
-    if backend == DatabaseBackend::Postgres {
+/// Ids for the new rows of a table whose key is `id`, handed out before the rows are inserted
+/// so that a bulk load can build every statement before the one ahead of it has run.
+/// PostgreSQL takes them from the table's sequence, a query per [`NewIds::take`]. On SQLite,
+/// where the load's transaction holds the only writer, they follow the highest id the table
+/// had used when the load began (`AUTOINCREMENT` keeps that in `sqlite_sequence`, and never
+/// gives an id twice), counted on here without a query: statements queued but not yet run
+/// would not be seen by one.
+pub struct NewIds {
+    table: String,
+    /// SQLite: the next id to hand out.
+    next: Option<i64>,
+}
+
+impl NewIds {
+    /// Starts handing out ids of `E`; call it before any row of `E` of the load is inserted.
+    pub async fn start<E: EntityTrait>(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let table = <E as Default>::default().table_name().to_owned();
+        let backend = db.get_database_backend();
+        if backend == DatabaseBackend::Postgres {
+            return Ok(Self { table, next: None });
+        }
         let statement = Statement::from_sql_and_values(
             backend,
-            "SELECT array_agg(nextval(pg_get_serial_sequence($1, 'id'))::int4 ORDER BY n) AS ids \
-             FROM generate_series(1, $2) AS n",
-            [table.into(), wanted.into()],
+            format!(
+                "SELECT MAX(last) AS last FROM (SELECT COALESCE(MAX(id), 0) AS last FROM {} \
+                 UNION ALL SELECT seq FROM sqlite_sequence WHERE name = $1)",
+                quoted(&table)
+            ),
+            [table.clone().into()],
         );
-        let row = db
+        let last: i64 = db
             .query_one_raw(statement)
             .await?
-            .ok_or_else(|| DbErr::Custom("no ids were reserved".into()))?;
-        return row.try_get("", "ids");
+            .ok_or_else(|| DbErr::Custom("no ids were reserved".into()))?
+            .try_get("", "last")?;
+        Ok(Self {
+            table,
+            next: Some(last + 1),
+        })
     }
-    let statement = Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT MAX(last) AS last FROM (SELECT COALESCE(MAX(id), 0) AS last FROM {} \
-             UNION ALL SELECT seq FROM sqlite_sequence WHERE name = $1)",
-            quoted(&table)
-        ),
-        [table.clone().into()],
-    );
-    let last: i64 = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| DbErr::Custom("no ids were reserved".into()))?
-        .try_get("", "last")?;
-    (1..=wanted)
-        .map(|n| i32::try_from(last + n).map_err(|e| DbErr::Custom(format!("{table} ran out of ids: {e}"))))
-        .collect()
+
+    /// Ids for the next `count` rows, ascending.
+    pub async fn take(&mut self, db: &impl ConnectionTrait, count: usize) -> Result<Vec<i32>, DbErr> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let wanted = i64::try_from(count).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let Some(next) = &mut self.next else {
+            let statement = Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT array_agg(nextval(pg_get_serial_sequence($1, 'id'))::int4 ORDER BY n) AS ids \
+                 FROM generate_series(1, $2) AS n",
+                [self.table.clone().into(), wanted.into()],
+            );
+            let row = db
+                .query_one_raw(statement)
+                .await?
+                .ok_or_else(|| DbErr::Custom("no ids were reserved".into()))?;
+            return row.try_get("", "ids");
+        };
+        let first = *next;
+        *next += wanted;
+        (first..first + wanted)
+            .map(|id| i32::try_from(id).map_err(|e| DbErr::Custom(format!("{} ran out of ids: {e}", self.table))))
+            .collect()
+    }
 }

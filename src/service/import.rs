@@ -25,6 +25,15 @@
 //!
 //! Lookups (projects, investors, teams, clusters, parks, contracts, fund sums, users) are
 //! loaded in a few queries up front, so unchanged rows cost no query at all.
+//!
+//! The import is a pipeline: the file is parsed on a blocking thread that hands its rows over
+//! a thousand at a time (`ledger::read_ledger_streaming`); they are planned as they come, and
+//! new projects (with their history, contracts, payments and trail) are built into bulk
+//! INSERTs a statement's worth at a time and run on the database while the rest of the file
+//! is still parsed. Rows of stored projects are written through the service functions once
+//! every row is planned. Everything happens in the one transaction, so a file that turns out
+//! bad further on (a cell error, a read limit, a damaged part) still stores nothing; once an
+//! error shows, nothing more is written.
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::Write as _;
@@ -36,8 +45,8 @@ use entity::{audit_entry, cluster, contract, funding, import_run, investor, park
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityName, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -56,13 +65,22 @@ use crate::domain::stage::{
 };
 use crate::domain::{money, today};
 use crate::excel::ledger::{
-    self, ColumnRef, Ledger, LedgerField, LedgerFileError, LedgerRow, LedgerValues, ReadLimits, SkipReason,
-    normalise_name,
+    self, CellError, ColumnRef, Ledger, LedgerEvent, LedgerField, LedgerFileError, LedgerRow, LedgerValues, ReadLimits,
+    SheetReport, SkipReason, normalise_name,
 };
 
 /// Ledgers parsed at the same time: each parse holds its file and calamine's buffers, so this
 /// bounds the memory imports take whatever the number of uploads.
 static PARSE_SLOTS: Semaphore = Semaphore::const_new(2);
+
+/// Chunks of rows the reader may be ahead of the planner (a chunk is a thousand rows).
+const CHUNKS_AHEAD: usize = 4;
+
+/// Statements the builder of new projects may be ahead of the database.
+const STATEMENTS_AHEAD: usize = 2;
+
+/// The tables a first import fills, whose indexes are set aside once it at least doubles them.
+const BULK_TABLES: [&str; 5] = ["projects", "stage_history", "contracts", "fundings", "audit_log"];
 
 /// What the user chose for one import.
 #[derive(Debug, Clone)]
@@ -100,9 +118,10 @@ impl ImportOptions {
 pub enum ImportProgress {
     /// Parsing the workbook.
     Reading,
-    /// `done` of `total` project rows matched and checked.
-    Checking { done: u64, total: u64 },
-    /// `done` of `total` rows that need writes written.
+    /// `done` project rows read, matched and checked, and new projects among them written
+    /// (how many the file holds shows only once it is read).
+    Checking { done: u64 },
+    /// `done` of `total` rows of stored projects that need writes written.
     Writing { done: u64, total: u64 },
 }
 
@@ -358,7 +377,7 @@ impl ImportReport {
             })
             .collect();
         self.rows_read = ledger.sheets.iter().map(|s| s.rows_read).sum();
-        self.projects = u32::try_from(ledger.rows.len()).unwrap_or(u32::MAX);
+        self.projects = ledger.sheets.iter().map(|s| s.projects).sum();
         self.skipped = ledger
             .skipped
             .iter()
@@ -560,46 +579,48 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     if let Some(progress) = progress {
         progress(ImportProgress::Reading);
     }
-    // The file is parsed on a blocking thread while the import's transaction begins and
-    // loads what matching needs, so the two overlap. The parse slot is taken first: waiting
-    // for one must not hold the database's write lock.
+    // The file is parsed on a blocking thread that hands its rows over a thousand at a time,
+    // while the import's transaction begins and loads what matching needs; then the rows are
+    // planned, and new projects written, while the rest of the file is still being parsed.
+    // The parse slot is taken first: waiting for one must not hold the database's write lock.
     let slot = PARSE_SLOTS.acquire().await.expect("the parse slots are never closed");
     let phase = std::time::Instant::now();
-    let (read, loaded) = tokio::join!(read_blocking(bytes, options.limits, options.as_of), async {
-        let txn = db.begin().await?;
-        let id = insert_run(&txn, &report, actor, None).await?;
-        let lookups = Lookups::load(&txn).await?;
-        tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
-        Ok::<_, ServiceError>((txn, id, lookups))
-    });
-    let (txn, run_id, mut lookups) = loaded?;
-    let mut ledger = match read {
-        Ok(ledger) => ledger,
-        Err(err) => {
+    let (sender, mut events) = tokio::sync::mpsc::channel::<LedgerEvent>(CHUNKS_AHEAD);
+    let mut reading = Some(read_streaming(bytes, options.limits, options.as_of, slot, sender));
+    let txn = db.begin().await?;
+    report.id = insert_run(&txn, &report, actor, None).await?;
+    let mut lookups = Lookups::load(&txn).await?;
+    tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
+
+    // Rows wait until the as-of date they are checked against is known: the caller's, or the
+    // first a sheet's title lines state, or today once the whole file is read without one.
+    let mut sheets = Vec::new();
+    let mut waiting = Vec::new();
+    let mut as_of = options.as_of;
+    let mut read = None;
+    while as_of.is_none() {
+        match events.recv().await {
+            Some(LedgerEvent::Sheet(sheet)) => {
+                as_of = sheet.as_of;
+                sheets.push(sheet);
+            }
+            Some(LedgerEvent::Rows { rows, errors }) => waiting.push((rows, errors)),
+            None => {
+                read = Some(finish_reading(reading.take()).await);
+                break;
+            }
+        }
+    }
+    let read = match read {
+        Some(Err(err)) => {
             txn.rollback().await?;
             report.reject(err.code(), err.message());
             return record_after_rollback(db, report, actor).await;
         }
+        other => other,
     };
-    drop(slot);
-    tracing::debug!(took = ?phase.elapsed(), rows = ledger.rows.len(), "ledger import: file read");
-    report.id = run_id;
-    report.take_ledger(&ledger);
-    let as_of = match ledger.as_of {
-        Some(as_of) => as_of,
-        None => {
-            report.warnings.push(RowIssue {
-                sheet: String::new(),
-                row: 0,
-                column: String::new(),
-                header: "统计截至".into(),
-                value: today.to_string(),
-                code: "as_of_assumed".into(),
-                message: format!("台账未写明统计截至日期，按今天（{today}）导入"),
-            });
-            today
-        }
-    };
+    let as_of_assumed = as_of.is_none();
+    let as_of = as_of.unwrap_or(today);
     report.as_of = Some(as_of);
     if as_of > today {
         txn.rollback().await?;
@@ -617,26 +638,80 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         options: &options,
         actor,
     };
+
+    // Planning and building the new projects' INSERTs on this task, running them on the other
+    // (on SQLite in sqlx's thread of the connection, on PostgreSQL in the server).
     let phase = std::time::Instant::now();
-    // Each row goes once it is planned: the plans hold all that is written, and the rows'
-    // values would otherwise stay beside them until the writes begin.
-    let rows = std::mem::take(&mut ledger.rows);
-    let mut planner = Planner::new(&ctx, &ledger, lookups);
-    let total = rows.len() as u64;
-    let rows_with_errors: HashSet<(&str, u32)> = ledger.errors.iter().map(|e| (e.sheet.as_str(), e.row)).collect();
-    for (done, row) in rows.into_iter().enumerate() {
-        if !rows_with_errors.contains(&(row.sheet.as_str(), row.row)) {
-            planner.plan_row(&row);
-        }
-        if let Some(progress) = progress
-            && (done % 1000 == 0 || done as u64 + 1 == total)
-        {
-            progress(ImportProgress::Checking {
-                done: done as u64 + 1,
-                total,
-            });
-        }
+    let mut planner = Planner::new(&ctx, lookups);
+    for sheet in &sheets {
+        planner.add_sheet(sheet);
     }
+    let mut loads = bulk::Loading::new(&BULK_TABLES);
+    let mut new = NewProjects::start(&txn).await?;
+    let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(STATEMENTS_AHEAD);
+    let tallied = &mut report;
+    let plan = async {
+        // Owned here, so that when planning ends the writer sees the queue close, and the
+        // reader, should planning end early, its receiver gone (else it would wait for room).
+        let queue = queue;
+        let mut events = events;
+        let mut planned: u64 = 0;
+        let mut faulty = false;
+        let mut chunk = |planner: &mut Planner<'_>, rows: Vec<LedgerRow>, errors: Vec<CellError>| {
+            planned += rows.len() as u64;
+            faulty |= !errors.is_empty();
+            planner.plan_rows(rows, &errors);
+            if let Some(progress) = progress {
+                progress(ImportProgress::Checking { done: planned });
+            }
+            // A file with an error is not stored: nothing more is written once one shows.
+            faulty || !planner.errors.is_empty()
+        };
+        for (rows, errors) in waiting {
+            let stop = chunk(&mut planner, rows, errors);
+            new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, false).await?;
+        }
+        while let Some(event) = events.recv().await {
+            let stop = match event {
+                LedgerEvent::Sheet(sheet) => {
+                    planner.add_sheet(&sheet);
+                    continue;
+                }
+                LedgerEvent::Rows { rows, errors } => chunk(&mut planner, rows, errors),
+            };
+            new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, false).await?;
+        }
+        let stop = faulty || !planner.errors.is_empty();
+        new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, true).await
+    };
+    let write = async {
+        let mut queued = queued;
+        while let Some(Queued {
+            statement,
+            table,
+            rows,
+            at,
+        }) = queued.recv().await
+        {
+            db_write(&txn, statement, at).await?;
+            let set_aside = loads.inserted(&txn, table, rows).await;
+            set_aside.map_err(|e| write_failed("", 0, &e.into()))?;
+        }
+        Ok::<(), Box<RowIssue>>(())
+    };
+    let (built, wrote) = tokio::join!(plan, write);
+    let read = match read {
+        Some(read) => read,
+        None => finish_reading(reading.take()).await,
+    };
+    let ledger = match read {
+        Ok(ledger) => ledger,
+        Err(err) => {
+            txn.rollback().await?;
+            report.reject(err.code(), err.message());
+            return record_after_rollback(db, report, actor).await;
+        }
+    };
     let Planner {
         plans,
         unchanged,
@@ -645,21 +720,38 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         lookups,
         ..
     } = planner;
+    // The plans the load did not get to (all of them when the file has an error).
+    tally(&mut report, &plans, &lookups);
+    tally_created(&mut report, &lookups);
+    tracing::debug!(took = ?phase.elapsed(), rows = ledger.sheets.iter().map(|s| s.projects).sum::<u32>(), "ledger import: file read, rows planned, new projects inserted");
+    report.take_ledger(&ledger);
+    if as_of_assumed {
+        report.warnings.push(RowIssue {
+            sheet: String::new(),
+            row: 0,
+            column: String::new(),
+            header: "统计截至".into(),
+            value: today.to_string(),
+            code: "as_of_assumed".into(),
+            message: format!("台账未写明统计截至日期，按今天（{today}）导入"),
+        });
+    }
+    drop(ledger);
     report.unchanged = unchanged;
     report.errors.extend(errors);
     report.warnings.extend(warnings);
     report.errors.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
-    tally(&mut report, &plans, &lookups);
-    tracing::debug!(took = ?phase.elapsed(), plans = plans.len(), "ledger import: rows planned");
-    drop(ledger);
-
+    for failed in [built.err(), wrote.err()].into_iter().flatten() {
+        report.errors.push(*failed);
+    }
     if report.errors.is_empty() {
         let phase = std::time::Instant::now();
-        let written = write_all(&txn, &ctx, &plans, &lookups, &mut report, progress).await;
+        let stored = new.stored.iter().chain(&plans);
+        let written = finish_writes(&txn, &ctx, stored, &lookups, &new.created, loads.finish(), progress).await;
         if let Err(issue) = written {
             report.errors.push(*issue);
         }
-        tracing::debug!(took = ?phase.elapsed(), "ledger import: written");
+        tracing::debug!(took = ?phase.elapsed(), "ledger import: indexes rebuilt, stored projects written");
     }
 
     report.cap_lists();
@@ -711,25 +803,36 @@ fn forget_new_ids(report: &mut ImportReport) {
     }
 }
 
-async fn read_blocking(
+/// Starts reading `bytes` on a blocking thread, which holds `slot` until it ends and hands
+/// each sheet and chunk of rows to `sender` (it stops early when the receiver is gone).
+fn read_streaming(
     bytes: Vec<u8>,
     limits: ReadLimits,
     as_of: Option<NaiveDate>,
+    slot: tokio::sync::SemaphorePermit<'static>,
+    sender: tokio::sync::mpsc::Sender<LedgerEvent>,
+) -> tokio::task::JoinHandle<Result<Ledger, LedgerFileError>> {
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let phase = std::time::Instant::now();
+        let read =
+            ledger::read_ledger_streaming(&bytes, &limits, as_of, &mut |event| sender.blocking_send(event).is_ok());
+        tracing::debug!(took = ?phase.elapsed(), "ledger import: file read");
+        read
+    })
+}
+
+/// What the reader ended with, once it has handed over everything.
+async fn finish_reading(
+    reading: Option<tokio::task::JoinHandle<Result<Ledger, LedgerFileError>>>,
 ) -> Result<Ledger, LedgerFileError> {
-    if bytes.len() > limits.max_file_bytes {
-        return Err(LedgerFileError::TooLarge {
-            size: bytes.len(),
-            limit: limits.max_file_bytes,
-        });
-    }
-    tokio::task::spawn_blocking(move || ledger::read_ledger_as_of(&bytes, &limits, as_of))
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "the ledger reader failed");
-            Err(LedgerFileError::NotXlsx {
-                reason: "工作簿无法读取".into(),
-            })
+    let reading = reading.expect("the reader is waited for once");
+    reading.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the ledger reader failed");
+        Err(LedgerFileError::NotXlsx {
+            reason: "工作簿无法读取".into(),
         })
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1173,6 +1276,8 @@ struct RowPlan {
     sheet: String,
     row: u32,
     target: Target,
+    /// A new project's id, reserved when its INSERT is built.
+    id: Option<i32>,
     /// New fields when they differ (always for a new project). This and the other parts most
     /// rows do not have are boxed: every writing row's plan is kept until the writes.
     fields: Option<Box<Fields>>,
@@ -1220,20 +1325,32 @@ struct Planner<'a> {
 type RowResult<T> = Result<T, ()>;
 
 impl<'a> Planner<'a> {
-    fn new(ctx: &'a Context<'a>, ledger: &Ledger, lookups: Lookups) -> Self {
-        let columns = ledger
-            .sheets
-            .iter()
-            .map(|s| (s.name.clone(), s.columns.iter().map(|c| (c.field, c.clone())).collect()))
-            .collect();
+    fn new(ctx: &'a Context<'a>, lookups: Lookups) -> Self {
         Self {
             ctx,
-            columns,
+            columns: HashMap::new(),
             lookups,
             plans: Vec::new(),
             unchanged: 0,
             errors: Vec::new(),
             warnings: Vec::new(),
+        }
+    }
+
+    /// Takes the columns of a sheet whose rows follow.
+    fn add_sheet(&mut self, sheet: &SheetReport) {
+        let columns = sheet.columns.iter().map(|c| (c.field, c.clone())).collect();
+        self.columns.insert(sheet.name.clone(), columns);
+    }
+
+    /// Plans the rows of a chunk the reader handed over, but those with a cell that could not
+    /// be read: the file will be rejected, and their other values are checked no further.
+    fn plan_rows(&mut self, rows: Vec<LedgerRow>, errors: &[CellError]) {
+        let faulty: HashSet<(&str, u32)> = errors.iter().map(|e| (e.sheet.as_str(), e.row)).collect();
+        for row in rows {
+            if !faulty.contains(&(row.sheet.as_str(), row.row)) {
+                self.plan_row(&row);
+            }
         }
     }
 
@@ -1488,6 +1605,7 @@ impl<'a> Planner<'a> {
             sheet: row.sheet.clone(),
             row: row.row,
             target,
+            id: None,
             fields: fields.map(Box::new),
             contract_update: contract_update.map(Box::new),
             steps,
@@ -2513,7 +2631,7 @@ fn valid_project_code(code: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
 }
 
-/// Counts what the plans do into the report.
+/// Counts what `plans` do into the report, and lists the first changes.
 fn tally(report: &mut ImportReport, plans: &[RowPlan], lookups: &Lookups) {
     for plan in plans {
         let (action, project_id, code) = match &plan.target {
@@ -2521,7 +2639,7 @@ fn tally(report: &mut ImportReport, plans: &[RowPlan], lookups: &Lookups) {
                 let p = &lookups.projects[*at];
                 (RowAction::Updated, Some(p.id), Some(p.code.clone()))
             }
-            Target::New { code, .. } => (RowAction::Created, None, code.clone()),
+            Target::New { code, .. } => (RowAction::Created, plan.id, code.clone()),
         };
         // Rows that leave a stored project unchanged were counted by the planner, not kept.
         debug_assert!(
@@ -2556,6 +2674,10 @@ fn tally(report: &mut ImportReport, plans: &[RowPlan], lookups: &Lookups) {
             changes: plan.changes.clone(),
         });
     }
+}
+
+/// Counts into `report` the investors, teams, clusters and parks the import creates.
+fn tally_created(report: &mut ImportReport, lookups: &Lookups) {
     report.investors_created = u32::try_from(lookups.new_investors.len()).unwrap_or(u32::MAX);
     let refs = [
         ("cluster", lookups.new_clusters.clone()),
@@ -2616,59 +2738,244 @@ fn write_failed(sheet: &str, row: u32, err: &ServiceError) -> Box<RowIssue> {
     })
 }
 
-async fn write_all<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    ctx: &Context<'_>,
-    plans: &[RowPlan],
-    lookups: &Lookups,
-    report: &mut ImportReport,
-    progress: Option<&ProgressFn>,
-) -> Result<(), Box<RowIssue>> {
-    let mut created = Created::default();
-    let fail = |e: ServiceError| write_failed("", 0, &e);
-    for name in &lookups.new_clusters {
-        let c = reference::create::<cluster::Entity, _>(
-            db,
-            ctx.actor,
-            ClusterInput {
+/// The new projects of a load and what they need first (teams, clusters and parks an
+/// administrator's import creates, new investors), built into INSERTs a statement's worth at a
+/// time as the rows are planned, and queued for the writer.
+struct NewProjects {
+    backend: DatabaseBackend,
+    /// One time for the whole load: the projects' creation, their history and their trail.
+    at: DateTime<Utc>,
+    per_statement: usize,
+    created: Created,
+    project_ids: columnar::NewIds,
+    investor_ids: columnar::NewIds,
+    codes: TakenCodes,
+    records: NewRecords,
+    /// The planner's plans looked at so far, and the new projects among them not yet built.
+    scanned: usize,
+    waiting: Vec<usize>,
+    /// Plans of stored projects, taken from the planner once the plans before them were
+    /// built and tallied; they are written when every row is planned.
+    stored: Vec<RowPlan>,
+    /// Nothing more is built: the file has an error, or the writer stopped at one.
+    stopped: bool,
+}
+
+impl NewProjects {
+    async fn start(db: &impl ConnectionTrait) -> ServiceResult<Self> {
+        let backend = db.get_database_backend();
+        Ok(Self {
+            backend,
+            at: now(),
+            per_statement: columnar::rows_per_statement::<project::Entity>(backend),
+            created: Created::default(),
+            project_ids: columnar::NewIds::start::<project::Entity>(db).await?,
+            investor_ids: columnar::NewIds::start::<investor::Entity>(db).await?,
+            codes: TakenCodes::default(),
+            records: NewRecords::default(),
+            scanned: 0,
+            waiting: Vec::new(),
+            stored: Vec::new(),
+            stopped: false,
+        })
+    }
+
+    /// Queues the new projects planned since the last call, a statement's worth at a time, and
+    /// when `last` all that are left, with their history, contracts, payments and trail, after
+    /// the teams, clusters, parks and investors they name. The plans before the first one left
+    /// waiting are then tallied into `report`, in file order, and leave the planner: a new
+    /// project's plan is done with, a stored one's kept for later. `stop` ends the building
+    /// for good, and the plans stay with the planner.
+    #[allow(clippy::too_many_arguments)]
+    async fn feed(
+        &mut self,
+        db: &(impl ConnectionTrait + TransactionTrait),
+        ctx: &Context<'_>,
+        planner: &mut Planner<'_>,
+        queue: &tokio::sync::mpsc::Sender<Queued>,
+        report: &mut ImportReport,
+        stop: bool,
+        last: bool,
+    ) -> Result<(), Box<RowIssue>> {
+        self.stopped |= stop;
+        if self.stopped {
+            return Ok(());
+        }
+        let plans = &mut planner.plans;
+        let scanned = self.scanned;
+        self.waiting
+            .extend((scanned..plans.len()).filter(|&at| matches!(plans[at].target, Target::New { .. })));
+        self.scanned = plans.len();
+        while !self.stopped && (self.waiting.len() >= self.per_statement || (last && !self.waiting.is_empty())) {
+            let batch: Vec<usize> = self
+                .waiting
+                .drain(..self.per_statement.min(self.waiting.len()))
+                .collect();
+            self.create_references(db, ctx, &planner.lookups, queue).await?;
+            let ids = self
+                .project_ids
+                .take(db, batch.len())
+                .await
+                .map_err(|e| write_failed("", 0, &e.into()))?;
+            for (&at, id) in batch.iter().zip(ids) {
+                planner.plans[at].id = Some(id);
+            }
+            let plans: Vec<&RowPlan> = batch.iter().map(|&at| &planner.plans[at]).collect();
+            let projects = Queued {
+                statement: project_rows(
+                    self.backend,
+                    self.at,
+                    &plans,
+                    &self.created,
+                    &planner.lookups,
+                    &mut self.codes,
+                )?,
+                table: project::Entity.table_name(),
+                rows: plans.len(),
+                at: Some((plans[0].sheet.clone(), plans[0].row)),
+            };
+            let records = record_rows(self.backend, self.at, ctx, &plans, &mut self.records);
+            for statement in std::iter::once(projects).chain(records) {
+                self.send(queue, statement).await;
+            }
+        }
+        if last && !self.stopped {
+            // The stored projects' rows, written after the load, may name new ones too.
+            self.create_references(db, ctx, &planner.lookups, queue).await?;
+            for statement in self.records.rest(self.backend) {
+                self.send(queue, statement).await;
+            }
+        }
+        if !self.stopped {
+            let done = self.waiting.first().copied().unwrap_or(planner.plans.len());
+            tally(report, &planner.plans[..done], &planner.lookups);
+            let stored = planner
+                .plans
+                .drain(..done)
+                .filter(|p| matches!(p.target, Target::Existing(_)));
+            self.stored.extend(stored);
+            self.scanned -= done;
+            for at in &mut self.waiting {
+                *at -= done;
+            }
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, queue: &tokio::sync::mpsc::Sender<Queued>, statement: Queued) {
+        // Fails only when the writer stopped at an error, which it reports.
+        if queue.send(statement).await.is_err() {
+            self.stopped = true;
+        }
+    }
+
+    /// Creates the teams, clusters and parks planned since the last call, one by one through
+    /// the service, and queues the INSERT of the new investors, in bulk.
+    async fn create_references(
+        &mut self,
+        db: &(impl ConnectionTrait + TransactionTrait),
+        ctx: &Context<'_>,
+        lookups: &Lookups,
+        queue: &tokio::sync::mpsc::Sender<Queued>,
+    ) -> Result<(), Box<RowIssue>> {
+        let created = &mut self.created;
+        let fail = |e: ServiceError| write_failed("", 0, &e);
+        for name in &lookups.new_clusters[created.clusters.len()..] {
+            let input = ClusterInput {
                 name: name.clone(),
                 category: None,
                 archived: false,
-            },
-        )
-        .await
-        .map_err(fail)?;
-        created.clusters.push(c.id);
-    }
-    for name in &lookups.new_parks {
-        let p = reference::create::<park::Entity, _>(
-            db,
-            ctx.actor,
-            ParkInput {
+            };
+            let c = reference::create::<cluster::Entity, _>(db, ctx.actor, input)
+                .await
+                .map_err(fail)?;
+            created.clusters.push(c.id);
+        }
+        for name in &lookups.new_parks[created.parks.len()..] {
+            let input = ParkInput {
                 name: name.clone(),
                 archived: false,
-            },
-        )
-        .await
-        .map_err(fail)?;
-        created.parks.push(p.id);
-    }
-    for t in &lookups.new_teams {
-        let team = reference::create::<team::Entity, _>(
-            db,
-            ctx.actor,
-            TeamInput {
+            };
+            let p = reference::create::<park::Entity, _>(db, ctx.actor, input)
+                .await
+                .map_err(fail)?;
+            created.parks.push(p.id);
+        }
+        for t in &lookups.new_teams[created.teams.len()..] {
+            let input = TeamInput {
                 name: t.name.clone(),
                 cluster_id: t.cluster.map(|r| Created::id(&created.clusters, r)),
                 lead_official: None,
                 archived: false,
-            },
-        )
-        .await
-        .map_err(fail)?;
-        created.teams.push(team.id);
+            };
+            let team = reference::create::<team::Entity, _>(db, ctx.actor, input)
+                .await
+                .map_err(fail)?;
+            created.teams.push(team.id);
+        }
+        let new = &lookups.new_investors[created.investors.len()..];
+        let ids = self
+            .investor_ids
+            .take(db, new.len())
+            .await
+            .map_err(|e| fail(e.into()))?;
+        let per_statement = columnar::rows_per_statement::<investor::Entity>(self.backend);
+        let mut statements = Vec::new();
+        for (investors, ids) in new.chunks(per_statement).zip(ids.chunks(per_statement)) {
+            let models = investors.iter().zip(ids).map(|(i, &id)| investor::ActiveModel {
+                id: Set(id),
+                name: Set(i.name.clone()),
+                credit_code: Set(i.credit_code.clone()),
+                origin_region: Set(None),
+                created_at: Set(self.at),
+                updated_at: Set(self.at),
+                ..Default::default()
+            });
+            statements.push(Queued {
+                statement: columnar::insert(self.backend, models.collect(), &[]),
+                table: investor::Entity.table_name(),
+                rows: investors.len(),
+                at: None,
+            });
+        }
+        created.investors.extend(ids);
+        for statement in statements {
+            self.send(queue, statement).await;
+        }
+        Ok(())
     }
-    created.investors = insert_investors(db, &lookups.new_investors).await.map_err(fail)?;
+}
+
+/// Runs one queued INSERT; a failure is reported at the row of its first project.
+async fn db_write(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+    at: Option<(String, u32)>,
+) -> Result<(), Box<RowIssue>> {
+    db.execute_raw(statement).await.map(|_| ()).map_err(|e| {
+        let (sheet, row) = at.unwrap_or_default();
+        write_failed(&sheet, row, &e.into())
+    })
+}
+
+/// What is written once every row is planned and the new projects are in: the indexes set
+/// aside for them rebuilt, credit codes given to stored investors, and the rows of stored
+/// projects, one by one through the service functions.
+async fn finish_writes<'p, C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    ctx: &Context<'_>,
+    plans: impl Iterator<Item = &'p RowPlan>,
+    lookups: &Lookups,
+    created: &Created,
+    set_aside: bulk::SetAside,
+    progress: Option<&ProgressFn>,
+) -> Result<(), Box<RowIssue>> {
+    let fail = |e: ServiceError| write_failed("", 0, &e);
+    let rebuild = std::time::Instant::now();
+    let set_aside_tables = set_aside.tables().to_vec();
+    set_aside.rebuild(db).await.map_err(|e| fail(e.into()))?;
+    tracing::debug!(took = ?rebuild.elapsed(), tables = ?set_aside_tables, "ledger import: indexes and foreign keys rebuilt");
+
     for (id, code) in &lookups.investor_codes {
         let stored = lookups.investors.get(id).cloned();
         if let Some(stored) = stored {
@@ -2688,181 +2995,22 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
         }
     }
 
-    let total = plans.iter().filter(|p| p.writes()).count() as u64;
-    let mut done = 0;
-    let report_progress = |done: u64| {
-        if let Some(progress) = progress {
-            progress(ImportProgress::Writing { done, total });
-        }
-    };
-
-    // New projects in bulk, in the final state the stage rules gave them.
-    let phase = std::time::Instant::now();
-    let new: Vec<&RowPlan> = plans
-        .iter()
-        .filter(|p| matches!(p.target, Target::New { .. }))
+    let stored: Vec<&RowPlan> = plans
+        .filter(|p| p.writes() && matches!(p.target, Target::Existing(_)))
         .collect();
-    let mut ids: HashMap<(&str, u32), i32> = HashMap::new();
-    // A load that at least doubles a table (a district's first ledger) builds its indexes once
-    // at the end instead of row by row.
-    let history: usize = new
-        .iter()
-        .map(|p| 1 + p.steps.len() + usize::from(p.terminate.is_some()))
-        .sum();
-    let contracts = new
-        .iter()
-        .flat_map(|p| p.steps.iter().chain(p.terminate.as_deref()))
-        .filter(|s| s.contract.is_some())
-        .count();
-    let payments: usize = new.iter().map(|p| p.payments.len()).sum();
-    let loads = [
-        ("projects", new.len()),
-        ("stage_history", history),
-        ("contracts", contracts),
-        ("fundings", payments),
-        ("audit_log", new.len()),
-    ];
-    let set_aside = bulk::set_aside_for_load(db, &loads).await.map_err(|e| fail(e.into()))?;
-    // Their ids first, so that each statement is built while the database runs the one before
-    // it (on SQLite in sqlx's thread of the connection, on PostgreSQL in the server).
-    let reserved = columnar::reserve_ids::<project::Entity>(db, new.len())
-        .await
-        .map_err(|e| fail(e.into()))?;
-    for (plan, id) in new.iter().zip(reserved) {
-        ids.insert((plan.sheet.as_str(), plan.row), id);
-    }
-    let codes = TakenCodes::new(lookups, &new);
-    let backend = db.get_database_backend();
-    // One time for the whole load: the projects' creation, their history and their trail.
-    let at = now();
-    let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(1);
-    // Each side owns its end of the queue, so that when one stops the other does not wait.
-    let build = async {
-        let queue = queue;
-        let mut records = NewRecords::default();
-        // Each batch of projects, then the records left over.
-        let batches = new.chunks(columnar::rows_per_statement::<project::Entity>(backend));
-        for batch in batches.map(Some).chain([None]) {
-            let statements: Vec<Queued> = match batch {
-                Some(batch) => {
-                    let projects = Queued {
-                        statement: project_rows(backend, at, batch, &ids, &created, &codes)?,
-                        at: Some((batch[0].sheet.as_str(), batch[0].row)),
-                        projects: batch.len() as u64,
-                    };
-                    // Their records batch by batch too, so only a batch's rows are ever built.
-                    let filled = record_rows(backend, at, ctx, batch, &ids, &mut records);
-                    std::iter::once(projects)
-                        .chain(filled.into_iter().map(Queued::records))
-                        .collect()
-                }
-                None => records.rest(backend).into_iter().map(Queued::records).collect(),
-            };
-            for statement in statements {
-                // Fails only when the writer stopped at an error, which it reports.
-                if queue.send(statement).await.is_err() {
-                    return Ok(());
-                }
-            }
-        }
-        Ok::<(), Box<RowIssue>>(())
-    };
-    let write = async {
-        let mut queued = queued;
-        while let Some(Queued {
-            statement,
-            at,
-            projects,
-        }) = queued.recv().await
-        {
-            db.execute_raw(statement).await.map_err(|e| {
-                let (sheet, row) = at.unwrap_or(("", 0));
-                write_failed(sheet, row, &e.into())
-            })?;
-            if projects > 0 {
-                done += projects;
-                report_progress(done);
-            }
-        }
-        Ok::<(), Box<RowIssue>>(())
-    };
-    let (built, wrote) = tokio::join!(build, write);
-    wrote?;
-    built?;
-    let rebuild = std::time::Instant::now();
-    let set_aside_tables = set_aside.tables().to_vec();
-    set_aside.rebuild(db).await.map_err(|e| fail(e.into()))?;
-    tracing::debug!(took = ?rebuild.elapsed(), tables = ?set_aside_tables, "ledger import: indexes and foreign keys rebuilt");
-    tracing::debug!(took = ?phase.elapsed(), count = new.len(), "ledger import: new projects and their history, contracts, payments and audit inserted");
-    let phase = std::time::Instant::now();
-
-    // Stored projects through the service functions, one by one.
-    for plan in plans {
-        if !plan.writes() || matches!(plan.target, Target::New { .. }) {
-            continue;
-        }
-        let id = write_row(db, ctx, plan, lookups, &created)
+    let total = stored.len() as u64;
+    for (done, plan) in stored.into_iter().enumerate() {
+        write_row(db, ctx, plan, lookups, created)
             .await
             .map_err(|e| write_failed(&plan.sheet, plan.row, &e))?;
-        ids.insert((plan.sheet.as_str(), plan.row), id);
-        done += 1;
-        if done % 100 == 0 || done == total {
-            report_progress(done);
-        }
-    }
-    tracing::debug!(took = ?phase.elapsed(), "ledger import: stored projects written");
-    for change in &mut report.changes {
-        if let Some(id) = ids.get(&(change.sheet.as_str(), change.row)) {
-            change.project_id = Some(*id);
+        let done = done as u64 + 1;
+        if let Some(progress) = progress
+            && (done.is_multiple_of(100) || done == total)
+        {
+            progress(ImportProgress::Writing { done, total });
         }
     }
     Ok(())
-}
-
-/// Inserts the investors this import creates; returns their ids in the same order.
-async fn insert_investors(db: &impl ConnectionTrait, new: &[NewInvestor]) -> ServiceResult<Vec<i32>> {
-    let at = now();
-    let mut ids = Vec::with_capacity(new.len());
-    for batch in new.chunks(columnar::rows_per_statement::<investor::Entity>(
-        db.get_database_backend(),
-    )) {
-        let models = batch.iter().map(|i| investor::ActiveModel {
-            name: Set(i.name.clone()),
-            credit_code: Set(i.credit_code.clone()),
-            origin_region: Set(None),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        });
-        let insert = columnar::insert(
-            db.get_database_backend(),
-            models.collect(),
-            &[
-                investor::Column::Id,
-                investor::Column::Name,
-                investor::Column::CreditCode,
-            ],
-        );
-        // RETURNING gives rows in no promised order: match them back by (name, code), which
-        // the planner keeps unique among new investors.
-        let mut returned: HashMap<(String, Option<String>), i32> = HashMap::new();
-        for row in db.query_all_raw(insert).await? {
-            returned.insert(
-                (row.try_get("", "name")?, row.try_get("", "credit_code")?),
-                row.try_get("", "id")?,
-            );
-        }
-        for i in batch {
-            let id = returned
-                .get(&(i.name.clone(), i.credit_code.clone()))
-                .copied()
-                .ok_or_else(|| {
-                    ServiceError::Db(sea_orm::DbErr::Custom(format!("investor {} was not inserted", i.name)))
-                })?;
-            ids.push(id);
-        }
-    }
-    Ok(ids)
 }
 
 /// The INSERT of a batch of new projects as their plans leave them, with their reserved ids.
@@ -2871,29 +3019,22 @@ fn project_rows(
     backend: DatabaseBackend,
     at: DateTime<Utc>,
     batch: &[&RowPlan],
-    ids: &HashMap<(&str, u32), i32>,
     created: &Created,
-    codes: &TakenCodes,
+    lookups: &Lookups,
+    codes: &mut TakenCodes,
 ) -> Result<Statement, Box<RowIssue>> {
     let mut models = Vec::with_capacity(batch.len());
     for plan in batch {
-        let (Some(&id), Target::New { code, lead_on }) = (ids.get(&(plan.sheet.as_str(), plan.row)), &plan.target)
-        else {
+        let (Some(id), Target::New { code, lead_on }) = (plan.id, &plan.target) else {
             continue;
         };
         let fields = plan.fields.as_ref().expect("a new project has its fields");
         let input = project_input(fields, None, created);
-        let code = match code {
-            Some(code) => code.clone(),
-            None => {
-                let numbered = numbered_code(*lead_on, id);
-                if codes.taken(&numbered) {
-                    let taken = ServiceError::conflict("code", format!("a project with code `{numbered}` exists"));
-                    return Err(write_failed(&plan.sheet, plan.row, &taken));
-                }
-                numbered
-            }
-        };
+        let code = code.clone().unwrap_or_else(|| numbered_code(*lead_on, id));
+        if !codes.take(lookups, &code) {
+            let taken = ServiceError::conflict("code", format!("a project with code `{code}` exists"));
+            return Err(write_failed(&plan.sheet, plan.row, &taken));
+        }
         let dates = plan.outcome.dates;
         let yuan = |d: Option<Decimal>| d.and_then(|d| money::wan_to_yuan(d).ok());
         let moves = plan.steps.len() + usize::from(plan.terminate.is_some());
@@ -2939,16 +3080,15 @@ fn record_rows(
     at: DateTime<Utc>,
     ctx: &Context<'_>,
     new: &[&RowPlan],
-    ids: &HashMap<(&str, u32), i32>,
     records: &mut NewRecords,
-) -> Vec<Statement> {
+) -> Vec<Queued> {
     let mut history = Vec::new();
     let mut contracts = Vec::new();
     let mut fundings = Vec::new();
     // The trail of the projects created in bulk: one entry each, with what the ledger said.
     let mut trail = Vec::new();
     for plan in new {
-        let (Some(&id), Target::New { lead_on, .. }) = (ids.get(&(plan.sheet.as_str(), plan.row)), &plan.target) else {
+        let (Some(id), Target::New { lead_on, .. }) = (plan.id, &plan.target) else {
             continue;
         };
         let entry = |from: Option<Stage>, to: Stage, on: NaiveDate, reason: &str| stage_history::ActiveModel {
@@ -3037,7 +3177,7 @@ struct NewRecords {
 
 impl NewRecords {
     /// The INSERTs of the rows left over.
-    fn rest(&mut self, backend: DatabaseBackend) -> Vec<Statement> {
+    fn rest(&mut self, backend: DatabaseBackend) -> Vec<Queued> {
         [
             self.history.rest(backend),
             self.contracts.rest(backend),
@@ -3065,61 +3205,55 @@ impl<A> Default for Pending<A> {
 
 impl<A: ActiveModelTrait> Pending<A> {
     /// Adds `rows`; returns the INSERT of every full statement's worth.
-    fn push(&mut self, backend: DatabaseBackend, rows: Vec<A>) -> Vec<Statement> {
+    fn push(&mut self, backend: DatabaseBackend, rows: Vec<A>) -> Vec<Queued> {
         self.rows.extend(rows);
         let full = columnar::rows_per_statement::<A::Entity>(backend);
         let mut statements = Vec::new();
         while self.rows.len() >= full {
             let statement: Vec<A> = self.rows.drain(..full).collect();
-            statements.push(columnar::insert(backend, statement, &[]));
+            statements.push(Self::insert(backend, statement));
         }
         statements
     }
 
     /// The INSERT of what is left, if anything is.
-    fn rest(&mut self, backend: DatabaseBackend) -> Option<Statement> {
-        (!self.rows.is_empty()).then(|| columnar::insert(backend, std::mem::take(&mut self.rows), &[]))
+    fn rest(&mut self, backend: DatabaseBackend) -> Option<Queued> {
+        (!self.rows.is_empty()).then(|| Self::insert(backend, std::mem::take(&mut self.rows)))
+    }
+
+    fn insert(backend: DatabaseBackend, rows: Vec<A>) -> Queued {
+        Queued {
+            table: <A::Entity as Default>::default().table_name(),
+            rows: rows.len(),
+            statement: columnar::insert(backend, rows, &[]),
+            at: None,
+        }
     }
 }
 
 /// A statement on its way from the bulk load's builder to its writer.
-struct Queued<'a> {
+struct Queued {
     statement: Statement,
+    /// The table it inserts into, and how many rows.
+    table: &'static str,
+    rows: usize,
     /// The sheet and row of the first project a statement of new projects inserts.
-    at: Option<(&'a str, u32)>,
-    /// How many new projects it inserts.
-    projects: u64,
+    at: Option<(String, u32)>,
 }
 
-impl Queued<'_> {
-    fn records(statement: Statement) -> Self {
-        Self {
-            statement,
-            at: None,
-            projects: 0,
-        }
-    }
-}
-
-/// The project codes a numbered new project cannot take: those stored and those the ledger
-/// gives its new projects.
-struct TakenCodes(HashSet<String>);
+/// The project codes a new project cannot take: those stored, and those the load's new
+/// projects took before it, as the ledger states them or numbered from their ids. Gathered at
+/// the first new project.
+#[derive(Default)]
+struct TakenCodes(Option<HashSet<String>>);
 
 impl TakenCodes {
-    fn new(lookups: &Lookups, new: &[&RowPlan]) -> Self {
-        let numbered = new.iter().any(|p| matches!(p.target, Target::New { code: None, .. }));
-        if !numbered {
-            return Self(HashSet::default());
-        }
-        let given = new.iter().filter_map(|p| match &p.target {
-            Target::New { code: Some(code), .. } => Some(code.clone()),
-            _ => None,
-        });
-        Self(lookups.projects.iter().map(|p| p.code.clone()).chain(given).collect())
-    }
-
-    fn taken(&self, code: &str) -> bool {
-        self.0.contains(code)
+    /// Takes `code` for a new project; `false` when it is taken.
+    fn take(&mut self, lookups: &Lookups, code: &str) -> bool {
+        let taken = self
+            .0
+            .get_or_insert_with(|| lookups.projects.iter().map(|p| p.code.clone()).collect());
+        taken.insert(code.to_owned())
     }
 }
 

@@ -1003,15 +1003,7 @@ async fn the_read_limits_reject_a_file_quickly_and_the_attempt_is_recorded() {
     use zhaoshang::excel::ledger::ReadLimits;
     use zhaoshang::service::import::{ImportOptions, import_ledger};
     let app = TestApp::spawn().await;
-    let admin = zhaoshang::service::users::find_by_username(&app.db, "admin")
-        .await
-        .unwrap();
-    let actor = zhaoshang::service::Actor {
-        user_id: admin.id,
-        username: admin.username,
-        role: admin.role,
-        team_id: None,
-    };
+    let actor = admin_actor(&app).await;
     let rows: Vec<Vec<(&str, &str)>> = (0..20).map(|_| signed_row("", "项目", "2025-06-01", "")).collect();
     let file = ledger("2025年10月31日", &rows);
     let limited = |limits: ReadLimits| ImportOptions {
@@ -1199,6 +1191,7 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
     // Only a table the load at least doubles, by 1,000 rows or more, is set aside.
     {
         use sea_orm::TransactionTrait;
+        let stored = usize::try_from(app.count("stage_history").await).unwrap();
         let txn = app.db.begin().await.unwrap();
         let set_aside = zhaoshang::service::bulk::set_aside_for_load(
             &txn,
@@ -1207,6 +1200,23 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
         .await
         .unwrap();
         assert_eq!(set_aside.tables(), ["\"audit_log\""]);
+        // A load whose size shows as it goes sets a table aside once what it has put in is
+        // more than the table held: looked at from 1,000 rows on, then each time it doubles.
+        let copy = "INSERT INTO stage_history \
+                    (project_id, from_stage, to_stage, effective_on, user_id, recorded_at, reason) \
+                    SELECT project_id, from_stage, to_stage, effective_on, user_id, recorded_at, reason \
+                    FROM stage_history";
+        let mut loading = zhaoshang::service::bulk::Loading::new(&["stage_history", "fundings"]);
+        loading.inserted(&txn, "investors", 100_000).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(&txn, copy).await.unwrap();
+        loading.inserted(&txn, "stage_history", stored).await.unwrap();
+        assert!(
+            loading.set_aside_tables().is_empty(),
+            "as many rows as were stored do not double the table"
+        );
+        sea_orm::ConnectionTrait::execute_unprepared(&txn, copy).await.unwrap();
+        loading.inserted(&txn, "stage_history", 2 * stored).await.unwrap();
+        assert_eq!(loading.set_aside_tables(), ["\"stage_history\""]);
         txn.rollback().await.unwrap();
     }
     assert_eq!(app.indexes().await, indexes);
@@ -1284,6 +1294,57 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
         app.count_where("projects", "signed_on IS NOT NULL").await
     );
     assert_eq!(Value::from(app.count("fundings").await), report["payments_added"]);
+}
+
+/// The administrator, to call the import service directly.
+async fn admin_actor(app: &TestApp) -> zhaoshang::service::Actor {
+    let admin = zhaoshang::service::users::find_by_username(&app.db, "admin")
+        .await
+        .unwrap();
+    zhaoshang::service::Actor {
+        user_id: admin.id,
+        username: admin.username,
+        role: admin.role,
+        team_id: None,
+    }
+}
+
+/// The rows are written while the rest of the file is still being read: when the reading
+/// fails further on (here at the 3,501st row, past the limit), what was written goes with the
+/// rest, and the same file then imports whole.
+#[tokio::test]
+async fn a_file_that_fails_after_its_first_rows_were_written_stores_nothing() {
+    use zhaoshang::excel::ledger::ReadLimits;
+    use zhaoshang::service::import::{ImportOptions, import_ledger};
+    let app = TestApp::spawn().await;
+    let actor = admin_actor(&app).await;
+    let before = counts(&app).await;
+    let indexes = app.indexes().await;
+    let foreign_keys = app.foreign_keys().await;
+    let options = ImportOptions {
+        limits: ReadLimits {
+            max_rows: 3_500,
+            ..ReadLimits::default()
+        },
+        ..ImportOptions::new("big.xlsx")
+    };
+    let report = import_ledger(&app.db, big_ledger(4_000), options, &actor, None)
+        .await
+        .unwrap();
+    assert_eq!(report.code.as_deref(), Some("too_many_rows"), "{}", report.message);
+    assert_eq!(counts(&app).await, before, "nothing of the file is stored");
+    assert_eq!(
+        app.count("audit_log").await,
+        app.count_where("audit_log", "entity <> 'project'").await
+    );
+    assert_eq!(app.indexes().await, indexes, "the indexes set aside are back");
+    assert_eq!(app.foreign_keys().await, foreign_keys);
+
+    let report = import_ledger(&app.db, big_ledger(4_000), ImportOptions::new("big.xlsx"), &actor, None)
+        .await
+        .unwrap();
+    assert_eq!(report.created, 4_000, "{}", report.message);
+    assert_eq!(app.count("projects").await, 4_000);
 }
 
 #[tokio::test]

@@ -55,14 +55,106 @@ pub fn read_ledger_as_of(
     // A malformed part can make the parsers underneath panic (calamine's cell-reference
     // arithmetic overflows on "C11111111111" in builds with overflow checks): that is a
     // damaged file, not a crash. Nothing read so far is kept.
-    std::panic::catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, limits, as_of))).unwrap_or_else(|_| {
+    read_guarded(bytes, limits, as_of, None)
+}
+
+/// What [`read_ledger_streaming`] hands over while it reads.
+#[derive(Debug)]
+pub enum LedgerEvent {
+    /// A sheet's header was found; its rows follow. The report's `as_of` is the date its own
+    /// title lines state; its counts are not final.
+    Sheet(SheetReport),
+    /// Project rows read, in sheet and row order, and the cell errors found since the event
+    /// before (in these rows and in rows not returned).
+    Rows {
+        rows: Vec<LedgerRow>,
+        errors: Vec<CellError>,
+    },
+}
+
+/// Project rows per [`LedgerEvent::Rows`].
+pub(crate) const STREAMED_ROWS: usize = 1_000;
+
+/// [`read_ledger_as_of`] that hands each sheet and its rows to `sink` as they are read, so the
+/// caller can work on them while the rest of the file is parsed. The [`Ledger`] returned has
+/// every sheet report, skipped row and cell error, and no rows: they all went to `sink`. When
+/// `sink` returns `false` the reading stops early and the result is not to be used.
+pub fn read_ledger_streaming(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    as_of: Option<NaiveDate>,
+    sink: &mut dyn FnMut(LedgerEvent) -> bool,
+) -> Result<Ledger, LedgerFileError> {
+    let mut stream = RowStream {
+        sink,
+        errors_sent: 0,
+        stopped: false,
+    };
+    read_guarded(bytes, limits, as_of, Some(&mut stream))
+}
+
+/// Where a streamed read hands its events.
+pub(crate) struct RowStream<'s> {
+    sink: &'s mut dyn FnMut(LedgerEvent) -> bool,
+    /// Cell errors of the ledger already handed over.
+    errors_sent: usize,
+    /// The sink wanted no more.
+    stopped: bool,
+}
+
+impl RowStream<'_> {
+    /// Hands over the sheet `announce` (when given), then the rows read so far once there are
+    /// `at_least` of them, with the errors found since the last hand-over.
+    pub(crate) fn flush(&mut self, ledger: &mut Ledger, announce: Option<&SheetReport>, at_least: usize) {
+        if self.stopped {
+            ledger.rows.clear();
+            return;
+        }
+        if let Some(report) = announce {
+            self.send(LedgerEvent::Sheet(report.clone()));
+        }
+        let new_errors = ledger.errors.len() > self.errors_sent;
+        if ledger.rows.len() >= at_least.max(1) || (at_least == 0 && new_errors) {
+            let rows = std::mem::take(&mut ledger.rows);
+            let errors = ledger.errors[self.errors_sent..].to_vec();
+            self.errors_sent = ledger.errors.len();
+            self.send(LedgerEvent::Rows { rows, errors });
+        }
+    }
+
+    fn send(&mut self, event: LedgerEvent) {
+        if !self.stopped && !(self.sink)(event) {
+            self.stopped = true;
+        }
+    }
+
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped
+    }
+}
+
+fn read_guarded(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    as_of: Option<NaiveDate>,
+    mut stream: Option<&mut RowStream<'_>>,
+) -> Result<Ledger, LedgerFileError> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        read_workbook(bytes, limits, as_of, stream.as_deref_mut())
+    }))
+    .unwrap_or_else(|_| {
         Err(LedgerFileError::NotXlsx {
             reason: "工作簿内容已损坏，无法解析".to_owned(),
         })
     })
 }
 
-fn read_workbook(bytes: &[u8], limits: &ReadLimits, as_of: Option<NaiveDate>) -> Result<Ledger, LedgerFileError> {
+fn read_workbook(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    as_of: Option<NaiveDate>,
+    mut stream: Option<&mut RowStream<'_>>,
+) -> Result<Ledger, LedgerFileError> {
     if bytes.len() > limits.max_file_bytes {
         return Err(LedgerFileError::TooLarge {
             size: bytes.len(),
@@ -84,6 +176,9 @@ fn read_workbook(bytes: &[u8], limits: &ReadLimits, as_of: Option<NaiveDate>) ->
         ..Ledger::default()
     };
     for sheet in &sheets {
+        if stream.as_ref().is_some_and(|s| s.stopped()) {
+            return Ok(ledger);
+        }
         let skip_reason = match (sheet.typ, sheet.visible) {
             (SheetType::ChartSheet, _) => Some("图表工作表，不含数据"),
             (SheetType::WorkSheet, SheetVisible::Visible) => None,
@@ -100,6 +195,7 @@ fn read_workbook(bytes: &[u8], limits: &ReadLimits, as_of: Option<NaiveDate>) ->
                 is_1904,
                 as_of,
                 &mut ledger,
+                stream.as_deref_mut(),
             )?,
         }
     }

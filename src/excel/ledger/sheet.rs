@@ -15,8 +15,8 @@ use super::value::{
     Problem, Raw, parse_date_text, read_agreement_type, read_amount, read_area, read_date, read_stage, read_text,
 };
 use super::{
-    CellError, ColumnRef, IgnoredColumn, Ledger, LedgerFileError, LedgerRow, LedgerValues, ReadLimits, SheetReport,
-    SkipReason, SkippedRow,
+    CellError, ColumnRef, IgnoredColumn, Ledger, LedgerFileError, LedgerRow, LedgerValues, ReadLimits, RowStream,
+    STREAMED_ROWS, SheetReport, SkipReason, SkippedRow,
 };
 
 /// The header must be among the first rows of a sheet.
@@ -25,7 +25,8 @@ const HEADER_SCAN_ROWS: u32 = 20;
 /// Longest value quoted in an error message, in characters.
 const MAX_QUOTED_CHARS: usize = 100;
 
-/// Streams the worksheet `name` into `ledger`.
+/// Streams the worksheet `name` into `ledger`, and on to `stream` when there is one.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_sheet<RS: Read + Seek>(
     workbook: &mut Xlsx<RS>,
     name: &str,
@@ -34,6 +35,7 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
     is_1904: bool,
     as_of_override: Option<NaiveDate>,
     ledger: &mut Ledger,
+    mut stream: Option<&mut RowStream<'_>>,
 ) -> Result<(), LedgerFileError> {
     let damaged = |e: XlsxError| LedgerFileError::NotXlsx {
         reason: format!("工作表“{name}”无法解析（{e}）"),
@@ -55,11 +57,13 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
         match &mut pending {
             Some(current) if current.index == row => current.cells.push((col, raw)),
             _ => {
-                if let Some(done) = pending.replace(Row::new(row, col, raw))
-                    && sheet.push(done)? == Flow::Stop
-                {
-                    pending = None;
-                    break;
+                if let Some(done) = pending.replace(Row::new(row, col, raw)) {
+                    let flow = sheet.push(done)?;
+                    sheet.hand_over(&mut stream, STREAMED_ROWS);
+                    if flow == Flow::Stop || stream.as_ref().is_some_and(|s| s.stopped()) {
+                        pending = None;
+                        break;
+                    }
                 }
             }
         }
@@ -67,6 +71,8 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
     if let Some(done) = pending {
         sheet.push(done)?;
     }
+    sheet.decide()?;
+    sheet.hand_over(&mut stream, 0);
     sheet.finish()
 }
 
@@ -124,6 +130,8 @@ struct SheetReader<'a> {
     phase: Phase,
     /// The as-of date the caller fixed, which wins over the title lines'.
     as_of_override: Option<NaiveDate>,
+    /// The sheet's report went to the stream.
+    announced: bool,
 }
 
 impl<'a> SheetReader<'a> {
@@ -136,7 +144,24 @@ impl<'a> SheetReader<'a> {
             merges,
             phase: Phase::Scanning(Vec::new()),
             as_of_override: None,
+            announced: false,
         }
+    }
+
+    /// Hands the sheet (once its header is known) and its rows read so far to `stream`, once
+    /// there are `at_least` of them.
+    fn hand_over(&mut self, stream: &mut Option<&mut RowStream<'_>>, at_least: usize) {
+        let Some(stream) = stream.as_deref_mut() else {
+            return;
+        };
+        let announce = match &self.phase {
+            Phase::Reading(table) if !self.announced => {
+                self.announced = true;
+                Some(&table.report)
+            }
+            _ => None,
+        };
+        stream.flush(self.ledger, announce, at_least);
     }
 
     fn push(&mut self, mut row: Row) -> Result<Flow, LedgerFileError> {
@@ -203,11 +228,10 @@ impl<'a> SheetReader<'a> {
     fn finish(mut self) -> Result<(), LedgerFileError> {
         self.decide()?;
         if let Phase::Reading(table) = self.phase {
-            let mut report = table.report;
+            let report = table.report;
             if self.ledger.as_of.is_none() {
                 self.ledger.as_of = report.as_of;
             }
-            report.projects = u32::try_from(self.ledger.rows.len() - table.rows_at_start).unwrap_or(u32::MAX);
             self.ledger.sheets.push(report);
         }
         Ok(())
@@ -530,7 +554,6 @@ struct Table {
     next_fill: usize,
     active_fills: Vec<(Dimensions, Option<Raw>)>,
     rows_before: usize,
-    rows_at_start: usize,
 }
 
 impl Table {
@@ -613,7 +636,6 @@ impl Table {
             next_fill: 0,
             active_fills: Vec::new(),
             rows_before: ledger.sheets.iter().map(|s| s.rows_read as usize).sum(),
-            rows_at_start: ledger.rows.len(),
         }
     }
 
@@ -801,6 +823,7 @@ impl Table {
             values.stage_inferred = true;
         }
         values.terminated = values.stage == Some(Stage::Terminated);
+        self.report.projects = self.report.projects.saturating_add(1);
         ledger.rows.push(LedgerRow {
             sheet: self.sheet.clone(),
             row: excel_row,

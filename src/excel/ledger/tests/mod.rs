@@ -4,6 +4,7 @@
 mod bad;
 mod messy;
 mod sample;
+mod streaming;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
