@@ -130,9 +130,10 @@ async fn set_aside(db: &impl ConnectionTrait, loads: &[(&str, usize, usize)]) ->
 }
 
 /// A load whose size shows only as it goes (a ledger's rows written while the rest of the file
-/// is still read): a table's indexes are set aside once the rows the load has put in at least
-/// double what it held before, checked at [`MIN_ROWS`] and each time the count doubles. The
-/// rows in before that went through the live indexes; at most half the load does.
+/// is still read): a table's indexes are set aside before the statement with which the load
+/// comes to at least double what it held, looked at from [`MIN_ROWS`] on and each time the
+/// count doubles. The rows in before that went through the live indexes: at most half the
+/// load, none when its first statement already doubles the table.
 pub struct Loading {
     tables: Vec<Watched>,
     set_aside: SetAside,
@@ -166,23 +167,23 @@ impl Loading {
         }
     }
 
-    /// Counts `rows` just inserted into `table` in the load's transaction, and sets the
-    /// table's indexes aside when the load has come to at least double it. Tables not watched
-    /// are ignored.
-    pub async fn inserted(&mut self, db: &impl ConnectionTrait, table: &str, rows: usize) -> Result<(), DbErr> {
+    /// Counts `rows` about to be inserted into `table` in the load's transaction, and first
+    /// sets the table's indexes aside when with them the load comes to at least double it.
+    /// Tables not watched are ignored.
+    pub async fn inserting(&mut self, db: &impl ConnectionTrait, table: &str, rows: usize) -> Result<(), DbErr> {
         let Some(watched) = self.tables.iter_mut().find(|w| w.table == table) else {
             return Ok(());
         };
-        watched.loaded += rows;
-        if watched.set_aside || watched.loaded < watched.next_check {
-            return Ok(());
+        let adding = watched.loaded + rows;
+        if !watched.set_aside && adding >= watched.next_check {
+            let more = set_aside(db, &[(watched.table, adding, watched.loaded)]).await?;
+            watched.set_aside = !more.tables.is_empty();
+            watched.next_check = adding.saturating_mul(2);
+            self.set_aside.tables.extend(more.tables);
+            self.set_aside.definitions.extend(more.definitions);
+            self.set_aside.foreign_keys.extend(more.foreign_keys);
         }
-        let more = set_aside(db, &[(watched.table, watched.loaded, watched.loaded)]).await?;
-        watched.set_aside = !more.tables.is_empty();
-        watched.next_check = watched.loaded.saturating_mul(2);
-        self.set_aside.tables.extend(more.tables);
-        self.set_aside.definitions.extend(more.definitions);
-        self.set_aside.foreign_keys.extend(more.foreign_keys);
+        watched.loaded = adding;
         Ok(())
     }
 

@@ -587,30 +587,48 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     let phase = std::time::Instant::now();
     let (sender, mut events) = tokio::sync::mpsc::channel::<LedgerEvent>(CHUNKS_AHEAD);
     let mut reading = Some(read_streaming(bytes, options.limits, options.as_of, slot, sender));
-    let txn = db.begin().await?;
-    report.id = insert_run(&txn, &report, actor, None).await?;
-    let mut lookups = Lookups::load(&txn).await?;
+    // What the reader hands over while the lookups load is kept: a district's lookups take a
+    // second to load, and the reader would otherwise wait for room.
+    let mut intake = Intake {
+        as_of: options.as_of,
+        ..Intake::default()
+    };
+    let loaded = {
+        let load = async {
+            let txn = db.begin().await?;
+            let id = insert_run(&txn, &report, actor, None).await?;
+            let lookups = Lookups::load(&txn).await?;
+            Ok::<_, ServiceError>((txn, id, lookups))
+        };
+        tokio::pin!(load);
+        loop {
+            tokio::select! {
+                biased;
+                loaded = &mut load => break loaded,
+                event = events.recv(), if !intake.closed => intake.take(event),
+            }
+        }
+    };
+    let (txn, run_id, mut lookups) = loaded?;
+    report.id = run_id;
     tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
 
     // Rows wait until the as-of date they are checked against is known: the caller's, or the
     // first a sheet's title lines state, or today once the whole file is read without one.
-    let mut sheets = Vec::new();
-    let mut waiting = Vec::new();
-    let mut as_of = options.as_of;
-    let mut read = None;
-    while as_of.is_none() {
-        match events.recv().await {
-            Some(LedgerEvent::Sheet(sheet)) => {
-                as_of = sheet.as_of;
-                sheets.push(sheet);
-            }
-            Some(LedgerEvent::Rows { rows, errors }) => waiting.push((rows, errors)),
-            None => {
-                read = Some(finish_reading(reading.take()).await);
-                break;
-            }
-        }
+    while intake.as_of.is_none() && !intake.closed {
+        intake.take(events.recv().await);
     }
+    let Intake {
+        sheets,
+        waiting,
+        as_of,
+        closed,
+    } = intake;
+    let read = if closed {
+        Some(finish_reading(reading.take()).await)
+    } else {
+        None
+    };
     let read = match read {
         Some(Err(err)) => {
             txn.rollback().await?;
@@ -693,9 +711,9 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
             at,
         }) = queued.recv().await
         {
-            db_write(&txn, statement, at).await?;
-            let set_aside = loads.inserted(&txn, table, rows).await;
+            let set_aside = loads.inserting(&txn, table, rows).await;
             set_aside.map_err(|e| write_failed("", 0, &e.into()))?;
+            db_write(&txn, statement, at).await?;
         }
         Ok::<(), Box<RowIssue>>(())
     };
@@ -799,6 +817,32 @@ fn forget_new_ids(report: &mut ImportReport) {
     for change in &mut report.changes {
         if change.action == RowAction::Created {
             change.project_id = None;
+        }
+    }
+}
+
+/// What the reader handed over before the rows could be planned.
+#[derive(Default)]
+struct Intake {
+    /// The sheets announced, with their columns.
+    sheets: Vec<SheetReport>,
+    /// Chunks of rows, with their cell errors.
+    waiting: Vec<(Vec<LedgerRow>, Vec<CellError>)>,
+    /// The as-of date: the caller's, else the first a sheet states.
+    as_of: Option<NaiveDate>,
+    /// The reader has handed over everything.
+    closed: bool,
+}
+
+impl Intake {
+    fn take(&mut self, event: Option<LedgerEvent>) {
+        match event {
+            Some(LedgerEvent::Sheet(sheet)) => {
+                self.as_of = self.as_of.or(sheet.as_of);
+                self.sheets.push(sheet);
+            }
+            Some(LedgerEvent::Rows { rows, errors }) => self.waiting.push((rows, errors)),
+            None => self.closed = true,
         }
     }
 }

@@ -1207,16 +1207,16 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
                     SELECT project_id, from_stage, to_stage, effective_on, user_id, recorded_at, reason \
                     FROM stage_history";
         let mut loading = zhaoshang::service::bulk::Loading::new(&["stage_history", "fundings"]);
-        loading.inserted(&txn, "investors", 100_000).await.unwrap();
-        sea_orm::ConnectionTrait::execute_unprepared(&txn, copy).await.unwrap();
-        loading.inserted(&txn, "stage_history", stored).await.unwrap();
+        loading.inserting(&txn, "investors", 100_000).await.unwrap();
+        loading.inserting(&txn, "stage_history", stored).await.unwrap();
         assert!(
             loading.set_aside_tables().is_empty(),
-            "as many rows as were stored do not double the table"
+            "as many rows as are stored do not double the table"
         );
         sea_orm::ConnectionTrait::execute_unprepared(&txn, copy).await.unwrap();
-        loading.inserted(&txn, "stage_history", 2 * stored).await.unwrap();
+        loading.inserting(&txn, "stage_history", 2 * stored).await.unwrap();
         assert_eq!(loading.set_aside_tables(), ["\"stage_history\""]);
+        sea_orm::ConnectionTrait::execute_unprepared(&txn, copy).await.unwrap();
         txn.rollback().await.unwrap();
     }
     assert_eq!(app.indexes().await, indexes);

@@ -710,7 +710,8 @@ impl Table {
             .iter()
             .filter(|(c, _)| *c <= self.lead_last_col)
             .filter_map(|(_, raw)| match raw {
-                Raw::Text(s) => Some(compact(s)),
+                // Every total's mark (小计, 合计, 总计) has 计: other cells are not compacted.
+                Raw::Text(s) if s.contains('计') => Some(compact(s)),
                 _ => None,
             });
         for text in lead_texts {
@@ -774,7 +775,7 @@ impl Table {
                 .get(column.col)
                 .or_else(|| inherited.iter().find(|(c, _)| *c == column.col).map(|(_, raw)| raw));
             let Some(raw) = raw else { continue };
-            let outcome = if raw.text_chars() > limits.max_cell_chars {
+            let outcome = if raw.text_longer_than(limits.max_cell_chars) {
                 Err(Problem {
                     code: "cell_too_long",
                     what: format!("内容超过{}个字符", limits.max_cell_chars),

@@ -71,11 +71,10 @@ impl Raw {
     }
 
     /// Length in characters of the text the cell holds (0 for numbers, dates, booleans).
-    pub(crate) fn text_chars(&self) -> usize {
-        match self {
-            Raw::Text(s) => s.chars().count(),
-            _ => 0,
-        }
+    /// Whether the cell's text has more than `limit` characters.
+    pub(crate) fn text_longer_than(&self, limit: usize) -> bool {
+        // No more bytes than the limit, no more characters either: most cells are not counted.
+        matches!(self, Raw::Text(s) if s.len() > limit && s.chars().nth(limit).is_some())
     }
 }
 
@@ -333,6 +332,11 @@ fn serial_to_date(serial: u64, is_1904: bool) -> Option<NaiveDate> {
 
 /// Parses a written date; see [`read_date`] for the forms.
 pub(crate) fn parse_date_text(text: &str) -> Option<NaiveDate> {
+    iso_like_date(trim_text(text)).unwrap_or_else(|| parse_written_date(text))
+}
+
+/// [`parse_date_text`] for every form.
+fn parse_written_date(text: &str) -> Option<NaiveDate> {
     let text: String = trim_text(text).chars().map(half_width).collect();
     // A time after the date ("2025-03-15 00:00:00", "2025-03-15T08:00") is dropped.
     let date_part = match text.find([' ', 'T']) {
@@ -397,6 +401,25 @@ pub(crate) fn parse_date_text(text: &str) -> Option<NaiveDate> {
         _ => return None,
     };
     NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day).and_then(plausible)
+}
+
+/// "2025-03-15", "2025/03/15" or "2025.03.15" read without allocating, as most dates written as
+/// text are; `None` for any other form, which [`parse_date_text`] reads the long way.
+fn iso_like_date(text: &str) -> Option<Option<NaiveDate>> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    let well_formed = b.len() == 10
+        && matches!(b[4], b'-' | b'/' | b'.')
+        && b[7] == b[4]
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10);
+    if !well_formed {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| b[range].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let year = i32::try_from(number(0..4)).ok()?;
+    Some(NaiveDate::from_ymd_opt(year, number(5..7), number(8..10)).and_then(plausible))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -561,6 +584,38 @@ mod tests {
         for marker in ["-", "—", "/", "无", "暂无", "空"] {
             assert_eq!(read_date(&text(marker), false), Ok(None));
         }
+    }
+
+    #[test]
+    fn the_short_way_reads_dates_as_the_long_way_does() {
+        let written = [
+            "2025-03-15",
+            "2025/03/15",
+            "2025.03.15",
+            "2025-02-29",
+            "2024-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "1949-12-31",
+            "1950-01-01",
+            "2099-12-31",
+            "2100-01-01",
+            "0000-01-01",
+        ];
+        for text in written {
+            assert_eq!(iso_like_date(text), Some(parse_written_date(text)), "{text}");
+        }
+        for other in [
+            "2025-3-15",
+            "2025-03/15",
+            "2025年03月15日",
+            "２０２５-03-15",
+            "2025-03-15 0",
+            "20250315",
+        ] {
+            assert_eq!(iso_like_date(other), None, "{other}");
+        }
+        assert_eq!(parse_date_text(" 2025-03-15\u{200b}"), Some(ymd(2025, 3, 15)));
     }
 
     #[test]
