@@ -76,6 +76,9 @@ static PARSE_SLOTS: Semaphore = Semaphore::const_new(2);
 /// Chunks of rows the reader may be ahead of the planner (a chunk is a thousand rows).
 const CHUNKS_AHEAD: usize = 4;
 
+/// Rows planned between two looks at whether the writer can start its next statement.
+const PLANNED_AT_ONCE: usize = 100;
+
 /// Statements the builder of new projects may be ahead of the database.
 const STATEMENTS_AHEAD: usize = 2;
 
@@ -675,10 +678,17 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         let mut events = events;
         let mut planned: u64 = 0;
         let mut faulty = false;
-        let mut chunk = |planner: &mut Planner<'_>, rows: Vec<LedgerRow>, errors: Vec<CellError>| {
+        // Planned a slice at a time, letting the writer start the next INSERT in between:
+        // both run on this task, and the database waits for it to be polled.
+        let mut chunk = async |planner: &mut Planner<'_>, mut rows: Vec<LedgerRow>, errors: Vec<CellError>| {
             planned += rows.len() as u64;
             faulty |= !errors.is_empty();
-            planner.plan_rows(rows, &errors);
+            while !rows.is_empty() {
+                let rest = rows.split_off(rows.len().min(PLANNED_AT_ONCE));
+                planner.plan_rows(rows, &errors);
+                rows = rest;
+                tokio::task::yield_now().await;
+            }
             if let Some(progress) = progress {
                 progress(ImportProgress::Checking { done: planned });
             }
@@ -686,7 +696,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
             faulty || !planner.errors.is_empty()
         };
         for (rows, errors) in waiting {
-            let stop = chunk(&mut planner, rows, errors);
+            let stop = chunk(&mut planner, rows, errors).await;
             new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, false).await?;
         }
         while let Some(event) = events.recv().await {
@@ -695,7 +705,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
                     planner.add_sheet(&sheet);
                     continue;
                 }
-                LedgerEvent::Rows { rows, errors } => chunk(&mut planner, rows, errors),
+                LedgerEvent::Rows { rows, errors } => chunk(&mut planner, rows, errors).await,
             };
             new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, false).await?;
         }
@@ -859,9 +869,16 @@ fn read_streaming(
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let phase = std::time::Instant::now();
-        let read =
-            ledger::read_ledger_streaming(&bytes, &limits, as_of, &mut |event| sender.blocking_send(event).is_ok());
-        tracing::debug!(took = ?phase.elapsed(), "ledger import: file read");
+        // How long the reader waited for the planner to take its rows: the time the rest of the
+        // import is behind the file.
+        let mut waited = std::time::Duration::ZERO;
+        let read = ledger::read_ledger_streaming(&bytes, &limits, as_of, &mut |event| {
+            let sending = std::time::Instant::now();
+            let sent = sender.blocking_send(event).is_ok();
+            waited += sending.elapsed();
+            sent
+        });
+        tracing::debug!(took = ?phase.elapsed(), ?waited, "ledger import: file read");
         read
     })
 }
@@ -2911,6 +2928,8 @@ impl NewProjects {
         if queue.send(statement).await.is_err() {
             self.stopped = true;
         }
+        // The writer shares this task: it starts the statement now, not after the next batch.
+        tokio::task::yield_now().await;
     }
 
     /// Creates the teams, clusters and parks planned since the last call, one by one through
