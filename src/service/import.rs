@@ -83,7 +83,14 @@ const PLANNED_AT_ONCE: usize = 100;
 const STATEMENTS_AHEAD: usize = 2;
 
 /// The tables a first import fills, whose indexes are set aside once it at least doubles them.
-const BULK_TABLES: [&str; 5] = ["projects", "stage_history", "contracts", "fundings", "audit_log"];
+const BULK_TABLES: [&str; 6] = [
+    "investors",
+    "projects",
+    "stage_history",
+    "contracts",
+    "fundings",
+    "audit_log",
+];
 
 /// What the user chose for one import.
 #[derive(Debug, Clone)]
