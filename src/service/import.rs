@@ -667,8 +667,9 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         actor,
     };
 
-    // Planning and building the new projects' INSERTs on this task, running them on the other
-    // (on SQLite in sqlx's thread of the connection, on PostgreSQL in the server).
+    // Two futures on this task: one plans the rows and builds the new projects' INSERTs, the
+    // writer runs them (on SQLite in sqlx's thread of the connection, on PostgreSQL in the
+    // server) while the next ones are built.
     let phase = std::time::Instant::now();
     let mut planner = Planner::new(&ctx, lookups);
     for sheet in &sheets {
