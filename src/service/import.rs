@@ -2820,9 +2820,6 @@ struct NewProjects {
     investor_ids: columnar::NewIds,
     codes: TakenCodes,
     records: NewRecords,
-    /// The planner's plans looked at so far, and the new projects among them not yet built.
-    scanned: usize,
-    waiting: Vec<usize>,
     /// Plans of stored projects, taken from the planner once the plans before them were
     /// built and tallied; they are written when every row is planned.
     stored: Vec<RowPlan>,
@@ -2842,8 +2839,6 @@ impl NewProjects {
             investor_ids: columnar::NewIds::start::<investor::Entity>(db).await?,
             codes: TakenCodes::default(),
             records: NewRecords::default(),
-            scanned: 0,
-            waiting: Vec::new(),
             stored: Vec::new(),
             stopped: false,
         })
@@ -2870,16 +2865,21 @@ impl NewProjects {
         if self.stopped {
             return Ok(());
         }
-        let plans = &mut planner.plans;
-        let scanned = self.scanned;
-        self.waiting
-            .extend((scanned..plans.len()).filter(|&at| matches!(plans[at].target, Target::New { .. })));
-        self.scanned = plans.len();
-        while !self.stopped && (self.waiting.len() >= self.per_statement || (last && !self.waiting.is_empty())) {
-            let batch: Vec<usize> = self
-                .waiting
-                .drain(..self.per_statement.min(self.waiting.len()))
-                .collect();
+        // The planner holds only plans not yet tallied: the new projects among them not built
+        // yet (no id), and what was planned after the first of those.
+        let plans = &planner.plans;
+        let waiting: Vec<usize> = (0..plans.len())
+            .filter(|&at| matches!(plans[at].target, Target::New { .. }) && plans[at].id.is_none())
+            .collect();
+        let built = if last {
+            waiting.len()
+        } else {
+            waiting.len() - waiting.len() % self.per_statement
+        };
+        for batch in waiting[..built].chunks(self.per_statement) {
+            if self.stopped {
+                break;
+            }
             self.create_references(db, ctx, &planner.lookups, queue).await?;
             let ids = self
                 .project_ids
@@ -2916,17 +2916,13 @@ impl NewProjects {
             }
         }
         if !self.stopped {
-            let done = self.waiting.first().copied().unwrap_or(planner.plans.len());
+            let done = waiting.get(built).copied().unwrap_or(planner.plans.len());
             tally(report, &planner.plans[..done], &planner.lookups);
             let stored = planner
                 .plans
                 .drain(..done)
                 .filter(|p| matches!(p.target, Target::Existing(_)));
             self.stored.extend(stored);
-            self.scanned -= done;
-            for at in &mut self.waiting {
-                *at -= done;
-            }
         }
         Ok(())
     }
