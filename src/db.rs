@@ -11,6 +11,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite") {
+        crate::sqlite_memory::configure();
         // One connection: SQLite serialises writers anyway, and a single connection keeps
         // `sqlite::memory:` one database and avoids busy errors between writers.
         // No ping before each use: a SQLite connection is a file handle that cannot drop,

@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod excel;
 pub mod service;
+mod sqlite_memory;
 
 use poem::http::StatusCode;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
