@@ -3154,6 +3154,7 @@ fn record_rows(
     let mut fundings = Vec::new();
     // The trail of the projects created in bulk: one entry each, with what the ledger said.
     let mut trail = Vec::new();
+    let reason = ctx.reason();
     for plan in new {
         let (Some(id), Target::New { lead_on, .. }) = (plan.id, &plan.target) else {
             continue;
@@ -3168,7 +3169,7 @@ fn record_rows(
             reason: Set(Some(reason.to_owned())),
             ..Default::default()
         };
-        history.push(entry(None, Stage::Lead, *lead_on, &ctx.reason()));
+        history.push(entry(None, Stage::Lead, *lead_on, &reason));
         let dates = plan.outcome.dates;
         let mut created = serde_json::json!({
             "stage": plan.outcome.stage,
@@ -3184,14 +3185,17 @@ fn record_rows(
         if let Some(fields) = &plan.fields {
             created["name"] = serde_json::json!(fields.name);
         }
+        let serde_json::Value::Object(created) = created else {
+            unreachable!("built as an object above")
+        };
         trail.push(audit::bulk_entry(
             at,
             ctx.actor,
             "project",
             id,
             Some(id),
-            created,
-            Some(&ctx.reason()),
+            &created,
+            Some(&reason),
         ));
         for step in plan.steps.iter().chain(plan.terminate.as_deref()) {
             history.push(entry(Some(step.from), step.to, step.on, &step.reason));
@@ -3220,7 +3224,7 @@ fn record_rows(
                 amount_yuan: Set(payment.amount_yuan),
                 kind: Set(FundingKind::Other),
                 counted: Set(true),
-                note: Set(Some(ctx.reason())),
+                note: Set(Some(reason.clone())),
                 created_at: Set(at),
                 ..Default::default()
             });
