@@ -84,7 +84,7 @@ pub fn bulk_entry(
     entity: &str,
     entity_id: i32,
     project_id: Option<i32>,
-    created: &Map<String, Value>,
+    created: &Value,
     reason: Option<&str>,
 ) -> audit_entry::ActiveModel {
     audit_entry::ActiveModel {
@@ -102,13 +102,13 @@ pub fn bulk_entry(
 
 /// `diff(None, Some(created))` written straight out, without building it: the ledger import
 /// writes one for each of up to 100,000 new projects. The fields in key order (`Map` keeps
-/// them sorted), each but the nulls and the noise as `{"after": value, "before": null}`.
-fn created_changes(created: &Map<String, Value>) -> String {
-    let mut changes = String::with_capacity(64 * created.len());
+/// them sorted), each but the nulls and the noise as `{"after": value, "before": null}`; like
+/// `diff`, nothing for a value that is not an object.
+fn created_changes(created: &Value) -> String {
+    let fields = created.as_object().into_iter().flatten();
+    let mut changes = String::with_capacity(64 * created.as_object().map_or(0, Map::len));
     changes.push('{');
-    let fields = created
-        .iter()
-        .filter(|(field, value)| !value.is_null() && !NOISE.contains(&field.as_str()));
+    let fields = fields.filter(|(field, value)| !value.is_null() && !NOISE.contains(&field.as_str()));
     for (field, value) in fields {
         if changes.len() > 1 {
             changes.push(',');
@@ -197,10 +197,9 @@ mod tests {
             "updated_at": "x",
             "nested": {"b": 1, "a": null},
         });
-        let Value::Object(map) = &created else { unreachable!() };
-        let written = created_changes(map);
+        let written = created_changes(&created);
         assert_eq!(written, Value::Object(diff(None, Some(created.clone()))).to_string());
         assert!(written.starts_with(r#"{"name":{"after":"年产"#), "{written}");
-        assert_eq!(created_changes(&Map::new()), "{}");
+        assert_eq!(created_changes(&json!({})), "{}");
     }
 }

@@ -688,13 +688,11 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         let mut faulty = false;
         // Planned a slice at a time, letting the writer start the next INSERT in between:
         // both run on this task, and the database waits for it to be polled.
-        let mut chunk = async |planner: &mut Planner<'_>, mut rows: Vec<LedgerRow>, errors: Vec<CellError>| {
+        let mut chunk = async |planner: &mut Planner<'_>, rows: Vec<LedgerRow>, errors: Vec<CellError>| {
             planned += rows.len() as u64;
             faulty |= !errors.is_empty();
-            while !rows.is_empty() {
-                let rest = rows.split_off(rows.len().min(PLANNED_AT_ONCE));
-                planner.plan_rows(rows, &errors);
-                rows = rest;
+            for slice in rows.chunks(PLANNED_AT_ONCE) {
+                planner.plan_rows(slice, &errors);
                 tokio::task::yield_now().await;
             }
             if let Some(progress) = progress {
@@ -1414,11 +1412,11 @@ impl<'a> Planner<'a> {
 
     /// Plans the rows of a chunk the reader handed over, but those with a cell that could not
     /// be read: the file will be rejected, and their other values are checked no further.
-    fn plan_rows(&mut self, rows: Vec<LedgerRow>, errors: &[CellError]) {
+    fn plan_rows(&mut self, rows: &[LedgerRow], errors: &[CellError]) {
         let faulty: HashSet<(&str, u32)> = errors.iter().map(|e| (e.sheet.as_str(), e.row)).collect();
         for row in rows {
             if !faulty.contains(&(row.sheet.as_str(), row.row)) {
-                self.plan_row(&row);
+                self.plan_row(row);
             }
         }
     }
@@ -3185,9 +3183,6 @@ fn record_rows(
         if let Some(fields) = &plan.fields {
             created["name"] = serde_json::json!(fields.name);
         }
-        let serde_json::Value::Object(created) = created else {
-            unreachable!("built as an object above")
-        };
         trail.push(audit::bulk_entry(
             at,
             ctx.actor,
