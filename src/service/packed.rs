@@ -88,15 +88,42 @@ pub async fn read<T: DeserializeOwned>(
         Some(values) => Statement::from_sql_and_values(backend, sql, values),
         None => Statement::from_string(backend, sql),
     };
+    Ok(read_statement(db, statement).await?.unwrap_or_default())
+}
+
+/// Reads the one JSON text value `sql` (with its bound `values`) selects — one row packed by
+/// [`object`] and given as text by [`as_text`] — into a `T`; `None` for no row or a NULL.
+pub async fn read_one<T: DeserializeOwned>(
+    db: &impl ConnectionTrait,
+    sql: String,
+    values: Values,
+) -> Result<Option<T>, DbErr> {
+    let statement = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+    read_statement(db, statement).await
+}
+
+async fn read_statement<T: DeserializeOwned>(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+) -> Result<Option<T>, DbErr> {
     let packed: Option<String> = match db.query_one_raw(statement).await? {
         Some(row) => row.try_get_by_index(0)?,
         None => None,
     };
-    match packed {
-        Some(json) => {
+    packed
+        .map(|json| {
             serde_json::from_str(&json).map_err(|e| DbErr::Custom(format!("packed rows could not be read: {e}")))
-        }
-        None => Ok(Vec::new()),
+        })
+        .transpose()
+}
+
+/// The SQL of the JSON value `json` (built by [`object`]) as text, which [`read_one`] reads:
+/// SQLite's JSON already is; PostgreSQL's is cast.
+pub fn as_text(backend: DatabaseBackend, json: &str) -> Result<String, DbErr> {
+    match backend {
+        DatabaseBackend::Sqlite => Ok(json.to_owned()),
+        DatabaseBackend::Postgres => Ok(format!("({json})::text")),
+        other => Err(unsupported(other)),
     }
 }
 

@@ -407,13 +407,9 @@ pub async fn find_project(db: &impl ConnectionTrait, id: i32) -> ServiceResult<p
 
 /// One project with its names, contract and funds.
 pub async fn get_project(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> ServiceResult<ProjectView> {
-    let ids = project::Entity::find_by_id(id)
-        .select_only()
-        .column(project::Column::Id)
-        .into_query();
-    let view = views(db, ids, project::Column::Id, Order::Asc)
+    let sql = one_view_sql(db.get_database_backend())?;
+    let view: ProjectView = packed::read_one(db, sql.to_owned(), sea_orm::sea_query::Values(vec![id.into()]))
         .await?
-        .pop()
         .ok_or_else(|| ServiceError::not_found("project", id))?;
     actor.principal().check_read_project(view.project.team_id)?;
     Ok(view)
@@ -531,9 +527,35 @@ fn view_row(backend: DatabaseBackend) -> ServiceResult<&'static str> {
     Ok(cell.get_or_init(|| row))
 }
 
+/// The tables a project's view is read from: the project as `p`, its investor, contract,
+/// team, cluster and park.
+const VIEW_TABLES: &str = "projects p \
+     LEFT JOIN investors i ON i.id = p.investor_id \
+     LEFT JOIN contracts c ON c.project_id = p.id \
+     LEFT JOIN teams t ON t.id = p.team_id \
+     LEFT JOIN clusters cl ON cl.id = p.cluster_id \
+     LEFT JOIN parks pk ON pk.id = p.park_id";
+
+/// The query of one project's view (its id the one bound value), built once per backend: the
+/// most frequent read, so neither built again nor packed into an array for each request.
+fn one_view_sql(backend: DatabaseBackend) -> ServiceResult<&'static str> {
+    static SQLITE: OnceLock<String> = OnceLock::new();
+    static POSTGRES: OnceLock<String> = OnceLock::new();
+    let (cell, id) = match backend {
+        DatabaseBackend::Sqlite => (&SQLITE, "?"),
+        DatabaseBackend::Postgres => (&POSTGRES, "$1"),
+        other => return Err(packed::unsupported(other).into()),
+    };
+    if let Some(sql) = cell.get() {
+        return Ok(sql);
+    }
+    let row = packed::as_text(backend, view_row(backend)?)?;
+    Ok(cell.get_or_init(|| format!("SELECT {row} FROM {VIEW_TABLES} WHERE p.id = {id}")))
+}
+
 /// The projects whose ids `ids` selects, in the order of `sort`, each with its investor,
-/// contract, names and funds: one query whatever the number of projects (a page of a list, or
-/// one project), its rows packed into one value (see `packed`).
+/// contract, names and funds: one query whatever the number of projects (a page of a list),
+/// its rows packed into one value (see `packed`); one project is read by [`get_project`].
 async fn views(
     db: &impl ConnectionTrait,
     ids: SelectStatement,
@@ -549,13 +571,7 @@ async fn views(
     let order_by = format!("p.\"{}\" {direction}, p.id {direction}", sort.as_str());
     let ids = backend.build(&ids);
     let sql = format!(
-        "SELECT {rows} FROM projects p \
-         LEFT JOIN investors i ON i.id = p.investor_id \
-         LEFT JOIN contracts c ON c.project_id = p.id \
-         LEFT JOIN teams t ON t.id = p.team_id \
-         LEFT JOIN clusters cl ON cl.id = p.cluster_id \
-         LEFT JOIN parks pk ON pk.id = p.park_id \
-         WHERE p.id IN ({ids})",
+        "SELECT {rows} FROM {VIEW_TABLES} WHERE p.id IN ({ids})",
         rows = packed::array_of(backend, row, &order_by)?,
         ids = ids.sql,
     );
