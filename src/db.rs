@@ -3,8 +3,13 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::sqlx::ConnectOptions as _;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
+
+mod readers;
+
+pub use readers::{Readers, SqliteReaders};
 
 /// Connects to `url` (`sqlite://…` or `postgres://…`), creating a SQLite file if missing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -75,34 +80,29 @@ fn checkpoint_in_background(db: DatabaseConnection) {
     });
 }
 
-/// Read-only connections for requests that only read, beside the writer `db` opened on the
-/// same `url`. On a SQLite file that is a pool of its own: the writer is a single connection
-/// (see [`connect`]), and in WAL mode readers run beside it and beside each other, each seeing
-/// every transaction committed before it began. An in-memory SQLite database exists only on its
-/// one connection, and PostgreSQL pools already, so there the reader is the writer itself.
-pub async fn connect_reader(url: &str, db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+/// The connections for requests that only read, beside the writer `db` opened on the same
+/// `url` (see [`readers`]). On a SQLite file they are read-only connections of their own: the
+/// writer is a single connection (see [`connect`]), and in WAL mode readers run beside it and
+/// beside each other, each statement seeing every transaction committed before it began. An
+/// in-memory SQLite database exists only on its one connection, and PostgreSQL pools already,
+/// so there they are the writer's.
+pub async fn connect_reader(url: &str, db: &DatabaseConnection) -> Result<Readers, DbErr> {
     if db.get_database_backend() != DatabaseBackend::Sqlite || !is_sqlite_file(url) {
-        return Ok(db.clone());
+        return Ok(Readers::Writer(db.clone()));
     }
-    let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2) as u32;
-    let mut options = ConnectOptions::new(url);
-    options
-        .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(30))
-        .max_connections(readers)
-        .min_connections(1)
-        // See `connect`: no ping before each use.
-        .test_before_acquire(false);
-    options.map_sqlx_sqlite_opts(|opts| {
-        opts.read_only(true)
-            .create_if_missing(false)
-            .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-8192")
-            // Pages read straight from the operating system's cache, which all readers share,
-            // instead of copied into each connection's own cache.
-            .pragma("mmap_size", "1073741824")
-    });
-    Database::connect(options).await
+    let most = std::thread::available_parallelism().map_or(4, |n| n.get() * 2);
+    let options = url
+        .parse::<SqliteConnectOptions>()
+        .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into())))?
+        .read_only(true)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(10))
+        .disable_statement_logging()
+        .pragma("cache_size", "-8192")
+        // Pages read straight from the operating system's cache, which all readers share,
+        // instead of copied into each connection's own cache.
+        .pragma("mmap_size", "1073741824");
+    Ok(Readers::Sqlite(SqliteReaders::open(options, most).await?.into()))
 }
 
 /// Whether `url` names a SQLite file, which other connections of this process can open beside

@@ -21,7 +21,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Requests that only read ([`db::connect_reader`]); the writer itself where the database
     /// has no separate readers.
-    pub reader: DatabaseConnection,
+    pub reader: db::Readers,
     /// Failed password sign-ins, to slow guessing down.
     pub login_throttle: std::sync::Arc<service::auth::LoginThrottle>,
     /// Tokens checked a moment ago; cleared by every change to tokens and users.
@@ -34,11 +34,11 @@ pub struct AppState {
 impl AppState {
     /// State whose reads share the writer's connections.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self::with_reader(db.clone(), db)
+        Self::with_reader(db.clone(), db.into())
     }
 
     /// State with read-only requests served by `reader`.
-    pub fn with_reader(db: DatabaseConnection, reader: DatabaseConnection) -> Self {
+    pub fn with_reader(db: DatabaseConnection, reader: db::Readers) -> Self {
         Self {
             db,
             reader,
