@@ -105,21 +105,30 @@ pub fn bulk_entry(
 /// them sorted), each but the nulls and the noise as `{"after": value, "before": null}`; like
 /// `diff`, nothing for a value that is not an object.
 fn created_changes(created: &Value) -> String {
-    let fields = created.as_object().into_iter().flatten();
-    let mut changes = String::with_capacity(64 * created.as_object().map_or(0, Map::len));
-    changes.push('{');
-    let fields = fields.filter(|(field, value)| !value.is_null() && !NOISE.contains(&field.as_str()));
+    let Some(fields) = created.as_object() else {
+        return "{}".to_owned();
+    };
+    let mut changes = Vec::with_capacity(64 * fields.len());
+    changes.push(b'{');
+    let fields = fields
+        .iter()
+        .filter(|(field, value)| !value.is_null() && !NOISE.contains(&field.as_str()));
     for (field, value) in fields {
         if changes.len() > 1 {
-            changes.push(',');
+            changes.push(b',');
         }
-        changes.push_str(&Value::String(field.clone()).to_string());
-        changes.push_str(r#":{"after":"#);
-        changes.push_str(&value.to_string());
-        changes.push_str(r#","before":null}"#);
+        write_json(&mut changes, field);
+        changes.extend_from_slice(br#":{"after":"#);
+        write_json(&mut changes, value);
+        changes.extend_from_slice(br#","before":null}"#);
     }
-    changes.push('}');
-    changes
+    changes.push(b'}');
+    String::from_utf8(changes).expect("serde_json writes UTF-8")
+}
+
+/// `value` as JSON at the end of `out`.
+fn write_json(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
+    serde_json::to_writer(out, value).expect("a JSON value and a string always serialise");
 }
 
 /// Which entries to read.
@@ -201,5 +210,6 @@ mod tests {
         assert_eq!(written, Value::Object(diff(None, Some(created.clone()))).to_string());
         assert!(written.starts_with(r#"{"name":{"after":"年产"#), "{written}");
         assert_eq!(created_changes(&json!({})), "{}");
+        assert_eq!(created_changes(&json!([1])), "{}", "not an object: nothing, as diff");
     }
 }

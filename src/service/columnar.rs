@@ -6,6 +6,7 @@
 //! value on its own. On both, a value every row shares is bound once. Also the ids such a
 //! load reserves for its rows before inserting them.
 
+use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{ArrayType, InsertStatement, Value};
 
 use super::bulk::quoted;
@@ -108,7 +109,8 @@ impl<A: ActiveModelTrait> Columns<A> {
         let mut per_row: Vec<Vec<Value>> = columns.iter().map(|_| Vec::with_capacity(count)).collect();
         for row in &mut rows {
             for (column, values) in columns.iter().zip(&mut per_row) {
-                values.push(row.take(*column).into_value().expect("every row sets this column"));
+                let value = row.take(*column).into_value().expect("every row sets this column");
+                values.push(if arrays { value } else { sqlite_value(value) });
             }
         }
         let mut values: Vec<ColumnValues> = per_row
@@ -253,6 +255,39 @@ impl<A: ActiveModelTrait> Columns<A> {
     }
 }
 
+/// `value` as bound to SQLite: a date as the text SQLite stores, `YYYY-MM-DD`, which sqlx
+/// would write through chrono's `format("%F")`, parsing the format for every value (an eighth
+/// of the planning thread of a first ledger import). Any other value as it is.
+fn sqlite_value(value: Value) -> Value {
+    match value {
+        Value::ChronoDate(Some(date)) => match date_text(date) {
+            Some(text) => Value::String(Some(text)),
+            None => Value::ChronoDate(Some(date)),
+        },
+        other => other,
+    }
+}
+
+/// `date` as `YYYY-MM-DD`, for the years 0 to 9999 (where chrono's `%F` writes the same);
+/// `None` for others.
+fn date_text(date: NaiveDate) -> Option<String> {
+    let year = u32::try_from(date.year()).ok().filter(|year| *year <= 9999)?;
+    let mut text = String::with_capacity(10);
+    push_digits(&mut text, year, 4);
+    text.push('-');
+    push_digits(&mut text, date.month(), 2);
+    text.push('-');
+    push_digits(&mut text, date.day(), 2);
+    Some(text)
+}
+
+/// The last `count` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u32, count: u32) {
+    for place in (0..count).rev() {
+        text.push(char::from_digit(value / 10u32.pow(place) % 10, 10).expect("a decimal digit"));
+    }
+}
+
 fn is_null(value: &Value) -> bool {
     *value == value.as_null()
 }
@@ -338,5 +373,34 @@ impl NewIds {
         (first..first + wanted)
             .map(|id| i32::try_from(id).map_err(|e| DbErr::Custom(format!("{} ran out of ids: {e}", self.table))))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_bound_as_sqlx_writes_them() {
+        let mut date = NaiveDate::from_ymd_opt(0, 1, 1).expect("a date");
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date");
+        while date < last {
+            assert_eq!(date_text(date), Some(date.format("%F").to_string()), "{date:?}");
+            date = date + chrono::Days::new(97);
+        }
+        for date in [last, NaiveDate::from_ymd_opt(2024, 2, 29).expect("a leap day")] {
+            assert_eq!(date_text(date), Some(date.format("%F").to_string()));
+        }
+        for outside in [
+            NaiveDate::from_ymd_opt(-1, 12, 31),
+            NaiveDate::from_ymd_opt(10_000, 1, 1),
+        ] {
+            let outside = outside.expect("a date");
+            assert_eq!(date_text(outside), None);
+            assert_eq!(sqlite_value(Value::from(outside)), Value::from(outside), "left to sqlx");
+        }
+        let date = NaiveDate::from_ymd_opt(2026, 3, 9).expect("a date");
+        assert_eq!(sqlite_value(Value::from(date)), Value::from("2026-03-09"));
+        assert_eq!(sqlite_value(Value::ChronoDate(None)), Value::ChronoDate(None));
     }
 }
