@@ -1188,6 +1188,18 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
     )
     .await;
     assert!(dangling.is_err(), "the foreign keys are in force after a bulk load");
+    if app.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        let statement = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Sqlite, "PRAGMA cache_size");
+        let row = sea_orm::ConnectionTrait::query_one_raw(&app.db, statement)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.try_get_by_index::<i64>(0).unwrap(),
+            -16_384,
+            "the page cache raised to rebuild the indexes is set back"
+        );
+    }
     // Only a table the load at least doubles, by 1,000 rows or more, is set aside.
     {
         use sea_orm::TransactionTrait;
