@@ -206,11 +206,11 @@ impl SetAside {
 
     /// Creates the indexes again from the rows now in their tables, adds the foreign keys back
     /// (which checks every row), and analyses the tables; nothing when nothing was set aside.
-    /// On SQLite the indexes are built with a 64 MiB page cache (`SQLITE_REBUILD_CACHE`),
+    /// On SQLite the indexes are built with a 64 MiB page cache (`SQLITE_REBUILD_CACHE_KIB`),
     /// set back afterwards.
     pub async fn rebuild(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         let cache = if db.get_database_backend() == DatabaseBackend::Sqlite && !self.definitions.is_empty() {
-            sqlite_cache_at_least(db, SQLITE_REBUILD_CACHE).await?
+            sqlite_cache_at_least(db, SQLITE_REBUILD_CACHE_KIB).await?
         } else {
             None
         };
@@ -259,40 +259,39 @@ impl SetAside {
     }
 }
 
-/// SQLite's page cache while set-aside indexes are built, as `PRAGMA cache_size` takes it
-/// (negative: KiB). Each index is built from a full read of its table, and a first import of
-/// 100,000 projects leaves 23 MiB of projects, with eleven indexes, and 42 MiB of trail, with
-/// four: in a cache that holds them, every read but the first comes from memory instead of
-/// from the WAL. Measured alternately, four runs each: rebuilt in 1.04-1.09 s instead of
-/// 1.14-1.64 s with the usual 16 MiB, for 60 ms more at the commit (more pages are dirty) and
-/// 20-25 MiB more at the peak; 128 MiB was slower again.
-const SQLITE_REBUILD_CACHE: i64 = -65_536;
+/// SQLite's page cache while set-aside indexes are built, in KiB. Each index is built from a
+/// full read of its table, and a first import of 100,000 projects leaves 23 MiB of projects,
+/// with eleven indexes, and 42 MiB of trail, with four: in a cache that holds them, every read
+/// but the first comes from memory instead of from the WAL. Measured alternately, four runs
+/// each: rebuilt in 1.04-1.09 s instead of 1.14-1.64 s with the usual 16 MiB, for 60 ms more
+/// at the commit (more pages are dirty) and 20-25 MiB more at the peak; 128 MiB was slower
+/// again.
+const SQLITE_REBUILD_CACHE_KIB: i64 = 65_536;
 
-/// Raises the connection's page cache to `size` (as `PRAGMA cache_size` takes it) when it is
-/// smaller, and returns the size to set back afterwards; `None` when it is large enough.
-async fn sqlite_cache_at_least(db: &impl ConnectionTrait, size: i64) -> Result<Option<i64>, DbErr> {
-    let statement = Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA cache_size");
-    let Some(row) = db.query_one_raw(statement).await? else {
-        return Ok(None);
-    };
-    let current: i64 = row.try_get_by_index(0)?;
-    // Negative sizes are KiB, positive ones pages.
-    let page_kib = if current > 0 || size > 0 {
-        let statement = Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA page_size");
-        let page: Option<i64> = match db.query_one_raw(statement).await? {
-            Some(row) => Some(row.try_get_by_index(0)?),
-            None => None,
-        };
-        page.unwrap_or(4096) / 1024
+/// Raises the connection's page cache to `kib` KiB when it is smaller, and returns its
+/// `cache_size` to set back afterwards; `None` when it is large enough.
+async fn sqlite_cache_at_least(db: &impl ConnectionTrait, kib: i64) -> Result<Option<i64>, DbErr> {
+    let current = sqlite_pragma(db, "cache_size").await?;
+    // A negative cache size is in KiB, a positive one in pages.
+    let bytes = if current < 0 {
+        current.saturating_mul(-1024)
     } else {
-        0
+        current.saturating_mul(sqlite_pragma(db, "page_size").await?)
     };
-    let kib = |size: i64| if size < 0 { -size } else { size.saturating_mul(page_kib) };
-    if kib(current) >= kib(size) {
+    if bytes >= kib.saturating_mul(1024) {
         return Ok(None);
     }
-    db.execute_unprepared(&format!("PRAGMA cache_size = {size}")).await?;
+    db.execute_unprepared(&format!("PRAGMA cache_size = -{kib}")).await?;
     Ok(Some(current))
+}
+
+/// The value `PRAGMA name` reads.
+async fn sqlite_pragma(db: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
+    let statement = Statement::from_string(DatabaseBackend::Sqlite, format!("PRAGMA {name}"));
+    db.query_one_raw(statement)
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("PRAGMA {name} read nothing")))?
+        .try_get_by_index(0)
 }
 
 /// `name` as an SQL identifier, quoted.

@@ -271,21 +271,9 @@ fn sqlite_value(value: Value) -> Value {
 /// `date` as `YYYY-MM-DD`, for the years 0 to 9999 (where chrono's `%F` writes the same);
 /// `None` for others.
 fn date_text(date: NaiveDate) -> Option<String> {
-    let year = u32::try_from(date.year()).ok().filter(|year| *year <= 9999)?;
-    let mut text = String::with_capacity(10);
-    push_digits(&mut text, year, 4);
-    text.push('-');
-    push_digits(&mut text, date.month(), 2);
-    text.push('-');
-    push_digits(&mut text, date.day(), 2);
-    Some(text)
-}
-
-/// The last `count` decimal digits of `value`, zero-padded.
-fn push_digits(text: &mut String, value: u32, count: u32) {
-    for place in (0..count).rev() {
-        text.push(char::from_digit(value / 10u32.pow(place) % 10, 10).expect("a decimal digit"));
-    }
+    (0..=9999)
+        .contains(&date.year())
+        .then(|| format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day()))
 }
 
 fn is_null(value: &Value) -> bool {

@@ -720,7 +720,7 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     };
     let write = async {
         let mut queued = queued;
-        let mut waited = std::time::Instant::now();
+        let mut idle_since = std::time::Instant::now();
         while let Some(Queued {
             statement,
             table,
@@ -732,8 +732,8 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
             let set_aside = loads.inserting(&txn, table, rows).await;
             set_aside.map_err(|e| write_failed("", 0, &e.into()))?;
             db_write(&txn, statement, at).await?;
-            tracing::trace!(table, rows, took = ?started.elapsed(), waited = ?(started - waited), "ledger import: rows inserted");
-            waited = std::time::Instant::now();
+            tracing::trace!(table, rows, took = ?started.elapsed(), waited = ?(started - idle_since), "ledger import: rows inserted");
+            idle_since = std::time::Instant::now();
         }
         Ok::<(), Box<RowIssue>>(())
     };
