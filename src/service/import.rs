@@ -29,8 +29,8 @@
 //! The import is a pipeline: the file is parsed on a blocking thread that hands its rows over
 //! a thousand at a time (`ledger::read_ledger_streaming`); they are planned as they come, and
 //! new projects (with their history, contracts, payments and trail) are built into bulk
-//! INSERTs a statement's worth at a time and run on the database while the rest of the file
-//! is still parsed. Rows of stored projects are written through the service functions once
+//! INSERTs a statement's worth at a time, which a task of their own runs on the database
+//! while the next are built and the rest of the file is still parsed. Rows of stored projects are written through the service functions once
 //! every row is planned. Everything happens in the one transaction, so a file that turns out
 //! bad further on (a cell error, a read limit, a damaged part) still stores nothing; once an
 //! error shows, nothing more is written.
@@ -38,6 +38,7 @@
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::{AgreementType, FundingKind, Role, Stage};
@@ -45,8 +46,8 @@ use entity::{audit_entry, cluster, contract, funding, import_run, investor, park
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityName, EntityTrait, NotSet, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityName, EntityTrait, NotSet,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -79,8 +80,12 @@ const CHUNKS_AHEAD: usize = 4;
 /// Rows planned between two looks at whether the writer can start its next statement.
 const PLANNED_AT_ONCE: usize = 100;
 
-/// Statements the builder of new projects may be ahead of the database.
-const STATEMENTS_AHEAD: usize = 2;
+/// Statements the builder of new projects may be ahead of the database: about two batches'
+/// worth on PostgreSQL (a batch of 10,000 new projects is some eight statements with their
+/// investors, history, contracts, payments and trail). With room for only a few, the builder
+/// waited for most of a batch to be written before planning the next rows, and the database
+/// then waited for it; the statements queued take some 30 MiB at most.
+const STATEMENTS_AHEAD: usize = 16;
 
 /// The tables a first import fills, whose indexes are set aside once it at least doubles them.
 const BULK_TABLES: [&str; 6] = [
@@ -567,7 +572,10 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
     options: ImportOptions,
     actor: &Actor,
     progress: Option<&ProgressFn>,
-) -> ServiceResult<ImportReport> {
+) -> ServiceResult<ImportReport>
+where
+    C::Transaction: Sync + 'static,
+{
     if actor.role == Role::Leader {
         return Err(ServiceError::Forbidden("leaders read but do not import ledgers".into()));
     }
@@ -667,27 +675,30 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         actor,
     };
 
-    // Two futures on this task: one plans the rows and builds the new projects' INSERTs, the
-    // writer runs them (on SQLite in sqlx's thread of the connection, on PostgreSQL in the
-    // server) while the next ones are built.
+    // The rows are planned, and the new projects' INSERTs built, on this task; a task of its
+    // own runs them (on SQLite in sqlx's thread of the connection, on PostgreSQL in the
+    // server), so that building the next statement, which can take a tenth of a second, never
+    // keeps the database waiting for the one before to be sent.
     let phase = std::time::Instant::now();
     let mut planner = Planner::new(&ctx, lookups);
     for sheet in &sheets {
         planner.add_sheet(sheet);
     }
-    let mut loads = bulk::Loading::new(&BULK_TABLES);
     let mut new = NewProjects::start(&txn).await?;
     let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(STATEMENTS_AHEAD);
+    let txn = Arc::new(txn);
+    let writer = tokio::spawn(write_queued(Arc::clone(&txn), queued, bulk::Loading::new(&BULK_TABLES)));
     let tallied = &mut report;
-    let plan = async {
+    let built = async {
         // Owned here, so that when planning ends the writer sees the queue close, and the
         // reader, should planning end early, its receiver gone (else it would wait for room).
         let queue = queue;
         let mut events = events;
+        let txn = &*txn;
         let mut planned: u64 = 0;
         let mut faulty = false;
-        // Planned a slice at a time, letting the writer start the next INSERT in between:
-        // both run on this task, and the database waits for it to be polled.
+        // Planned a slice at a time, giving way in between: on a runtime of one thread the
+        // writer starts its next INSERT only when this task waits.
         let mut chunk = async |planner: &mut Planner<'_>, rows: Vec<LedgerRow>, errors: Vec<CellError>| {
             planned += rows.len() as u64;
             faulty |= !errors.is_empty();
@@ -703,7 +714,8 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
         };
         for (rows, errors) in waiting {
             let stop = chunk(&mut planner, rows, errors).await;
-            new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, false).await?;
+            new.feed(txn, db, &ctx, &mut planner, &queue, tallied, stop, false)
+                .await?;
         }
         while let Some(event) = events.recv().await {
             let stop = match event {
@@ -713,31 +725,23 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
                 }
                 LedgerEvent::Rows { rows, errors } => chunk(&mut planner, rows, errors).await,
             };
-            new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, false).await?;
+            new.feed(txn, db, &ctx, &mut planner, &queue, tallied, stop, false)
+                .await?;
         }
         let stop = faulty || !planner.errors.is_empty();
-        new.feed(&txn, &ctx, &mut planner, &queue, tallied, stop, true).await
-    };
-    let write = async {
-        let mut queued = queued;
-        let mut idle_since = std::time::Instant::now();
-        while let Some(Queued {
-            statement,
-            table,
-            rows,
-            at,
-        }) = queued.recv().await
-        {
-            let started = std::time::Instant::now();
-            let set_aside = loads.inserting(&txn, table, rows).await;
-            set_aside.map_err(|e| write_failed("", 0, &e.into()))?;
-            db_write(&txn, statement, at).await?;
-            tracing::trace!(table, rows, took = ?started.elapsed(), waited = ?(started - idle_since), "ledger import: rows inserted");
-            idle_since = std::time::Instant::now();
+        new.feed(txn, db, &ctx, &mut planner, &queue, tallied, stop, true).await
+    }
+    .await;
+    let (loads, wrote) = match writer.await {
+        Ok(ended) => ended,
+        Err(stopped) if stopped.is_panic() => std::panic::resume_unwind(stopped.into_panic()),
+        Err(stopped) => {
+            return Err(ServiceError::Db(DbErr::Custom(format!(
+                "the import's writer stopped: {stopped}"
+            ))));
         }
-        Ok::<(), Box<RowIssue>>(())
     };
-    let (built, wrote) = tokio::join!(plan, write);
+    let txn = Arc::into_inner(txn).expect("the writer has ended, and with it its share of the transaction");
     let read = match read {
         Some(read) => read,
         None => finish_reading(reading.take()).await,
@@ -2852,10 +2856,15 @@ impl NewProjects {
     /// waiting are then tallied into `report`, in file order, and leave the planner: a new
     /// project's plan is done with, a stored one's kept for later. `stop` ends the building
     /// for good, and the plans stay with the planner.
+    ///
+    /// New ids are taken through `ids`, a connection outside the load's transaction `db`, so
+    /// that taking them never waits behind the statement the writer is running there (on
+    /// PostgreSQL a query; a sequence is not transactional, so the ids are the same).
     #[allow(clippy::too_many_arguments)]
     async fn feed(
         &mut self,
         db: &(impl ConnectionTrait + TransactionTrait),
+        ids: &impl ConnectionTrait,
         ctx: &Context<'_>,
         planner: &mut Planner<'_>,
         queue: &tokio::sync::mpsc::Sender<Queued>,
@@ -2882,10 +2891,10 @@ impl NewProjects {
             if self.stopped {
                 break;
             }
-            self.create_references(db, ctx, &planner.lookups, queue).await?;
+            self.create_references(db, ids, ctx, &planner.lookups, queue).await?;
             let ids = self
                 .project_ids
-                .take(db, batch.len())
+                .take(ids, batch.len())
                 .await
                 .map_err(|e| write_failed("", 0, &e.into()))?;
             for (&at, id) in batch.iter().zip(ids) {
@@ -2912,7 +2921,7 @@ impl NewProjects {
         }
         if last && !self.stopped {
             // The stored projects' rows, written after the load, may name new ones too.
-            self.create_references(db, ctx, &planner.lookups, queue).await?;
+            self.create_references(db, ids, ctx, &planner.lookups, queue).await?;
             for statement in self.records.rest(self.backend) {
                 self.send(queue, statement).await;
             }
@@ -2934,7 +2943,8 @@ impl NewProjects {
         if queue.send(statement).await.is_err() {
             self.stopped = true;
         }
-        // The writer shares this task: it starts the statement now, not after the next batch.
+        // On a runtime of one thread the writer starts the statement now, not after the next
+        // batch is built.
         tokio::task::yield_now().await;
     }
 
@@ -2943,6 +2953,7 @@ impl NewProjects {
     async fn create_references(
         &mut self,
         db: &(impl ConnectionTrait + TransactionTrait),
+        ids: &impl ConnectionTrait,
         ctx: &Context<'_>,
         lookups: &Lookups,
         queue: &tokio::sync::mpsc::Sender<Queued>,
@@ -2985,7 +2996,7 @@ impl NewProjects {
         let new = &lookups.new_investors[created.investors.len()..];
         let ids = self
             .investor_ids
-            .take(db, new.len())
+            .take(ids, new.len())
             .await
             .map_err(|e| fail(e.into()))?;
         let per_statement = columnar::rows_per_statement::<investor::Entity>(self.backend);
@@ -3013,6 +3024,34 @@ impl NewProjects {
         }
         Ok(())
     }
+}
+
+/// Runs the queued INSERTs in turn until the queue closes or one fails, first setting aside
+/// the indexes of a table the load comes to at least double; returns what it set aside.
+async fn write_queued<T: ConnectionTrait>(
+    txn: Arc<T>,
+    mut queued: tokio::sync::mpsc::Receiver<Queued>,
+    mut loads: bulk::Loading,
+) -> (bulk::Loading, Result<(), Box<RowIssue>>) {
+    let mut idle_since = std::time::Instant::now();
+    while let Some(Queued {
+        statement,
+        table,
+        rows,
+        at,
+    }) = queued.recv().await
+    {
+        let started = std::time::Instant::now();
+        if let Err(e) = loads.inserting(&*txn, table, rows).await {
+            return (loads, Err(write_failed("", 0, &e.into())));
+        }
+        if let Err(failed) = db_write(&*txn, statement, at).await {
+            return (loads, Err(failed));
+        }
+        tracing::trace!(table, rows, took = ?started.elapsed(), waited = ?(started - idle_since), "ledger import: rows inserted");
+        idle_since = std::time::Instant::now();
+    }
+    (loads, Ok(()))
 }
 
 /// Runs one queued INSERT; a failure is reported at the row of its first project.
