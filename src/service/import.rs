@@ -51,6 +51,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::audit;
 use super::bulk;
@@ -687,7 +688,13 @@ where
     let mut new = NewProjects::start(&txn).await?;
     let (queue, queued) = tokio::sync::mpsc::channel::<Queued>(STATEMENTS_AHEAD);
     let txn = Arc::new(txn);
-    let writer = tokio::spawn(write_queued(Arc::clone(&txn), queued, bulk::Loading::new(&BULK_TABLES)));
+    // Aborted should the import be dropped half-way (a client that went away), rather than
+    // left to run what it has queued in a transaction that will roll back.
+    let writer = AbortOnDropHandle::new(tokio::spawn(write_queued(
+        Arc::clone(&txn),
+        queued,
+        bulk::Loading::new(&BULK_TABLES),
+    )));
     let tallied = &mut report;
     let built = async {
         // Owned here, so that when planning ends the writer sees the queue close, and the

@@ -1359,6 +1359,52 @@ async fn a_file_that_fails_after_its_first_rows_were_written_stores_nothing() {
     assert_eq!(app.count("projects").await, 4_000);
 }
 
+/// An import dropped half-way (its client went away) while its writer has statements queued
+/// stores nothing, leaves the indexes and keys as they were, and holds nothing up: the same
+/// file then imports whole.
+#[tokio::test]
+async fn an_import_dropped_half_way_stores_nothing_and_the_next_one_runs() {
+    use zhaoshang::service::import::{ImportOptions, ImportProgress, import_ledger};
+    let app = TestApp::spawn().await;
+    let actor = admin_actor(&app).await;
+    let before = counts(&app).await;
+    let indexes = app.indexes().await;
+    let foreign_keys = app.foreign_keys().await;
+    let half_way = std::sync::Arc::new(tokio::sync::Notify::new());
+    let progress = {
+        let half_way = std::sync::Arc::clone(&half_way);
+        move |p: ImportProgress| {
+            if matches!(p, ImportProgress::Checking { done } if done >= 3_000) {
+                half_way.notify_one();
+            }
+        }
+    };
+    let import = import_ledger(
+        &app.db,
+        big_ledger(6_000),
+        ImportOptions::new("big.xlsx"),
+        &actor,
+        Some(&progress),
+    );
+    tokio::select! {
+        report = import => panic!("the import was to be dropped half-way, but ended: {:?}", report.map(|r| r.message)),
+        () = half_way.notified() => {}
+    }
+    assert_eq!(counts(&app).await, before, "nothing of the file is stored");
+    assert_eq!(app.indexes().await, indexes, "the indexes set aside are back");
+    assert_eq!(app.foreign_keys().await, foreign_keys);
+
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        import_ledger(&app.db, big_ledger(6_000), ImportOptions::new("big.xlsx"), &actor, None),
+    )
+    .await
+    .expect("the next import is not held up")
+    .unwrap();
+    assert_eq!(report.created, 6_000, "{}", report.message);
+    assert_eq!(app.count("projects").await, 6_000);
+}
+
 #[tokio::test]
 async fn a_big_import_lists_the_first_thousand_changes_and_counts_them_all() {
     let app = TestApp::spawn().await;
