@@ -298,11 +298,13 @@ fn has_postgres_array(kind: &ArrayType) -> bool {
 
 /// Ids for the new rows of a table whose key is `id`, handed out before the rows are inserted
 /// so that a bulk load can build every statement before the one ahead of it has run.
-/// PostgreSQL takes them from the table's sequence, a query per [`NewIds::take`]. On SQLite,
-/// where the load's transaction holds the only writer, they follow the highest id the table
-/// had used when the load began (`AUTOINCREMENT` keeps that in `sqlite_sequence`, and never
-/// gives an id twice), counted on here without a query: statements queued but not yet run
-/// would not be seen by one.
+/// PostgreSQL takes them from the table's sequence, a query per [`NewIds::take`], which may run
+/// on any connection (a sequence is not transactional), so a load takes them outside its
+/// transaction rather than wait behind its own statements. On SQLite, where the load's
+/// transaction holds the only writer, they follow the highest id the table had used when the
+/// load began (`AUTOINCREMENT` keeps that in `sqlite_sequence`, and never gives an id twice),
+/// counted on here without a query: statements queued but not yet run would not be seen by
+/// one.
 pub struct NewIds {
     table: String,
     /// SQLite: the next id to hand out.

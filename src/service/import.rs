@@ -30,8 +30,8 @@
 //! a thousand at a time (`ledger::read_ledger_streaming`); they are planned as they come, and
 //! new projects (with their history, contracts, payments and trail) are built into bulk
 //! INSERTs a statement's worth at a time, which a task of their own runs on the database
-//! while the next are built and the rest of the file is still parsed. Rows of stored projects are written through the service functions once
-//! every row is planned. Everything happens in the one transaction, so a file that turns out
+//! while the next are built and the rest of the file is still parsed. Rows of stored projects
+//! are written through the service functions once every row is planned. Everything happens in the one transaction, so a file that turns out
 //! bad further on (a cell error, a read limit, a damaged part) still stores nothing; once an
 //! error shows, nothing more is written.
 
@@ -2864,14 +2864,14 @@ impl NewProjects {
     /// project's plan is done with, a stored one's kept for later. `stop` ends the building
     /// for good, and the plans stay with the planner.
     ///
-    /// New ids are taken through `ids`, a connection outside the load's transaction `db`, so
-    /// that taking them never waits behind the statement the writer is running there (on
+    /// New ids are taken through `outside`, a connection outside the load's transaction `db`,
+    /// so that taking them never waits behind the statement the writer is running there (on
     /// PostgreSQL a query; a sequence is not transactional, so the ids are the same).
     #[allow(clippy::too_many_arguments)]
     async fn feed(
         &mut self,
         db: &(impl ConnectionTrait + TransactionTrait),
-        ids: &impl ConnectionTrait,
+        outside: &impl ConnectionTrait,
         ctx: &Context<'_>,
         planner: &mut Planner<'_>,
         queue: &tokio::sync::mpsc::Sender<Queued>,
@@ -2898,10 +2898,11 @@ impl NewProjects {
             if self.stopped {
                 break;
             }
-            self.create_references(db, ids, ctx, &planner.lookups, queue).await?;
+            self.create_references(db, outside, ctx, &planner.lookups, queue)
+                .await?;
             let ids = self
                 .project_ids
-                .take(ids, batch.len())
+                .take(outside, batch.len())
                 .await
                 .map_err(|e| write_failed("", 0, &e.into()))?;
             for (&at, id) in batch.iter().zip(ids) {
@@ -2928,7 +2929,8 @@ impl NewProjects {
         }
         if last && !self.stopped {
             // The stored projects' rows, written after the load, may name new ones too.
-            self.create_references(db, ids, ctx, &planner.lookups, queue).await?;
+            self.create_references(db, outside, ctx, &planner.lookups, queue)
+                .await?;
             for statement in self.records.rest(self.backend) {
                 self.send(queue, statement).await;
             }
@@ -2956,11 +2958,12 @@ impl NewProjects {
     }
 
     /// Creates the teams, clusters and parks planned since the last call, one by one through
-    /// the service, and queues the INSERT of the new investors, in bulk.
+    /// the service, and queues the INSERT of the new investors, in bulk, their ids taken
+    /// through `outside` as in [`NewProjects::feed`].
     async fn create_references(
         &mut self,
         db: &(impl ConnectionTrait + TransactionTrait),
-        ids: &impl ConnectionTrait,
+        outside: &impl ConnectionTrait,
         ctx: &Context<'_>,
         lookups: &Lookups,
         queue: &tokio::sync::mpsc::Sender<Queued>,
@@ -3003,7 +3006,7 @@ impl NewProjects {
         let new = &lookups.new_investors[created.investors.len()..];
         let ids = self
             .investor_ids
-            .take(ids, new.len())
+            .take(outside, new.len())
             .await
             .map_err(|e| fail(e.into()))?;
         let per_statement = columnar::rows_per_statement::<investor::Entity>(self.backend);
