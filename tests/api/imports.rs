@@ -61,6 +61,12 @@ pub async fn counts(app: &TestApp) -> Vec<(&'static str, i64)> {
     out
 }
 
+/// What a bulk load that does not commit must leave as it found: the rows of every table, the
+/// indexes and the foreign keys (set aside during the load).
+async fn rows_indexes_and_keys(app: &TestApp) -> (Vec<(&'static str, i64)>, Vec<String>, Vec<String>) {
+    (counts(app).await, app.indexes().await, app.foreign_keys().await)
+}
+
 /// The project a report's change names, by code.
 fn project_id(report: &Value, code: &str) -> i64 {
     report["changes"]
@@ -1330,9 +1336,7 @@ async fn a_file_that_fails_after_its_first_rows_were_written_stores_nothing() {
     use zhaoshang::service::import::{ImportOptions, import_ledger};
     let app = TestApp::spawn().await;
     let actor = admin_actor(&app).await;
-    let before = counts(&app).await;
-    let indexes = app.indexes().await;
-    let foreign_keys = app.foreign_keys().await;
+    let before = rows_indexes_and_keys(&app).await;
     let options = ImportOptions {
         limits: ReadLimits {
             max_rows: 3_500,
@@ -1344,13 +1348,15 @@ async fn a_file_that_fails_after_its_first_rows_were_written_stores_nothing() {
         .await
         .unwrap();
     assert_eq!(report.code.as_deref(), Some("too_many_rows"), "{}", report.message);
-    assert_eq!(counts(&app).await, before, "nothing of the file is stored");
+    assert_eq!(
+        rows_indexes_and_keys(&app).await,
+        before,
+        "nothing of the file is stored, and the indexes and keys set aside are back"
+    );
     assert_eq!(
         app.count("audit_log").await,
         app.count_where("audit_log", "entity <> 'project'").await
     );
-    assert_eq!(app.indexes().await, indexes, "the indexes set aside are back");
-    assert_eq!(app.foreign_keys().await, foreign_keys);
 
     let report = import_ledger(&app.db, big_ledger(4_000), ImportOptions::new("big.xlsx"), &actor, None)
         .await
@@ -1367,9 +1373,8 @@ async fn an_import_dropped_half_way_stores_nothing_and_the_next_one_runs() {
     use zhaoshang::service::import::{ImportOptions, ImportProgress, import_ledger};
     let app = TestApp::spawn().await;
     let actor = admin_actor(&app).await;
-    let before = counts(&app).await;
-    let indexes = app.indexes().await;
-    let foreign_keys = app.foreign_keys().await;
+    let before = rows_indexes_and_keys(&app).await;
+    // Shared, as a progress callback is `'static`.
     let half_way = std::sync::Arc::new(tokio::sync::Notify::new());
     let progress = {
         let half_way = std::sync::Arc::clone(&half_way);
@@ -1390,9 +1395,11 @@ async fn an_import_dropped_half_way_stores_nothing_and_the_next_one_runs() {
         report = import => panic!("the import was to be dropped half-way, but ended: {:?}", report.map(|r| r.message)),
         () = half_way.notified() => {}
     }
-    assert_eq!(counts(&app).await, before, "nothing of the file is stored");
-    assert_eq!(app.indexes().await, indexes, "the indexes set aside are back");
-    assert_eq!(app.foreign_keys().await, foreign_keys);
+    assert_eq!(
+        rows_indexes_and_keys(&app).await,
+        before,
+        "nothing of the file is stored, and the indexes and keys set aside are back"
+    );
 
     let report = tokio::time::timeout(
         std::time::Duration::from_secs(120),
