@@ -31,9 +31,9 @@
 //! new projects (with their history, contracts, payments and trail) are built into bulk
 //! INSERTs a statement's worth at a time, which a task of their own runs on the database
 //! while the next are built and the rest of the file is still parsed. Rows of stored projects
-//! are written through the service functions once every row is planned. Everything happens in the one transaction, so a file that turns out
-//! bad further on (a cell error, a read limit, a damaged part) still stores nothing; once an
-//! error shows, nothing more is written.
+//! are written through the service functions once every row is planned. Everything happens
+//! in the one transaction, so a file that turns out bad further on (a cell error, a read
+//! limit, a damaged part) still stores nothing; once an error shows, nothing more is written.
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::Write as _;
