@@ -78,21 +78,21 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
 
 /// The non-empty cells of one row, sorted by column.
 #[derive(Debug, Clone)]
-struct Row {
+struct Row<'s> {
     /// 0-based row index.
     index: u32,
-    cells: Vec<(u32, Raw)>,
+    cells: Vec<(u32, Raw<'s>)>,
 }
 
-impl Row {
-    fn new(index: u32, col: u32, raw: Raw) -> Self {
+impl<'s> Row<'s> {
+    fn new(index: u32, col: u32, raw: Raw<'s>) -> Self {
         Self {
             index,
             cells: vec![(col, raw)],
         }
     }
 
-    fn get(&self, col: u32) -> Option<&Raw> {
+    fn get(&self, col: u32) -> Option<&Raw<'s>> {
         self.cells
             .binary_search_by_key(&col, |(c, _)| *c)
             .ok()
@@ -113,28 +113,28 @@ enum Flow {
     Stop,
 }
 
-enum Phase {
+enum Phase<'s> {
     /// Buffering the first rows until the header can be decided.
-    Scanning(Vec<Row>),
-    Reading(Box<Table>),
+    Scanning(Vec<Row<'s>>),
+    Reading(Box<Table<'s>>),
     /// No header: the rest of the sheet is not read.
     Skipped,
 }
 
-struct SheetReader<'a> {
+struct SheetReader<'a, 's> {
     name: String,
     limits: &'a ReadLimits,
     is_1904: bool,
     ledger: &'a mut Ledger,
     merges: Vec<Dimensions>,
-    phase: Phase,
+    phase: Phase<'s>,
     /// The as-of date the caller fixed, which wins over the title lines'.
     as_of_override: Option<NaiveDate>,
     /// The sheet's report went to the stream.
     announced: bool,
 }
 
-impl<'a> SheetReader<'a> {
+impl<'a, 's> SheetReader<'a, 's> {
     fn new(name: &str, merges: Vec<Dimensions>, limits: &'a ReadLimits, is_1904: bool, ledger: &'a mut Ledger) -> Self {
         Self {
             name: name.to_owned(),
@@ -164,7 +164,7 @@ impl<'a> SheetReader<'a> {
         stream.flush(self.ledger, announce, at_least);
     }
 
-    fn push(&mut self, mut row: Row) -> Result<Flow, LedgerFileError> {
+    fn push(&mut self, mut row: Row<'s>) -> Result<Flow, LedgerFileError> {
         row.cells.sort_by_key(|(c, _)| *c);
         if let Phase::Scanning(buffer) = &mut self.phase {
             if row.index < HEADER_SCAN_ROWS {
@@ -536,7 +536,7 @@ struct Column {
     cref: ColumnRef,
 }
 
-struct Table {
+struct Table<'s> {
     sheet: String,
     report: SheetReport,
     columns: Vec<Column>,
@@ -552,11 +552,11 @@ struct Table {
     /// Merges spanning several data rows: their top-left value fills the rows below.
     fills: Vec<Dimensions>,
     next_fill: usize,
-    active_fills: Vec<(Dimensions, Option<Raw>)>,
+    active_fills: Vec<(Dimensions, Option<Raw<'s>>)>,
     rows_before: usize,
 }
 
-impl Table {
+impl<'s> Table<'s> {
     fn new(
         sheet: &str,
         layout: HeaderLayout,
@@ -641,7 +641,7 @@ impl Table {
 
     fn process(
         &mut self,
-        row: Row,
+        row: Row<'s>,
         ledger: &mut Ledger,
         limits: &ReadLimits,
         is_1904: bool,
@@ -683,7 +683,7 @@ impl Table {
     }
 
     /// Values of merged cells that started in an earlier data row and cover this one.
-    fn inherited(&mut self, row: &Row) -> Vec<(u32, Raw)> {
+    fn inherited(&mut self, row: &Row<'s>) -> Vec<(u32, Raw<'s>)> {
         while let Some(m) = self.fills.get(self.next_fill) {
             if m.start.0 > row.index {
                 break;
@@ -759,8 +759,8 @@ impl Table {
 
     fn read_project(
         &mut self,
-        row: &Row,
-        inherited: &[(u32, Raw)],
+        row: &Row<'s>,
+        inherited: &[(u32, Raw<'s>)],
         ledger: &mut Ledger,
         limits: &ReadLimits,
         is_1904: bool,

@@ -2,6 +2,7 @@
 //! agreement types, each tolerant of the ways teams write them, each failure a [`Problem`]
 //! the sheet reader turns into a located `CellError`.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use calamine::DataRef;
@@ -12,10 +13,12 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::field::Unit;
 use super::text::{compact, half_width, is_empty_marker, trim_text};
 
-/// A non-empty cell, owned, as read from the worksheet stream.
+/// A non-empty cell as read from the worksheet stream. Text from the workbook's shared strings
+/// (how Excel stores nearly every text cell) is borrowed from them, not copied: only the
+/// fields read out of a row own their text.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Raw {
-    Text(String),
+pub(crate) enum Raw<'s> {
+    Text(Cow<'s, str>),
     Int(i64),
     Float(f64),
     /// A cell formatted as a date: the date-time when it is one, and the serial number.
@@ -25,13 +28,13 @@ pub(crate) enum Raw {
     Error(String),
 }
 
-impl Raw {
+impl<'s> Raw<'s> {
     /// The cell, or `None` when it is empty or only whitespace.
-    pub(crate) fn from_cell(data: &DataRef<'_>) -> Option<Raw> {
+    pub(crate) fn from_cell(data: &DataRef<'s>) -> Option<Raw<'s>> {
         let raw = match data {
             DataRef::Empty => return None,
-            DataRef::String(s) => Raw::Text(s.clone()),
-            DataRef::SharedString(s) => Raw::Text((*s).to_owned()),
+            DataRef::String(s) => Raw::Text(Cow::Owned(s.clone())),
+            DataRef::SharedString(s) => Raw::Text(Cow::Borrowed(s)),
             DataRef::Int(i) => Raw::Int(*i),
             DataRef::Float(f) => Raw::Float(*f),
             DataRef::Bool(b) => Raw::Bool(*b),
@@ -39,9 +42,9 @@ impl Raw {
             DataRef::DateTime(dt) => Raw::DateTime(dt.as_datetime(), dt.as_f64()),
             DataRef::DateTimeIso(s) => match parse_iso(s) {
                 Some(dt) => Raw::DateTime(Some(dt), 0.0),
-                None => Raw::Text(s.clone()),
+                None => Raw::Text(Cow::Owned(s.clone())),
             },
-            DataRef::DurationIso(s) => Raw::Text(s.clone()),
+            DataRef::DurationIso(s) => Raw::Text(Cow::Owned(s.clone())),
             DataRef::Error(e) => Raw::Error(e.to_string()),
         };
         match &raw {
@@ -484,11 +487,11 @@ pub(crate) fn read_agreement_type(raw: &Raw) -> Parsed<AgreementType> {
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> Raw {
-        Raw::Text(s.to_owned())
+    fn text(s: &str) -> Raw<'_> {
+        Raw::Text(s.into())
     }
 
-    fn wan(raw: Raw, unit: Unit) -> String {
+    fn wan(raw: Raw<'_>, unit: Unit) -> String {
         read_amount(&raw, unit).unwrap().unwrap().to_string()
     }
 
