@@ -276,8 +276,20 @@ fn date_text(date: NaiveDate) -> Option<String> {
         .then(|| format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day()))
 }
 
+/// Whether `value` is a NULL: matched directly for the types a column here holds (this runs
+/// for every value of a PostgreSQL load), compared with its type's NULL for any other.
 fn is_null(value: &Value) -> bool {
-    *value == value.as_null()
+    match value {
+        Value::Bool(v) => v.is_none(),
+        Value::SmallInt(v) => v.is_none(),
+        Value::Int(v) => v.is_none(),
+        Value::BigInt(v) => v.is_none(),
+        Value::String(v) => v.is_none(),
+        Value::ChronoDate(v) => v.is_none(),
+        Value::ChronoDateTimeUtc(v) => v.is_none(),
+        Value::Decimal(v) => v.is_none(),
+        other => *other == other.as_null(),
+    }
 }
 
 /// The array types sea-query binds as PostgreSQL arrays (of those a column may hold here);
@@ -392,5 +404,26 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 3, 9).expect("a date");
         assert_eq!(sqlite_value(Value::from(date)), Value::from("2026-03-09"));
         assert_eq!(sqlite_value(Value::ChronoDate(None)), Value::ChronoDate(None));
+    }
+
+    #[test]
+    fn nulls_are_told_as_their_type_would() {
+        let values = [
+            Value::from(true),
+            Value::from(2_i16),
+            Value::from(3_i32),
+            Value::from(4_i64),
+            Value::from("text"),
+            Value::from(NaiveDate::from_ymd_opt(2026, 3, 9).expect("a date")),
+            Value::from(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH),
+            Value::from(rust_decimal::Decimal::new(12345, 2)),
+            Value::from(1.5_f64),
+            Value::from(serde_json::json!({"a": 1})),
+        ];
+        for value in values {
+            assert!(!is_null(&value), "{value:?}");
+            let null = value.as_null();
+            assert!(is_null(&null), "{null:?}");
+        }
     }
 }

@@ -1133,13 +1133,13 @@ impl Lookups {
         let mut users: HashMap<String, Option<i32>> = HashMap::new();
         for u in all_users.iter().filter(|u| !u.archived) {
             users
-                .entry(normalise_name(&u.display_name))
+                .entry(normalise_name(&u.display_name).into_owned())
                 .and_modify(|id| *id = id.filter(|id| *id == u.id))
                 .or_insert(Some(u.id));
         }
         // A username is unique: it names its user whatever display names say.
         for u in &all_users {
-            users.insert(normalise_name(&u.username), Some(u.id));
+            users.insert(normalise_name(&u.username).into_owned(), Some(u.id));
         }
 
         let mut investor_by_code = HashMap::new();
@@ -1150,7 +1150,9 @@ impl Lookups {
             if let Some(code) = &i.credit_code {
                 investor_by_code.insert(code.clone(), Ref::Id(i.id));
             }
-            investor_by_name.entry(normalise_name(&i.name)).or_insert(Ref::Id(i.id));
+            investor_by_name
+                .entry(normalise_name(&i.name).into_owned())
+                .or_insert(Ref::Id(i.id));
         }
 
         let mut by_code = Vec::with_capacity(projects.len());
@@ -1166,15 +1168,21 @@ impl Lookups {
         }
 
         Ok(Self {
-            teams: teams.iter().map(|t| (normalise_name(&t.name), Ref::Id(t.id))).collect(),
+            teams: teams
+                .iter()
+                .map(|t| (normalise_name(&t.name).into_owned(), Ref::Id(t.id)))
+                .collect(),
             team_cluster: teams.iter().map(|t| (t.id, t.cluster_id)).collect(),
             team_names: teams.iter().map(|t| (t.id, t.name.clone())).collect(),
             clusters: clusters
                 .iter()
-                .map(|c| (normalise_name(&c.name), Ref::Id(c.id)))
+                .map(|c| (normalise_name(&c.name).into_owned(), Ref::Id(c.id)))
                 .collect(),
             cluster_names: clusters.iter().map(|c| (c.id, c.name.clone())).collect(),
-            parks: parks.iter().map(|p| (normalise_name(&p.name), Ref::Id(p.id))).collect(),
+            parks: parks
+                .iter()
+                .map(|p| (normalise_name(&p.name).into_owned(), Ref::Id(p.id)))
+                .collect(),
             park_names: parks.iter().map(|p| (p.id, p.name.clone())).collect(),
             new_teams: Vec::new(),
             new_clusters: Vec::new(),
@@ -1260,9 +1268,11 @@ impl<'a> StoredKeys<'a> {
     fn of(p: &project::Model, investors: &'a HashMap<i32, investor::Model>) -> Self {
         let investor = p.investor_id.and_then(|id| investors.get(&id));
         Self {
-            name: normalise_name(&p.name),
+            name: normalise_name(&p.name).into_owned(),
             credit_code: investor.and_then(|i| i.credit_code.as_deref()),
-            investor: investor.map(|i| normalise_name(&i.name)).unwrap_or_default(),
+            investor: investor
+                .map(|i| normalise_name(&i.name).into_owned())
+                .unwrap_or_default(),
         }
     }
 }
@@ -1544,7 +1554,7 @@ impl<'a> Planner<'a> {
         let park = self.resolve_reference(row, LedgerField::Park);
         let (team, cluster, park) = (team?, cluster?, park?);
         let owner_id = match v.owner.as_deref() {
-            Some(owner) => match self.lookups.users.get(&normalise_name(owner)) {
+            Some(owner) => match self.lookups.users.get(normalise_name(owner).as_ref()) {
                 Some(Some(id)) => Some(*id),
                 Some(None) => {
                     self.warn(
@@ -1729,7 +1739,7 @@ impl<'a> Planner<'a> {
                 _ => Err(()),
             };
             let by_name_investor = || -> Result<Option<usize>, ()> {
-                let key = (norm_name.as_str(), investor_name.as_str());
+                let key = (norm_name.as_ref(), investor_name.as_ref());
                 one(l
                     .project_by_name_investor
                     .candidates(&key)
@@ -1746,7 +1756,7 @@ impl<'a> Planner<'a> {
                 Some(credit) => {
                     let found: Vec<usize> = l
                         .project_by_credit_name
-                        .candidates(&(credit, norm_name.as_str()))
+                        .candidates(&(credit, norm_name.as_ref()))
                         .filter(|at| {
                             let stored = StoredKeys::of(&l.projects[*at], &l.investors);
                             stored.credit_code == Some(credit) && stored.name == norm_name
@@ -1834,7 +1844,7 @@ impl<'a> Planner<'a> {
             if let Some(found) = l.investor_by_code.get(code) {
                 return Ok(Some(*found));
             }
-            let by_name = name.and_then(|n| l.investor_by_name.get(&normalise_name(n)).copied());
+            let by_name = name.and_then(|n| l.investor_by_name.get(normalise_name(n).as_ref()).copied());
             match by_name {
                 Some(Ref::Id(id)) if l.investors.get(&id).is_some_and(|i| i.credit_code.is_none()) => {
                     l.investor_codes.push((id, code.to_owned()));
@@ -1867,12 +1877,14 @@ impl<'a> Planner<'a> {
                 credit_code: Some(code.to_owned()),
             });
             l.investor_by_code.insert(code.to_owned(), new);
-            l.investor_by_name.entry(normalise_name(name)).or_insert(new);
+            l.investor_by_name
+                .entry(normalise_name(name).into_owned())
+                .or_insert(new);
             return Ok(Some(new));
         }
         let Some(name) = name else { return Ok(None) };
         let key = normalise_name(name);
-        if let Some(found) = l.investor_by_name.get(&key) {
+        if let Some(found) = l.investor_by_name.get(key.as_ref()) {
             return Ok(Some(*found));
         }
         let new = Ref::New(l.new_investors.len());
@@ -1880,7 +1892,7 @@ impl<'a> Planner<'a> {
             name: name.to_owned(),
             credit_code: None,
         });
-        l.investor_by_name.insert(key, new);
+        l.investor_by_name.insert(key.into_owned(), new);
         Ok(Some(new))
     }
 
@@ -1897,9 +1909,9 @@ impl<'a> Planner<'a> {
         };
         let key = normalise_name(name);
         let (found, what) = match field {
-            LedgerField::Team => (self.lookups.teams.get(&key), "专班"),
-            LedgerField::Cluster => (self.lookups.clusters.get(&key), "产业集群"),
-            _ => (self.lookups.parks.get(&key), "园区"),
+            LedgerField::Team => (self.lookups.teams.get(key.as_ref()), "专班"),
+            LedgerField::Cluster => (self.lookups.clusters.get(key.as_ref()), "产业集群"),
+            _ => (self.lookups.parks.get(key.as_ref()), "园区"),
         };
         if let Some(found) = found {
             return Ok(Some(*found));
@@ -1936,25 +1948,25 @@ impl<'a> Planner<'a> {
                     .values
                     .cluster
                     .as_deref()
-                    .and_then(|c| l.clusters.get(&normalise_name(c)).copied());
+                    .and_then(|c| l.clusters.get(normalise_name(c).as_ref()).copied());
                 l.new_teams.push(NewTeam {
                     name: name.to_owned(),
                     cluster,
                 });
                 let r = Ref::New(l.new_teams.len() - 1);
-                l.teams.insert(key, r);
+                l.teams.insert(key.into_owned(), r);
                 r
             }
             LedgerField::Cluster => {
                 l.new_clusters.push(name.to_owned());
                 let r = Ref::New(l.new_clusters.len() - 1);
-                l.clusters.insert(key, r);
+                l.clusters.insert(key.into_owned(), r);
                 r
             }
             _ => {
                 l.new_parks.push(name.to_owned());
                 let r = Ref::New(l.new_parks.len() - 1);
-                l.parks.insert(key, r);
+                l.parks.insert(key.into_owned(), r);
                 r
             }
         };

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use entity::enums::Stage;
 use entity::{cluster, contract, investor, park, project, stage_history, team, user};
 use rust_decimal::Decimal;
@@ -580,5 +580,25 @@ async fn views(
 
 /// The code of a project created without one: `P`, the year of its lead, its id.
 pub fn numbered_code(lead_on: NaiveDate, id: i32) -> String {
-    format!("P{}{id:05}", lead_on.format("%Y"))
+    match lead_on.year() {
+        // What `%Y` writes for these years, without parsing a format for every project.
+        year @ 0..=9999 => format!("P{year:04}{id:05}"),
+        _ => format!("P{}{id:05}", lead_on.format("%Y")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_codes_write_the_year_as_chrono_does() {
+        let date = |y| NaiveDate::from_ymd_opt(y, 3, 1).expect("a date");
+        assert_eq!(numbered_code(date(2025), 42), "P202500042");
+        assert_eq!(numbered_code(date(2025), 1_234_567), "P20251234567");
+        for year in [0, 7, 999, 9999, 10_000, -1] {
+            let expected = format!("P{}{:05}", date(year).format("%Y"), 42);
+            assert_eq!(numbered_code(date(year), 42), expected, "{year}");
+        }
+    }
 }

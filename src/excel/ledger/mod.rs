@@ -30,8 +30,9 @@ pub use error::{LedgerFileError, ReadLimits};
 pub use field::{FieldSet, LedgerField, Unit};
 
 /// The form names are compared in when matching ledger rows to stored records: full-width
-/// characters made half-width, every space and invisible character removed.
-pub fn normalise_name(text: &str) -> String {
+/// characters made half-width, every space and invisible character removed. Borrowed when
+/// `text` is already in that form.
+pub fn normalise_name(text: &str) -> std::borrow::Cow<'_, str> {
     text::compact(text)
 }
 

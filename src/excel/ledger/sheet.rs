@@ -331,7 +331,7 @@ fn one_row_header(row: &Row, merges: &[Dimensions]) -> HeaderLayout {
                     col: *col,
                     meaning: resolve_header(None, text),
                     header: text.to_owned(),
-                    label: compact(text),
+                    label: compact(text).into_owned(),
                 })
             }
             _ => None,
@@ -396,13 +396,13 @@ fn two_row_header(row: &Row, below: Option<&Row>, merges: &[Dimensions]) -> Head
                     Some(group) if group_of(col).is_some() || !names_field_alone(sub) => {
                         let header = format!("{group}/{sub}");
                         let label = if names_field_alone(sub) {
-                            compact(sub)
+                            compact(sub).into_owned()
                         } else {
-                            compact(&header)
+                            compact(&header).into_owned()
                         };
                         (header, label)
                     }
-                    _ => (sub.to_owned(), compact(sub)),
+                    _ => (sub.to_owned(), compact(sub).into_owned()),
                 };
                 columns.push(HeaderColumn {
                     col,
@@ -423,7 +423,7 @@ fn two_row_header(row: &Row, below: Option<&Row>, merges: &[Dimensions]) -> Head
                         col,
                         meaning: resolve_header(None, text),
                         header: text.to_owned(),
-                        label: compact(text),
+                        label: compact(text).into_owned(),
                     });
                 }
             }

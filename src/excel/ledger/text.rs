@@ -1,6 +1,8 @@
 //! Character-level clean-up shared by headers and values: full-width to half-width, invisible
 //! characters, trimming, and the markers teams write for "nothing here".
 
+use std::borrow::Cow;
+
 /// Maps full-width ASCII (Ａ１，（ …) to half-width and the ideographic space to a space.
 pub(crate) fn half_width(c: char) -> char {
     match c {
@@ -21,12 +23,19 @@ pub(crate) fn trim_text(text: &str) -> &str {
 }
 
 /// Half-width, without any whitespace or invisible characters: the form compared against
-/// vocabularies (stages, agreement types, markers).
-pub(crate) fn compact(text: &str) -> String {
-    text.chars()
-        .map(half_width)
-        .filter(|c| !c.is_whitespace() && !is_invisible(*c))
-        .collect()
+/// vocabularies (stages, agreement types, markers) and names matched. Borrowed when `text` is
+/// already in that form, as most cells are: only the others are copied.
+pub(crate) fn compact(text: &str) -> Cow<'_, str> {
+    let changed = |c: char| half_width(c) != c || c.is_whitespace() || is_invisible(c);
+    if !text.chars().any(changed) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(half_width)
+            .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+            .collect(),
+    )
 }
 
 /// "-", "—", "/", "无", "暂无", "空" and blanks: the cell holds no value.
@@ -43,7 +52,7 @@ pub(crate) fn is_empty_marker(text: &str) -> bool {
     let key = compact(text);
     key.is_empty()
         || matches!(
-            key.as_str(),
+            key.as_ref(),
             "-" | "--" | "---" | "—" | "——" | "–" | "/" | "//" | "无" | "暂无" | "空" | "\\"
         )
 }
@@ -63,6 +72,9 @@ mod tests {
             assert!(!is_empty_marker(value), "{value:?}");
         }
         assert_eq!(compact("１２３，４ （万元）"), "123,4(万元)");
+        assert!(matches!(compact("大足区五金专班"), Cow::Borrowed("大足区五金专班")));
+        assert!(matches!(compact("五金 专班"), Cow::Owned(s) if s == "五金专班"));
+        assert!(matches!(compact("五金\u{200B}专班"), Cow::Owned(s) if s == "五金专班"));
         assert_eq!(trim_text("\u{3000}\u{FEFF} 上海 \n"), "上海");
     }
 }
