@@ -23,30 +23,53 @@ const TAG: &[u8] = b"mergeCell ";
 /// quadratic by keeping everything after it).
 const MAX_TAG: usize = 1024;
 
-impl Write for MergeScanner {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        let mut keep_from = self.pending.len().saturating_sub(TAG.len() - 1);
+impl MergeScanner {
+    /// Records the tags of `data` that start before `starts_before`; returns where the bytes
+    /// still needed begin: a tag whose `>` may come in the next write, or else the last bytes,
+    /// which may begin one.
+    fn scan(&mut self, data: &[u8], starts_before: usize) -> usize {
         let mut at = 0;
-        while let Some(offset) = find(&self.pending[at..], TAG) {
+        while let Some(offset) = memchr::memmem::find(&data[at..], TAG) {
             let start = at + offset;
-            match self.pending[start..].iter().position(|&b| b == b'>') {
+            if start >= starts_before {
+                break;
+            }
+            let window = &data[start..data.len().min(start + MAX_TAG)];
+            match memchr::memchr(b'>', window) {
                 Some(end) => {
-                    if let Some(range) = tag_ref(&self.pending[start..start + end]).and_then(parse_range) {
+                    if let Some(range) = tag_ref(&window[..end]).and_then(parse_range) {
                         self.found.push(range);
                     }
                     at = start + end;
                 }
-                None => {
-                    // The tag may end in the next write; only its last MAX_TAG bytes can
-                    // still start one.
-                    keep_from = keep_from.min(start.max(self.pending.len().saturating_sub(MAX_TAG)));
-                    break;
-                }
+                // No `>` within MAX_TAG bytes: not a tag.
+                None if window.len() == MAX_TAG => at = start + 1,
+                None => return start,
             }
         }
-        let keep_from = keep_from.max(at.min(self.pending.len()));
-        self.pending.drain(..keep_from);
+        data.len().saturating_sub(TAG.len() - 1).max(at)
+    }
+}
+
+impl Write for MergeScanner {
+    /// Scans `buf` where it lies: only the few bytes a tag cut between two writes needs are
+    /// kept, and joined with the start of the next write.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.pending.is_empty() {
+            let kept = self.pending.len();
+            self.pending
+                .extend_from_slice(&buf[..buf.len().min(MAX_TAG + TAG.len())]);
+            let joined = std::mem::take(&mut self.pending);
+            let resume = self.scan(&joined, kept);
+            if resume < kept {
+                // A tag begun in the kept bytes is still open: `buf` is short, and all of it
+                // is in `joined`, kept until the tag closes.
+                self.pending = joined[resume..].to_vec();
+                return Ok(buf.len());
+            }
+        }
+        let resume = self.scan(buf, buf.len());
+        self.pending.extend_from_slice(&buf[resume..]);
         Ok(buf.len())
     }
 
@@ -55,22 +78,9 @@ impl Write for MergeScanner {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = needle[0];
-    let mut from = 0;
-    while let Some(offset) = haystack[from..].iter().position(|&b| b == first) {
-        let at = from + offset;
-        if haystack[at..].starts_with(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
-
 /// The value of `ref="…"` in a tag.
 fn tag_ref(tag: &[u8]) -> Option<&[u8]> {
-    let at = find(tag, b"ref=")? + 4;
+    let at = memchr::memmem::find(tag, b"ref=")? + 4;
     let quote = *tag.get(at)?;
     let rest = tag.get(at + 1..)?;
     let end = rest.iter().position(|&b| b == quote)?;
@@ -227,6 +237,41 @@ mod tests {
                 vec![((0, 0), (0, 19)), ((2, 1), (3, 2)), ((4, 3), (4, 3))],
                 "{split}"
             );
+        }
+    }
+
+    #[test]
+    fn scanner_finds_merges_whatever_the_write_sizes() {
+        let filler = "<c r=\"A1\" t=\"s\"><v>1</v></c>".repeat(100);
+        // A "mergeCell " with no `>` within MAX_TAG bytes is not a tag.
+        let decoy = format!("mergeCell {}", "x".repeat(MAX_TAG + 10));
+        let xml = format!(
+            "{filler}<mergeCell ref=\"A1:B2\"/>{decoy}<mergeCell ref=\"C3:D4\"/>{filler}<mergeCell ref=\"E5:F6\"/>"
+        );
+        let expected = vec![((0, 0), (1, 1)), ((2, 2), (3, 3)), ((4, 4), (5, 5))];
+        for split in [
+            1,
+            9,
+            10,
+            11,
+            100,
+            1023,
+            1024,
+            1025,
+            1034,
+            1035,
+            1036,
+            2048,
+            4096,
+            xml.len(),
+        ] {
+            let mut scanner = MergeScanner::default();
+            for chunk in xml.as_bytes().chunks(split) {
+                scanner.write_all(chunk).unwrap();
+            }
+            let found: Vec<_> = scanner.found.iter().map(|d| (d.start, d.end)).collect();
+            assert_eq!(found, expected, "{split}");
+            assert!(scanner.pending.len() <= MAX_TAG + TAG.len(), "{split}");
         }
     }
 
