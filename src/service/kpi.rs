@@ -34,7 +34,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use self::sql::{Query, group_key, int, opt_text, scope_filter, sum};
 use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
-use super::{Problems, ServiceResult};
+use super::{Problems, ServiceError, ServiceResult};
 use crate::domain::kpi::{
     FundsBasis, GroupBy, Measure, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
 };
@@ -451,10 +451,14 @@ async fn figures_of(
     settings: Option<&Settings>,
 ) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
     let backend = db.get_database_backend();
-    let mut by_group: BTreeMap<Option<String>, Figures> = BTreeMap::new();
-    let mut add = |key: Option<String>, f: Figures| *by_group.entry(key).or_default() += f;
-
-    if settings.is_some() && query.sign_basis != SignBasis::Target {
+    // The families are independent queries: run side by side, each on a connection of its
+    // own where the pool has several (PostgreSQL, SQLite's readers), the answer waits for the
+    // slowest instead of their sum.
+    let sign = async {
+        let mut out = Vec::new();
+        if settings.is_none() || query.sign_basis == SignBasis::Target {
+            return Ok(out);
+        }
         let mut q = Query::new(backend);
         let sign = sign_conditions(&mut q, query.sign_basis, &query.period, query.as_of);
         let scope = scope_filter(&mut q, &query.scope, "p.");
@@ -469,18 +473,20 @@ async fn figures_of(
             denominator = sign.denominator,
         );
         for row in q.all(db, sql).await? {
-            add(
+            out.push((
                 opt_text(&row, "g")?,
                 Figures {
                     sign_denominator: int(&row, "den")?,
                     sign_numerator: int(&row, "num")?,
                     ..Figures::default()
                 },
-            );
+            ));
         }
-    }
+        Ok::<_, ServiceError>(out)
+    };
 
-    {
+    let signed = async {
+        let mut out = Vec::new();
         // The projects signed in the period, their contracted investment and — on the cohort
         // basis — their counted funds arrived by `as_of`, in one pass: a correlated sum on the
         // covering `fundings (project_id, arrived_on, counted, amount_yuan)` index.
@@ -507,7 +513,7 @@ async fn figures_of(
             funds = sum("funds"),
         );
         for row in q.all(db, sql).await? {
-            add(
+            out.push((
                 opt_text(&row, "g")?,
                 Figures {
                     projects_signed: int(&row, "signed")?,
@@ -515,11 +521,13 @@ async fn figures_of(
                     cohort_funds_yuan: int(&row, "funds")?,
                     ..Figures::default()
                 },
-            );
+            ));
         }
-    }
+        Ok::<_, ServiceError>(out)
+    };
 
-    {
+    let period_funds = async {
+        let mut out = Vec::new();
         let mut q = Query::new(backend);
         let window = funds_window(&mut q, &query.period, query.as_of);
         let scope = scope_filter(&mut q, &query.scope, "p.");
@@ -534,17 +542,19 @@ async fn figures_of(
             join = q.dialect.join_in_order(),
         );
         for row in q.all(db, sql).await? {
-            add(
+            out.push((
                 opt_text(&row, "g")?,
                 Figures {
                     period_funds_yuan: int(&row, "funds")?,
                     ..Figures::default()
                 },
-            );
+            ));
         }
-    }
+        Ok::<_, ServiceError>(out)
+    };
 
-    {
+    let started = async {
+        let mut out = Vec::new();
         let mut q = Query::new(backend);
         let (from, to, as_of) = (q.date(query.period.from), q.date(query.period.to), q.date(query.as_of));
         let scope = scope_filter(&mut q, &query.scope, "p.");
@@ -564,18 +574,23 @@ async fn figures_of(
             producing = sum("producing"),
         );
         for row in q.all(db, sql).await? {
-            add(
+            out.push((
                 opt_text(&row, "g")?,
                 Figures {
                     projects_started: int(&row, "started")?,
                     projects_producing: int(&row, "producing")?,
                     ..Figures::default()
                 },
-            );
+            ));
         }
-    }
+        Ok::<_, ServiceError>(out)
+    };
 
-    if let Some(settings) = settings {
+    let production = async {
+        let mut out = Vec::new();
+        let Some(settings) = settings else {
+            return Ok(out);
+        };
         let mut q = Query::new(backend);
         let cohort = production_cohort(&mut q, query, settings);
         let as_of = q.date(query.as_of);
@@ -627,7 +642,7 @@ async fn figures_of(
             )
         };
         for row in q.all(db, sql).await? {
-            add(
+            out.push((
                 opt_text(&row, "g")?,
                 Figures {
                     production_due: int(&row, "due")?,
@@ -637,8 +652,16 @@ async fn figures_of(
                     effective: int(&row, "effective")?,
                     ..Figures::default()
                 },
-            );
+            ));
         }
+        Ok::<_, ServiceError>(out)
+    };
+
+    let families = tokio::try_join!(sign, signed, period_funds, started, production)?;
+    let mut by_group: BTreeMap<Option<String>, Figures> = BTreeMap::new();
+    let (sign, signed, period_funds, started, production) = families;
+    for (key, figures) in [sign, signed, period_funds, started, production].into_iter().flatten() {
+        *by_group.entry(key).or_default() += figures;
     }
     Ok(by_group)
 }
