@@ -36,6 +36,7 @@
 //! limit, a damaged part) still stores nothing; once an error shows, nothing more is written.
 
 use foldhash::{HashMap, HashMapExt, HashSet};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
@@ -1162,9 +1163,9 @@ impl Lookups {
             let keys = StoredKeys::of(p, &investors);
             by_code.push((key_hash(&p.code.as_str()), at));
             if let Some(credit) = keys.credit_code {
-                by_credit_name.push((key_hash(&(credit, keys.name.as_str())), at));
+                by_credit_name.push((key_hash(&(credit, keys.name.as_ref())), at));
             }
-            by_name_investor.push((key_hash(&(keys.name.as_str(), keys.investor.as_str())), at));
+            by_name_investor.push((key_hash(&(keys.name.as_ref(), keys.investor.as_ref())), at));
         }
 
         Ok(Self {
@@ -1259,20 +1260,18 @@ fn key_hash<K: Hash>(key: &K) -> u64 {
 /// What a stored project is matched by besides its code: its normalised name, its investor's
 /// credit code, and its investor's normalised name ("" without an investor).
 struct StoredKeys<'a> {
-    name: String,
+    name: Cow<'a, str>,
     credit_code: Option<&'a str>,
-    investor: String,
+    investor: Cow<'a, str>,
 }
 
 impl<'a> StoredKeys<'a> {
-    fn of(p: &project::Model, investors: &'a HashMap<i32, investor::Model>) -> Self {
+    fn of(p: &'a project::Model, investors: &'a HashMap<i32, investor::Model>) -> Self {
         let investor = p.investor_id.and_then(|id| investors.get(&id));
         Self {
-            name: normalise_name(&p.name).into_owned(),
+            name: normalise_name(&p.name),
             credit_code: investor.and_then(|i| i.credit_code.as_deref()),
-            investor: investor
-                .map(|i| normalise_name(&i.name).into_owned())
-                .unwrap_or_default(),
+            investor: investor.map(|i| normalise_name(&i.name)).unwrap_or_default(),
         }
     }
 }
@@ -1747,7 +1746,7 @@ impl<'a> Planner<'a> {
                         let stored = StoredKeys::of(&l.projects[*at], &l.investors);
                         // With a credit code, only projects whose investor has none (or the
                         // same) are the same project.
-                        (stored.name.as_str(), stored.investor.as_str()) == key
+                        (stored.name.as_ref(), stored.investor.as_ref()) == key
                             && credit_code.is_none_or(|code| stored.credit_code.is_none_or(|c| c == code))
                     })
                     .collect())

@@ -657,9 +657,9 @@ async fn figures_of(
         Ok::<_, ServiceError>(out)
     };
 
-    let families = tokio::try_join!(sign, signed, period_funds, started, production)?;
+    let (sign, signed, period_funds, started, production) =
+        tokio::try_join!(sign, signed, period_funds, started, production)?;
     let mut by_group: BTreeMap<Option<String>, Figures> = BTreeMap::new();
-    let (sign, signed, period_funds, started, production) = families;
     for (key, figures) in [sign, signed, period_funds, started, production].into_iter().flatten() {
         *by_group.entry(key).or_default() += figures;
     }
