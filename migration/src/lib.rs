@@ -17,6 +17,7 @@ mod m20261122_000012_create_targets;
 mod m20261122_000013_create_imports;
 mod m20261122_000014_create_audit_log;
 mod m20261122_000015_version_editable_records;
+mod m20261204_000016_index_counted_funds_by_arrival;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_create_imports::Migration),
             Box::new(m20261122_000014_create_audit_log::Migration),
             Box::new(m20261122_000015_version_editable_records::Migration),
+            Box::new(m20261204_000016_index_counted_funds_by_arrival::Migration),
         ]
     }
 }

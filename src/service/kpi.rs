@@ -31,7 +31,7 @@ use entity::{cluster, park, team};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-use self::sql::{Query, group_key, int, opt_text, scope_filter, sum};
+use self::sql::{Query, group_key, group_label, int, opt_text, scope_filter, sum};
 use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
 use super::{Problems, ServiceError, ServiceResult};
@@ -451,6 +451,7 @@ async fn figures_of(
     settings: Option<&Settings>,
 ) -> ServiceResult<BTreeMap<Option<String>, Figures>> {
     let backend = db.get_database_backend();
+    let label = group_label(query.group_by, "k");
     // The families are independent queries: run side by side, each on a connection of its
     // own where the pool has several (PostgreSQL, SQLite's readers), the answer waits for the
     // slowest instead of their sum.
@@ -464,10 +465,10 @@ async fn figures_of(
         let scope = scope_filter(&mut q, &query.scope, "p.");
         let key = group_key(q.dialect, query.group_by, "p.", &sign.event);
         let sql = format!(
-            "SELECT g, CAST(COUNT(*) AS BIGINT) AS den, {num} AS num FROM (\
-               SELECT {key} AS g, CASE WHEN {numerator} THEN 1 ELSE 0 END AS in_num \
+            "SELECT {label} AS g, CAST(COUNT(*) AS BIGINT) AS den, {num} AS num FROM (\
+               SELECT {key} AS k, CASE WHEN {numerator} THEN 1 ELSE 0 END AS in_num \
                FROM projects p WHERE {denominator}{scope}\
-             ) t GROUP BY g",
+             ) t GROUP BY k",
             num = sum("in_num"),
             numerator = sign.numerator,
             denominator = sign.denominator,
@@ -504,11 +505,11 @@ async fn figures_of(
         let scope = scope_filter(&mut q, &query.scope, "p.");
         let key = group_key(q.dialect, query.group_by, "p.", "p.signed_on");
         let sql = format!(
-            "SELECT g, CAST(COUNT(*) AS BIGINT) AS signed, {contracted} AS contracted, {funds} AS funds FROM (\
-               SELECT {key} AS g, COALESCE(c.contracted_investment_yuan, 0) AS contracted, \
+            "SELECT {label} AS g, CAST(COUNT(*) AS BIGINT) AS signed, {contracted} AS contracted, {funds} AS funds FROM (\
+               SELECT {key} AS k, COALESCE(c.contracted_investment_yuan, 0) AS contracted, \
                       {cohort_funds} AS funds \
                FROM projects p LEFT JOIN contracts c ON c.project_id = p.id WHERE {signed}{scope}\
-             ) t GROUP BY g",
+             ) t GROUP BY k",
             contracted = sum("contracted"),
             funds = sum("funds"),
         );
@@ -533,11 +534,11 @@ async fn figures_of(
         let scope = scope_filter(&mut q, &query.scope, "p.");
         let key = group_key(q.dialect, query.group_by, "p.", "f.arrived_on");
         let sql = format!(
-            "SELECT g, {funds} AS funds FROM (\
-               SELECT {key} AS g, f.amount_yuan AS amount \
+            "SELECT {label} AS g, {funds} AS funds FROM (\
+               SELECT {key} AS k, f.amount_yuan AS amount \
                FROM projects p {join} fundings f ON f.project_id = p.id \
                WHERE {window}{scope}\
-             ) t GROUP BY g",
+             ) t GROUP BY k",
             funds = sum("amount"),
             join = q.dialect.join_in_order(),
         );
@@ -560,14 +561,14 @@ async fn figures_of(
         let scope = scope_filter(&mut q, &query.scope, "p.");
         let branch = |column: &str, started: u8| {
             format!(
-                "SELECT {key} AS g, {started} AS started, {producing} AS producing FROM projects p \
+                "SELECT {key} AS k, {started} AS started, {producing} AS producing FROM projects p \
                  WHERE p.{column} >= {from} AND p.{column} <= {to} AND p.{column} <= {as_of}{scope}",
                 key = group_key(q.dialect, query.group_by, "p.", &format!("p.{column}")),
                 producing = 1 - started,
             )
         };
         let sql = format!(
-            "SELECT g, {started} AS started, {producing} AS producing FROM ({} UNION ALL {}) t GROUP BY g",
+            "SELECT {label} AS g, {started} AS started, {producing} AS producing FROM ({} UNION ALL {}) t GROUP BY k",
             branch("started_on", 1),
             branch("producing_on", 0),
             started = sum("started"),
@@ -601,17 +602,17 @@ async fn figures_of(
             let full_key = group_key(q.dialect, query.group_by, "", "full_due_on");
             format!(
                 "WITH cohort AS ({cohort}) \
-                 SELECT g, {due} AS due, {produced} AS produced, {counted} AS counted, \
+                 SELECT {label} AS g, {due} AS due, {produced} AS produced, {counted} AS counted, \
                         {full_due} AS full_due, {effective} AS effective FROM (\
-                   SELECT {due_key} AS g, 1 AS due, \
+                   SELECT {due_key} AS k, 1 AS due, \
                           CASE WHEN producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
                           CASE WHEN {counts} THEN 1 ELSE 0 END AS counted, \
                           0 AS full_due, 0 AS effective \
                    FROM cohort WHERE due_on <= {as_of} \
                    UNION ALL \
-                   SELECT {full_key} AS g, 0, 0, 0, 1, CASE WHEN effective_on IS NOT NULL THEN 1 ELSE 0 END \
+                   SELECT {full_key} AS k, 0, 0, 0, 1, CASE WHEN effective_on IS NOT NULL THEN 1 ELSE 0 END \
                    FROM cohort WHERE full_due_on <= {as_of}\
-                 ) t GROUP BY g",
+                 ) t GROUP BY k",
                 due = sum("due"),
                 produced = sum("produced"),
                 counted = sum("counted"),
@@ -624,16 +625,16 @@ async fn figures_of(
             let due = format!("due_on <= {as_of}");
             let full_due = format!("full_due_on <= {as_of}");
             format!(
-                "SELECT g, {due_n} AS due, {produced} AS produced, {counted} AS counted, \
+                "SELECT {label} AS g, {due_n} AS due, {produced} AS produced, {counted} AS counted, \
                         {full_due_n} AS full_due, {effective} AS effective FROM (\
-                   SELECT {key} AS g, \
+                   SELECT {key} AS k, \
                           CASE WHEN {due} THEN 1 ELSE 0 END AS due, \
                           CASE WHEN {due} AND producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
                           CASE WHEN {due} AND {counts} THEN 1 ELSE 0 END AS counted, \
                           CASE WHEN {full_due} THEN 1 ELSE 0 END AS full_due, \
                           CASE WHEN {full_due} AND effective_on IS NOT NULL THEN 1 ELSE 0 END AS effective \
                    FROM ({cohort}) cohort WHERE {due} OR {full_due}\
-                 ) t GROUP BY g",
+                 ) t GROUP BY k",
                 due_n = sum("due"),
                 produced = sum("produced"),
                 counted = sum("counted"),

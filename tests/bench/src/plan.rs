@@ -474,10 +474,11 @@ async fn kpi_database(
     }
 }
 
-/// Whether a cached KPI database holds all its rows.
+/// Whether a cached KPI database holds all its rows; if so, the migrations added since it was
+/// loaded (new indexes) are applied to it, as to a database in service.
 async fn complete(url: &str, projects: usize, payments: usize) -> bool {
     let count = async {
-        let db = zhaoshang::db::connect(url).await?;
+        let db = zhaoshang::db::connect_and_migrate(url).await?;
         let backend = sea_orm::ConnectionTrait::get_database_backend(&db);
         let row = sea_orm::ConnectionTrait::query_one_raw(
             &db,
