@@ -17,7 +17,7 @@ mod m20261122_000012_create_targets;
 mod m20261122_000013_create_imports;
 mod m20261122_000014_create_audit_log;
 mod m20261122_000015_version_editable_records;
-mod m20261204_000016_index_counted_funds_by_arrival;
+mod m20261204_000016_kpi_covering_indexes;
 
 pub struct Migrator;
 
@@ -40,7 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_create_imports::Migration),
             Box::new(m20261122_000014_create_audit_log::Migration),
             Box::new(m20261122_000015_version_editable_records::Migration),
-            Box::new(m20261204_000016_index_counted_funds_by_arrival::Migration),
+            Box::new(m20261204_000016_kpi_covering_indexes::Migration),
         ]
     }
 }
