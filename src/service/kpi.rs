@@ -29,12 +29,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use entity::{cluster, park, team};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryResult};
 
 use self::sql::{Query, group_key, group_label, int, opt_text, scope_filter, sum};
 use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
-use super::{Problems, ServiceError, ServiceResult};
+use super::{Problems, ServiceResult};
 use crate::domain::kpi::{
     FundsBasis, GroupBy, Measure, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
 };
@@ -456,9 +456,8 @@ async fn figures_of(
     // own where the pool has several (PostgreSQL, SQLite's readers), the answer waits for the
     // slowest instead of their sum.
     let sign = async {
-        let mut out = Vec::new();
         if settings.is_none() || query.sign_basis == SignBasis::Target {
-            return Ok(out);
+            return Ok(Vec::new());
         }
         let mut q = Query::new(backend);
         let sign = sign_conditions(&mut q, query.sign_basis, &query.period, query.as_of);
@@ -473,21 +472,17 @@ async fn figures_of(
             numerator = sign.numerator,
             denominator = sign.denominator,
         );
-        for row in q.all(db, sql).await? {
-            out.push((
-                opt_text(&row, "g")?,
-                Figures {
-                    sign_denominator: int(&row, "den")?,
-                    sign_numerator: int(&row, "num")?,
-                    ..Figures::default()
-                },
-            ));
-        }
-        Ok::<_, ServiceError>(out)
+        grouped_figures(db, &q, sql, |row| {
+            Ok(Figures {
+                sign_denominator: int(row, "den")?,
+                sign_numerator: int(row, "num")?,
+                ..Figures::default()
+            })
+        })
+        .await
     };
 
     let signed = async {
-        let mut out = Vec::new();
         // The projects signed in the period, their contracted investment and — on the cohort
         // basis — their counted funds arrived by `as_of`, in one pass: a correlated sum on the
         // covering `fundings (project_id, arrived_on, counted, amount_yuan)` index.
@@ -513,22 +508,18 @@ async fn figures_of(
             contracted = sum("contracted"),
             funds = sum("funds"),
         );
-        for row in q.all(db, sql).await? {
-            out.push((
-                opt_text(&row, "g")?,
-                Figures {
-                    projects_signed: int(&row, "signed")?,
-                    contracted_yuan: int(&row, "contracted")?,
-                    cohort_funds_yuan: int(&row, "funds")?,
-                    ..Figures::default()
-                },
-            ));
-        }
-        Ok::<_, ServiceError>(out)
+        grouped_figures(db, &q, sql, |row| {
+            Ok(Figures {
+                projects_signed: int(row, "signed")?,
+                contracted_yuan: int(row, "contracted")?,
+                cohort_funds_yuan: int(row, "funds")?,
+                ..Figures::default()
+            })
+        })
+        .await
     };
 
     let period_funds = async {
-        let mut out = Vec::new();
         let mut q = Query::new(backend);
         let window = funds_window(&mut q, &query.period, query.as_of);
         let scope = scope_filter(&mut q, &query.scope, "p.");
@@ -542,20 +533,16 @@ async fn figures_of(
             funds = sum("amount"),
             join = q.dialect.join_in_order(),
         );
-        for row in q.all(db, sql).await? {
-            out.push((
-                opt_text(&row, "g")?,
-                Figures {
-                    period_funds_yuan: int(&row, "funds")?,
-                    ..Figures::default()
-                },
-            ));
-        }
-        Ok::<_, ServiceError>(out)
+        grouped_figures(db, &q, sql, |row| {
+            Ok(Figures {
+                period_funds_yuan: int(row, "funds")?,
+                ..Figures::default()
+            })
+        })
+        .await
     };
 
     let started = async {
-        let mut out = Vec::new();
         let mut q = Query::new(backend);
         let (from, to, as_of) = (q.date(query.period.from), q.date(query.period.to), q.date(query.as_of));
         let scope = scope_filter(&mut q, &query.scope, "p.");
@@ -574,23 +561,19 @@ async fn figures_of(
             started = sum("started"),
             producing = sum("producing"),
         );
-        for row in q.all(db, sql).await? {
-            out.push((
-                opt_text(&row, "g")?,
-                Figures {
-                    projects_started: int(&row, "started")?,
-                    projects_producing: int(&row, "producing")?,
-                    ..Figures::default()
-                },
-            ));
-        }
-        Ok::<_, ServiceError>(out)
+        grouped_figures(db, &q, sql, |row| {
+            Ok(Figures {
+                projects_started: int(row, "started")?,
+                projects_producing: int(row, "producing")?,
+                ..Figures::default()
+            })
+        })
+        .await
     };
 
     let production = async {
-        let mut out = Vec::new();
         let Some(settings) = settings else {
-            return Ok(out);
+            return Ok(Vec::new());
         };
         let mut q = Query::new(backend);
         let cohort = production_cohort(&mut q, query, settings);
@@ -642,20 +625,17 @@ async fn figures_of(
                 effective = sum("effective"),
             )
         };
-        for row in q.all(db, sql).await? {
-            out.push((
-                opt_text(&row, "g")?,
-                Figures {
-                    production_due: int(&row, "due")?,
-                    production_started: int(&row, "produced")?,
-                    production_counted: int(&row, "counted")?,
-                    full_production_due: int(&row, "full_due")?,
-                    effective: int(&row, "effective")?,
-                    ..Figures::default()
-                },
-            ));
-        }
-        Ok::<_, ServiceError>(out)
+        grouped_figures(db, &q, sql, |row| {
+            Ok(Figures {
+                production_due: int(row, "due")?,
+                production_started: int(row, "produced")?,
+                production_counted: int(row, "counted")?,
+                full_production_due: int(row, "full_due")?,
+                effective: int(row, "effective")?,
+                ..Figures::default()
+            })
+        })
+        .await
     };
 
     let (sign, signed, period_funds, started, production) =
@@ -665,6 +645,21 @@ async fn figures_of(
         *by_group.entry(key).or_default() += figures;
     }
     Ok(by_group)
+}
+
+/// One family's figures per group: runs `sql`, whose rows carry the group's label as `g`, and
+/// reads each row's figures with `read`.
+async fn grouped_figures(
+    db: &impl ConnectionTrait,
+    q: &Query,
+    sql: String,
+    read: impl Fn(&QueryResult) -> ServiceResult<Figures>,
+) -> ServiceResult<Vec<(Option<String>, Figures)>> {
+    q.all(db, sql)
+        .await?
+        .iter()
+        .map(|row| Ok((opt_text(row, "g")?, read(row)?)))
+        .collect()
 }
 
 /// The sign rate's conditions on `projects p`, with parameters bound in `q`.

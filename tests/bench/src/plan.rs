@@ -474,8 +474,9 @@ async fn kpi_database(
     }
 }
 
-/// Whether a cached KPI database holds all its rows; if so, the migrations added since it was
-/// loaded (new indexes) are applied to it, as to a database in service.
+/// Whether a cached KPI database holds all its rows. It is first brought up to this build's
+/// migrations (indexes added since it was loaded), as a database in service would be; one that
+/// turns out incomplete is loaded again anyway.
 async fn complete(url: &str, projects: usize, payments: usize) -> bool {
     let count = async {
         let db = zhaoshang::db::connect_and_migrate(url).await?;
