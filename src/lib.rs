@@ -8,7 +8,6 @@ pub mod db;
 pub mod domain;
 pub mod excel;
 pub mod service;
-mod sqlite_memory;
 
 use poem::http::StatusCode;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
@@ -28,7 +27,7 @@ pub struct AppState {
     pub tokens: std::sync::Arc<service::auth::TokenCache>,
     /// Project lists kept until the database changes; keeps nothing unless given one that
     /// does ([`AppState::with_lists`]).
-    pub lists: std::sync::Arc<service::list_cache::ListCache>,
+    pub lists: std::sync::Arc<db::list_cache::ListCache>,
 }
 
 impl AppState {
@@ -48,8 +47,8 @@ impl AppState {
         }
     }
 
-    /// The same state, keeping lists in `lists` (see `service::list_cache`).
-    pub fn with_lists(mut self, lists: service::list_cache::ListCache) -> Self {
+    /// The same state, keeping lists in `lists` (see `db::list_cache`).
+    pub fn with_lists(mut self, lists: db::list_cache::ListCache) -> Self {
         self.lists = std::sync::Arc::new(lists);
         self
     }

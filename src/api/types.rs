@@ -332,7 +332,7 @@ impl From<SortOrder> for sea_orm::Order {
     }
 }
 
-/// A JSON answer already serialized (kept by `service::list_cache`), documented as the `T` it
+/// A JSON answer already serialized (kept by `db::list_cache`), documented as the `T` it
 /// holds: the spec is the same as for `Json<T>`.
 pub struct KeptJson<T> {
     body: bytes::Bytes,

@@ -6,6 +6,12 @@
 //! the hand-offs between threads. A SQLite connection to a file is a file handle: there is
 //! nothing a ping would find. Elsewhere (PostgreSQL, an in-memory SQLite database) they are the
 //! writer's pool itself.
+//!
+//! For callers: send only statements that read; the SQLite connections are opened read-only
+//! and a write fails. [`Readers`] implements sea-orm's `ConnectionTrait` by hand, so that the
+//! services take it as any connection: `sea-query-sqlx` and `async-trait` are pinned in
+//! `Cargo.toml` to the versions sea-orm uses, and upgrading sea-orm means upgrading them with
+//! it. A transaction is not offered: writes go through the writer.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

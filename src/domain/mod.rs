@@ -1,14 +1,11 @@
-//! The rules of the domain, independent of HTTP and SQL: money, dates, stages and transitions.
+//! The rules of the domain, independent of HTTP and SQL: money, dates, project codes and names,
+//! stages and transitions, access, and the KPI definitions.
 
 pub mod access;
+pub mod date;
 pub mod kpi;
 pub mod money;
+pub mod project;
 pub mod stage;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
-
-/// Today in China (UTC+8), the calendar every ledger and deadline is kept in.
-pub fn today() -> NaiveDate {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    Utc::now().with_timezone(&china).date_naive()
-}
+pub use date::{PastDate, today};

@@ -12,7 +12,8 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 
 use super::projects::{ProjectFilter, filter_condition};
 use super::records::funds_yuan_where;
-use super::{Actor, ServiceError, ServiceResult, packed, reference};
+use super::{Actor, ServiceError, ServiceResult, reference};
+use crate::db::packed;
 use crate::domain::money::{centimu_to_mu, yuan_to_wan};
 use crate::domain::stage::Stage;
 use crate::excel::export::{HEADER_ROW, LedgerFormats, LedgerHeading, write_heading, write_row};

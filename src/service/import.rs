@@ -55,14 +55,15 @@ use tokio::sync::Semaphore;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::audit;
-use super::bulk;
-use super::columnar;
 use super::investors::{InvestorInput, check_credit_code, update_investor};
 use super::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
 use super::projects::{ProjectInput, create_project, numbered_code, update_project};
 use super::records::{FundingInput, add_funding, funds_yuan_where};
 use super::reference::{self, ClusterInput, ParkInput, TeamInput};
-use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now, packed};
+use super::{Actor, PageRequest, ServiceError, ServiceResult, clean, now};
+use crate::db::bulk;
+use crate::db::columnar;
+use crate::db::packed;
 use crate::domain::stage::{
     ORDERED, StageDates, Transition, TransitionError, check_dates_in_order, chinese_name, plan_transition, rank,
 };

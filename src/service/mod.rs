@@ -3,8 +3,6 @@
 
 pub mod audit;
 pub mod auth;
-pub mod bulk;
-pub mod columnar;
 pub mod demo;
 pub mod error;
 pub mod export;
@@ -12,8 +10,6 @@ pub mod import;
 pub mod investors;
 pub mod kpi;
 pub mod lifecycle;
-pub mod list_cache;
-pub mod packed;
 pub mod projects;
 pub mod records;
 pub mod reference;

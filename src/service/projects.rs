@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::audit::{self, Change};
 use super::investors::contains_pattern;
-use super::packed;
 use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
+use crate::db::packed;
 use crate::domain::{money, today};
 
 /// A project's editable fields as written by a client.

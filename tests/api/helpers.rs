@@ -7,7 +7,7 @@ use poem::http::{Method, StatusCode};
 use poem::test::TestClient;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
-use zhaoshang::service::list_cache::ListCache;
+use zhaoshang::db::list_cache::ListCache;
 use zhaoshang::service::{auth, users};
 use zhaoshang::{AppState, app, db};
 

@@ -1211,7 +1211,7 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
         use sea_orm::TransactionTrait;
         let stored = usize::try_from(app.count("stage_history").await).unwrap();
         let txn = app.db.begin().await.unwrap();
-        let set_aside = zhaoshang::service::bulk::set_aside_for_load(
+        let set_aside = zhaoshang::db::bulk::set_aside_for_load(
             &txn,
             &[("projects", 4_000), ("fundings", 999), ("audit_log", 100_000)],
         )
@@ -1224,7 +1224,7 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
                     (project_id, from_stage, to_stage, effective_on, user_id, recorded_at, reason) \
                     SELECT project_id, from_stage, to_stage, effective_on, user_id, recorded_at, reason \
                     FROM stage_history";
-        let mut loading = zhaoshang::service::bulk::Loading::new(&["stage_history", "fundings"]);
+        let mut loading = zhaoshang::db::bulk::Loading::new(&["stage_history", "fundings"]);
         loading.inserting(&txn, "investors", 100_000).await.unwrap();
         loading.inserting(&txn, "stage_history", stored).await.unwrap();
         assert!(
@@ -1455,14 +1455,14 @@ async fn a_big_import_lists_the_first_thousand_changes_and_counts_them_all() {
     );
 }
 
-/// The bulk load's INSERTs (`service::columnar`): a value every row shares is bound once, a
+/// The bulk load's INSERTs (`db::columnar`): a value every row shares is bound once, a
 /// batch whose rows are all the same still inserts each of them, and NULLs stay NULL, on both
 /// databases.
 #[tokio::test]
 async fn a_bulk_insert_stores_every_row_as_given() {
     use entity::audit_entry;
     use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder};
-    use zhaoshang::service::columnar;
+    use zhaoshang::db::columnar;
 
     let app = TestApp::spawn().await;
     let backend = app.db.get_database_backend();

@@ -222,7 +222,7 @@ async fn kept_lists_show_every_commit_and_each_users_own_projects() {
 /// database it cannot watch (in memory, PostgreSQL) keeps nothing.
 #[tokio::test]
 async fn the_list_cache_forgets_at_every_commit_and_keeps_nothing_it_cannot_watch() {
-    use zhaoshang::service::list_cache::ListCache;
+    use zhaoshang::db::list_cache::ListCache;
     let dir = std::env::temp_dir().join(format!("zs-cache-{:016x}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("c.db").display());

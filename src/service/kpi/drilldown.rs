@@ -1,7 +1,7 @@
 //! The projects behind a rate: those in its denominator (or, where the numerator is not a part
 //! of the denominator, those that make it up), each marked whether it is in the numerator, with
 //! the figures that decided it. Paged in SQL: a page, packed into one value (see
-//! `service::packed`), and a count when the page does not tell it.
+//! `db::packed`), and a count when the page does not tell it.
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;

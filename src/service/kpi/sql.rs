@@ -11,8 +11,9 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use serde::de::DeserializeOwned;
 
 use super::Scope;
+use crate::db::packed;
 use crate::domain::kpi::GroupBy;
-use crate::service::{ServiceResult, packed};
+use crate::service::ServiceResult;
 
 /// A statement being built: its parameters so far, and the backend's dialect.
 pub struct Query {
@@ -59,7 +60,7 @@ impl Query {
     }
 
     /// Runs `sql` and reads its rows into `T`, packed by the database into one value (see
-    /// `service::packed`) in the order `order_by` (over `r`, the rows of `sql`): each row as
+    /// `db::packed`) in the order `order_by` (over `r`, the rows of `sql`): each row as
     /// the array of `values` (SQL over `r`), which `T`, a struct, reads in the order of its
     /// fields. Thousands of rows read this way take a fraction of the time they take one by one,
     /// and arrays a fraction of the room of objects naming every value. Its time is logged at

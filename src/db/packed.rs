@@ -3,6 +3,12 @@
 //! them into the entity's models. The drivers hand rows over one at a time (sqlx's SQLite
 //! worker thread sends each one through a channel, and sea-orm looks each column up by
 //! name), which made reading the 100,000 projects of a district for an import take seconds.
+//!
+//! For callers: the entity's serde names must be its column names (sea-orm's derived models
+//! are), and it must have no boolean column (SQLite returns 0 and 1, which serde does not take
+//! as a `bool`); read such tables through sea-orm. Rows come in no promised order: sort them.
+//! Use it for reads of many rows, where a query per row or a row-by-row driver hand-off costs;
+//! a single row gains little.
 
 use std::str::FromStr;
 

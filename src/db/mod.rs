@@ -1,4 +1,7 @@
-//! Opening the database: SQLite (WAL, foreign keys on) by default, PostgreSQL in production.
+//! Storage machinery: opening the database (SQLite with WAL and foreign keys by default,
+//! PostgreSQL in production) and the modules that exist for speed, each of which says at its
+//! top what a caller must and must not do. Rules live in `domain`, queries of an aggregate in
+//! `service`; nothing here knows what a project is beyond its tables.
 
 use std::time::Duration;
 
@@ -7,7 +10,12 @@ use sea_orm::sqlx::ConnectOptions as _;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
 
+pub mod bulk;
+pub mod columnar;
+pub mod list_cache;
+pub mod packed;
 mod readers;
+mod sqlite_memory;
 
 pub use readers::{Readers, SqliteReaders};
 
@@ -16,7 +24,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite") {
-        crate::sqlite_memory::configure();
+        sqlite_memory::configure();
         // One connection: SQLite serialises writers anyway, and a single connection keeps
         // `sqlite::memory:` one database and avoids busy errors between writers.
         // No ping before each use: a SQLite connection is a file handle that cannot drop,
@@ -32,7 +40,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 // A 16 MiB page cache (the default is 2 MiB) and statement journals in
                 // memory: a ledger import writes 100,000 projects in one transaction, which
                 // with the default spilled to disk page by page. Since a first load sets the
-                // indexes aside (service::bulk), 32 MiB was no faster for a fresh import or a
+                // indexes aside (db::bulk), 32 MiB was no faster for a fresh import or a
                 // re-import and cost 15 MiB more at the peak (measured, three runs each).
                 .pragma("cache_size", "-16384")
                 .pragma("temp_store", "memory")

@@ -22,6 +22,12 @@
 //! checks aside gained nothing.) Dropping a foreign key also locks the table it references
 //! (users, teams, investors, projects) until the load commits, so on a district's first import
 //! other requests wait for it, as they already wait for the tables whose indexes are rebuilt.
+//!
+//! For callers (the ledger import's load is the one today): call it only inside a
+//! transaction, and only for a load that may lock the tables it fills until it commits. Call
+//! [`SetAside::rebuild`] (or [`Loading::finish`] then `rebuild`) before committing: a
+//! transaction committed without it leaves the tables without their indexes and foreign keys.
+//! Never use it for a request's ordinary writes.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 

@@ -5,6 +5,12 @@
 //! the client sends each column as one binary array instead of rendering and binding every
 //! value on its own. On both, a value every row shares is bound once. Also the ids such a
 //! load reserves for its rows before inserting them.
+//!
+//! For callers: every row of one [`insert`] sets the same columns, and a statement holds at
+//! most [`rows_per_statement`] rows. Ids come from [`NewIds`], which on SQLite counts on the
+//! load's transaction holding the only writer: take them inside that transaction and insert
+//! nothing into the same table by other means while it runs. Rows go in as given: no
+//! `ActiveModelBehavior`, no audit entry; the caller writes the trail itself.
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{ArrayType, InsertStatement, Value};

@@ -8,6 +8,10 @@
 //!
 //! Elsewhere nothing is kept: PostgreSQL has no cheap way to learn of other servers' commits,
 //! and an in-memory SQLite database lives on its writer's one connection.
+//!
+//! For callers: key an answer by everything that shapes it (the user's scope, every filter,
+//! the page), since a kept answer is returned to whoever asks with the same key. Keep only
+//! answers that depend on the database alone, never on the clock or the caller beyond the key.
 
 use std::future::Future;
 use std::sync::Mutex;
