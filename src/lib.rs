@@ -8,51 +8,12 @@ pub mod db;
 pub mod domain;
 pub mod excel;
 pub mod service;
+mod state;
+
+pub use state::AppState;
 
 use poem::http::StatusCode;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
-use sea_orm::DatabaseConnection;
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// Writes, and reads inside them.
-    pub db: DatabaseConnection,
-    /// Requests that only read ([`db::connect_reader`]); the writer itself where the database
-    /// has no separate readers.
-    pub reader: db::Readers,
-    /// Failed password sign-ins, to slow guessing down.
-    pub login_throttle: std::sync::Arc<service::auth::LoginThrottle>,
-    /// Tokens checked a moment ago; cleared by every change to tokens and users.
-    pub tokens: std::sync::Arc<service::auth::TokenCache>,
-    /// Project lists kept until the database changes; keeps nothing unless given one that
-    /// does ([`AppState::with_lists`]).
-    pub lists: std::sync::Arc<db::list_cache::ListCache>,
-}
-
-impl AppState {
-    /// State whose reads share the writer's connections.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self::with_reader(db.clone(), db.into())
-    }
-
-    /// State with read-only requests served by `reader`.
-    pub fn with_reader(db: DatabaseConnection, reader: db::Readers) -> Self {
-        Self {
-            db,
-            reader,
-            login_throttle: Default::default(),
-            tokens: Default::default(),
-            lists: Default::default(),
-        }
-    }
-
-    /// The same state, keeping lists in `lists` (see `db::list_cache`).
-    pub fn with_lists(mut self, lists: db::list_cache::ListCache) -> Self {
-        self.lists = std::sync::Arc::new(lists);
-        self
-    }
-}
 
 /// The largest JSON body the API accepts.
 const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -13,7 +13,7 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::investors::{default_page, default_per_page};
-use crate::AppState;
+use crate::state::AppState;
 use crate::service::audit::{self as svc, AuditFilter};
 use crate::service::{PageRequest, projects};
 

@@ -6,7 +6,7 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
 use super::error::ApiError;
-use crate::AppState;
+use crate::state::AppState;
 use crate::service::{Actor, auth};
 
 /// A bearer token issued by `zhaoshang token create`, `POST /api/v1/tokens`, or printed at

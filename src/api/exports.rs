@@ -10,7 +10,7 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::{Date, Stage};
-use crate::AppState;
+use crate::state::AppState;
 use crate::domain::today;
 use crate::excel::export::{HeaderLanguage, LedgerHeading};
 use crate::service::ServiceError;

@@ -6,7 +6,7 @@ use sea_orm::ConnectionTrait;
 
 use super::ApiTags;
 use super::error::{ApiError, ApiResult};
-use crate::AppState;
+use crate::state::AppState;
 
 /// The service's health.
 #[derive(Debug, Object)]

@@ -14,7 +14,7 @@ use super::auth::BearerAuth;
 use super::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use super::investors::{default_page, default_per_page};
 use super::types::{Date, Wan};
-use crate::AppState;
+use crate::state::AppState;
 use crate::domain::money;
 use crate::service::PageRequest;
 use crate::service::import::{self as svc, ImportOptions};

@@ -11,7 +11,7 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::Text;
 use super::{ApiTags, DEFAULT_PER_PAGE, Deleted};
-use crate::AppState;
+use crate::state::AppState;
 use crate::service::{PageRequest, investors as svc};
 
 /// An investor (投资方).

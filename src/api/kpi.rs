@@ -15,7 +15,7 @@ use super::error::ApiResult;
 use super::investors::{default_page, default_per_page};
 use super::settings::Settings;
 use super::types::{Date, Stage, Wan};
-use crate::AppState;
+use crate::state::AppState;
 use crate::domain::kpi as rules;
 use crate::domain::money::yuan_to_wan;
 use crate::service::PageRequest;

@@ -13,7 +13,7 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::projects::Project;
 use super::types::{AgreementType, Date, Stage, Text, Wan};
-use crate::AppState;
+use crate::state::AppState;
 use crate::domain::money;
 use crate::service::lifecycle as svc;
 

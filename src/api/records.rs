@@ -12,7 +12,7 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::{ActivityKind, Date, FundingKind, Text, Wan};
 use super::{ApiTags, Deleted};
-use crate::AppState;
+use crate::state::AppState;
 use crate::domain::money;
 use crate::service::records as svc;
 

@@ -11,7 +11,7 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::Text;
 use super::{ApiTags, Deleted};
-use crate::AppState;
+use crate::state::AppState;
 use crate::service::reference as svc;
 
 /// A task force (专班).

@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
-use crate::AppState;
+use crate::state::AppState;
 use crate::domain::kpi;
 use crate::service::settings::{self as svc, StoredSettings};
 

@@ -13,7 +13,7 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::kpi::rate_number;
 use super::types::{Date, Wan};
-use crate::AppState;
+use crate::state::AppState;
 use crate::domain::kpi::Measure;
 use crate::domain::money::yuan_to_wan;
 use crate::service::targets::{self as svc, MeasureProgress};

@@ -12,7 +12,7 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::{Role, Text};
 use super::{ApiTags, Deleted};
-use crate::AppState;
+use crate::state::AppState;
 use crate::service::{auth as auth_svc, users as svc};
 
 /// A user.
