@@ -13,9 +13,9 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::investors::{default_page, default_per_page};
-use crate::state::AppState;
 use crate::service::audit::{self as svc, AuditFilter};
 use crate::service::{PageRequest, projects};
+use crate::state::AppState;
 
 /// One change to one record.
 #[derive(Debug, Object)]

@@ -6,8 +6,8 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
 use super::error::ApiError;
-use crate::state::AppState;
 use crate::service::{Actor, auth};
+use crate::state::AppState;
 
 /// A bearer token issued by `zhaoshang token create`, `POST /api/v1/tokens`, or printed at
 /// first start.

@@ -10,14 +10,14 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::{Date, Stage};
-use crate::state::AppState;
-use crate::domain::today;
+use crate::domain::{PastDate, today};
 use crate::excel::export::{HeaderLanguage, LedgerHeading};
 use crate::service::ServiceError;
 use crate::service::export as svc;
 use crate::service::kpi::Scope;
 use crate::service::projects::ProjectFilter;
 use crate::service::report::{self, ReportParams};
+use crate::state::AppState;
 
 /// The media type of an xlsx workbook.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -64,17 +64,11 @@ pub enum HeaderLang {
     En,
 }
 
-/// The as-of date asked for, not later than today.
+/// The as-of date asked for, not later than today; today when none is asked for.
 pub fn as_of_or_today(as_of: Option<Date>) -> Result<chrono::NaiveDate, ServiceError> {
-    let today = today();
-    match as_of.map(|d| d.0) {
-        Some(date) if date > today => Err(ServiceError::invalid(
-            "as_of",
-            format!("{date} is later than today ({today})"),
-        )),
-        Some(date) => Ok(date),
-        None => Ok(today),
-    }
+    let as_of =
+        PastDate::optional(as_of.map(|d| d.0)).map_err(|future| ServiceError::invalid("as_of", future.to_string()))?;
+    Ok(as_of.unwrap_or_else(PastDate::today).get())
 }
 
 fn heading(as_of: chrono::NaiveDate, language: HeaderLanguage) -> LedgerHeading {

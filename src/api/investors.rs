@@ -11,8 +11,8 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::Text;
 use super::{ApiTags, DEFAULT_PER_PAGE, Deleted};
-use crate::state::AppState;
 use crate::service::{PageRequest, investors as svc};
+use crate::state::AppState;
 
 /// An investor (投资方).
 #[derive(Debug, Object)]

@@ -13,9 +13,9 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::projects::Project;
 use super::types::{AgreementType, Date, Stage, Text, Wan};
-use crate::state::AppState;
 use crate::domain::money;
 use crate::service::lifecycle as svc;
+use crate::state::AppState;
 
 /// The terms of a signed agreement (合同条款).
 #[derive(Debug, Object)]

@@ -12,10 +12,10 @@ use super::investors::{Investor, default_page, default_per_page};
 use super::lifecycle::Contract;
 use super::types::{Date, KeptJson, Mu, SortOrder, Stage, Text, Wan};
 use super::{ApiTags, Deleted};
-use crate::state::AppState;
 use crate::domain::money;
 use crate::service::projects::{self as svc, ProjectFilter, ProjectSort, ProjectView};
 use crate::service::{PageRequest, ServiceError};
+use crate::state::AppState;
 
 /// A record referred to by id, with its name.
 #[derive(Debug, Object)]

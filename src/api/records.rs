@@ -12,9 +12,9 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::{ActivityKind, Date, FundingKind, Text, Wan};
 use super::{ApiTags, Deleted};
-use crate::state::AppState;
 use crate::domain::money;
 use crate::service::records as svc;
+use crate::state::AppState;
 
 /// A payment that arrived (到位资金).
 #[derive(Debug, Object)]

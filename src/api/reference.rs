@@ -11,8 +11,8 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::Text;
 use super::{ApiTags, Deleted};
-use crate::state::AppState;
 use crate::service::reference as svc;
+use crate::state::AppState;
 
 /// A task force (专班).
 #[derive(Debug, Object)]

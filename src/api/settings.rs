@@ -9,9 +9,9 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
-use crate::state::AppState;
 use crate::domain::kpi;
 use crate::service::settings::{self as svc, StoredSettings};
+use crate::state::AppState;
 
 /// Relative weights of the league table's components (non-negative whole numbers; the score
 /// is Σ weight × value ÷ Σ weight). Equal by default.

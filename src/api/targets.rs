@@ -13,10 +13,10 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::kpi::rate_number;
 use super::types::{Date, Wan};
-use crate::state::AppState;
 use crate::domain::kpi::Measure;
 use crate::domain::money::yuan_to_wan;
 use crate::service::targets::{self as svc, MeasureProgress};
+use crate::state::AppState;
 
 /// A team's targets for a year; a measure without a value has no target.
 #[derive(Debug, Object)]

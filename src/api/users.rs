@@ -12,8 +12,8 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::types::{Role, Text};
 use super::{ApiTags, Deleted};
-use crate::state::AppState;
 use crate::service::{auth as auth_svc, users as svc};
+use crate::state::AppState;
 
 /// A user.
 #[derive(Debug, Object)]
