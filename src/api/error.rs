@@ -24,16 +24,12 @@ pub struct ErrorDetail {
 #[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `invalid`, `too_many_requests`, `internal`; for a rejected ledger import,
-    /// the report's code (`invalid_rows`, `not_xlsx`, `no_ledger_sheet`, …).
+    /// `conflict`, `invalid`, `too_many_requests`, `internal`.
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,
-    /// Field-level problems, when the error is about specific fields; for a rejected ledger
-    /// import, one per faulty cell (`field` is `sheet!A12`).
+    /// Field-level problems, when the error is about specific fields.
     pub details: Vec<ErrorDetail>,
-    /// For a rejected ledger import only: the whole report, as the import history keeps it.
-    pub report: Option<Box<super::imports::ImportReport>>,
 }
 
 impl ErrorBody {
@@ -42,7 +38,6 @@ impl ErrorBody {
             code: code.to_string(),
             message: message.into(),
             details: vec![],
-            report: None,
         }
     }
 }
@@ -107,7 +102,6 @@ impl From<ServiceError> for ApiError {
                     message: d.message,
                 })
                 .collect(),
-            report: None,
         };
         match err {
             ServiceError::NotFound { .. } => Self::NotFound(Json(ErrorBody::new("not_found", err.to_string()))),

@@ -14,10 +14,10 @@ use super::auth::BearerAuth;
 use super::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use super::investors::{default_page, default_per_page};
 use super::types::{Date, Wan};
-use crate::state::AppState;
 use crate::domain::money;
 use crate::service::PageRequest;
 use crate::service::import::{self as svc, ImportOptions};
+use crate::state::AppState;
 
 /// How an import ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -356,6 +356,22 @@ pub struct LedgerUpload {
     pub file: Upload,
 }
 
+/// A rejected ledger: the API's error shape (`code`, `message`, `details`) plus the whole
+/// import report, as the import history keeps it.
+#[derive(Debug, Object)]
+pub struct ImportRejected {
+    /// Why the ledger was rejected: the report's code (`invalid_rows`, `not_xlsx`,
+    /// `no_ledger_sheet`, …).
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// One per faulty cell (`field` is `sheet!A12`, or the sheet's name for a problem with a
+    /// whole sheet).
+    pub details: Vec<ErrorDetail>,
+    /// The whole import report.
+    pub report: Box<ImportReport>,
+}
+
 /// The answers of an import.
 #[derive(Debug, ApiResponse)]
 pub enum ImportResponse {
@@ -381,7 +397,7 @@ pub enum ImportResponse {
     /// The file was rejected and nothing was stored: `code` and `message` say why, `details`
     /// name every faulty cell, and `report` is the whole import report.
     #[oai(status = 422)]
-    Rejected(Json<ErrorBody>),
+    Rejected(Json<ImportRejected>),
     /// Something failed on the server; the cause is in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -455,7 +471,7 @@ impl ImportResponse {
         Self::TooLarge(Json(ErrorBody::new("too_large", message)))
     }
 
-    /// A rejection in the API's one error shape, carrying the report.
+    /// A rejection: the API's error shape, carrying the report.
     fn rejected(report: ImportReport) -> Self {
         let details = report
             .errors
@@ -469,11 +485,11 @@ impl ImportResponse {
                 message: issue.message.clone(),
             })
             .collect();
-        Self::Rejected(Json(ErrorBody {
+        Self::Rejected(Json(ImportRejected {
             code: report.code.clone().unwrap_or_else(|| "invalid".into()),
             message: report.message.clone(),
             details,
-            report: Some(Box::new(report)),
+            report: Box::new(report),
         }))
     }
 }

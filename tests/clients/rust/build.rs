@@ -4,7 +4,12 @@
 //! progenitor cannot express a `multipart/form-data` request body and refuses the whole spec
 //! over one. The API offers every such upload a twin at `<path>/binary` taking the file as
 //! `application/octet-stream`, so the multipart forms are left out of the generator's input
-//! (and this script fails if one ever lacks its twin); nothing else is touched.
+//! (and this script fails if one ever lacks its twin).
+//!
+//! progenitor also takes one error body per operation, and an import's rejection
+//! (`ImportRejected`) is the API's error shape (`ErrorBody`) plus the report. The generator
+//! reads the rejection as an `ErrorBody` (this script checks that it has every field of one);
+//! nothing else is touched.
 
 use std::path::Path;
 
@@ -16,6 +21,7 @@ fn main() {
     let text = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("reading {}: {e}", spec_path.display()));
     let mut spec: OpenAPI = serde_json::from_str(&text).expect("the spec is an OpenAPI 3.0 document");
     leave_out_multipart_uploads(&mut spec);
+    read_rejections_as_errors(&mut spec);
     let mut settings = progenitor::GenerationSettings::default();
     settings.with_interface(progenitor::InterfaceStyle::Builder);
     let mut generator = progenitor::Generator::new(&settings);
@@ -25,6 +31,55 @@ fn main() {
     let file = syn::parse2(tokens).expect("progenitor's output parses as Rust");
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("client.rs");
     std::fs::write(&out, prettyplease::unparse(&file)).expect("writing the generated client");
+}
+
+/// Points every response that answers with an `ImportRejected` at `ErrorBody` instead, after
+/// checking that a rejection carries every field of an `ErrorBody`.
+fn read_rejections_as_errors(spec: &mut OpenAPI) {
+    const REJECTED: &str = "#/components/schemas/ImportRejected";
+    const ERROR: &str = "#/components/schemas/ErrorBody";
+    let fields = |name: &str| -> Vec<String> {
+        match spec.components.as_ref().and_then(|c| c.schemas.get(name)) {
+            Some(ReferenceOr::Item(schema)) => match &schema.schema_kind {
+                openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
+                    object.properties.keys().cloned().collect()
+                }
+                _ => panic!("{name} is not an object"),
+            },
+            _ => panic!("the spec has no schema {name}"),
+        }
+    };
+    let rejected = fields("ImportRejected");
+    for field in fields("ErrorBody") {
+        assert!(rejected.contains(&field), "ImportRejected lacks ErrorBody's `{field}`");
+    }
+    for item in spec.paths.paths.values_mut() {
+        let ReferenceOr::Item(item) = item else { continue };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                let ReferenceOr::Item(response) = response else {
+                    continue;
+                };
+                for media in response.content.values_mut() {
+                    if matches!(&media.schema, Some(ReferenceOr::Reference { reference }) if reference == REJECTED) {
+                        media.schema = Some(ReferenceOr::Reference {
+                            reference: ERROR.into(),
+                        });
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn takes_multipart(operation: &Operation) -> bool {
