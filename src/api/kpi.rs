@@ -1,45 +1,61 @@
-//! `/api/v1/kpis`, `/api/v1/kpis/{kpi}/projects`, `/api/v1/league` and `/api/v1/warnings`: the
-//! KPI engine's rates with the projects behind them, the league table of the task forces, and
-//! the red / yellow / green warnings of signed projects.
+//! `/api/v1/kpis` and `/api/v1/kpis/{kpi}/projects`: the KPI engine's rates and the projects
+//! behind them, with the bases and numbers the league table (`league`) and the warnings
+//! (`warnings`) share. It converts; the definitions are `domain::kpi`'s.
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::investors::{default_page, default_per_page};
 use super::settings::Settings;
-use super::types::{Date, Stage, Wan};
-use crate::state::AppState;
+use super::types::{Date, Wan};
 use crate::domain::kpi as rules;
 use crate::domain::money::yuan_to_wan;
 use crate::service::PageRequest;
-use crate::service::kpi::{self as svc, drilldown, league, warnings};
+use crate::service::kpi::{self as svc, drilldown};
+use crate::state::AppState;
 
 /// A rate, completion or score as a JSON number with six decimals.
 pub fn rate_number(value: Decimal) -> f64 {
     rules::round_rate(value).to_f64().unwrap_or_default()
 }
 
-fn wan(yuan: i64) -> Wan {
+/// The basis (or cohort) asked for, else the domain's default: the API has no default of its
+/// own.
+pub(super) fn or_default<Asked: Into<Rule>, Rule: Default>(asked: Option<Asked>) -> Rule {
+    asked.map(Into::into).unwrap_or_default()
+}
+
+/// An amount in yuan as 万元.
+pub(super) fn wan(yuan: i64) -> Wan {
     Wan(yuan_to_wan(yuan))
 }
 
 /// The sign rate's basis: `period` (default: projects negotiating at some time in the period ÷
 /// those signed in it), `cohort` (projects whose negotiation began in the period ÷ those signed
 /// by `as_of`) or `target` (signed in the period ÷ the year's target).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum SignBasis {
-    #[default]
     Period,
     Cohort,
     Target,
+}
+
+impl From<rules::SignBasis> for SignBasis {
+    fn from(b: rules::SignBasis) -> Self {
+        match b {
+            rules::SignBasis::Period => Self::Period,
+            rules::SignBasis::Cohort => Self::Cohort,
+            rules::SignBasis::Target => Self::Target,
+        }
+    }
 }
 
 impl From<SignBasis> for rules::SignBasis {
@@ -56,13 +72,22 @@ impl From<SignBasis> for rules::SignBasis {
 /// counted funds by `as_of` ÷ their contracted investment), `period` (counted funds arrived in
 /// the period for any signed project ÷ contracted investment signed in the period) or `target`
 /// (counted funds arrived in the period ÷ the year's funds target).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum FundsBasis {
-    #[default]
     Cohort,
     Period,
     Target,
+}
+
+impl From<rules::FundsBasis> for FundsBasis {
+    fn from(b: rules::FundsBasis) -> Self {
+        match b {
+            rules::FundsBasis::Cohort => Self::Cohort,
+            rules::FundsBasis::Period => Self::Period,
+            rules::FundsBasis::Target => Self::Target,
+        }
+    }
 }
 
 impl From<FundsBasis> for rules::FundsBasis {
@@ -77,12 +102,20 @@ impl From<FundsBasis> for rules::FundsBasis {
 
 /// Which signed projects the production rates look at: `all` (default: every project signed
 /// on or before `as_of`) or `period` (those signed in the period).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum ProductionCohort {
-    #[default]
     All,
     Period,
+}
+
+impl From<rules::ProductionCohort> for ProductionCohort {
+    fn from(c: rules::ProductionCohort) -> Self {
+        match c {
+            rules::ProductionCohort::AllSigned => Self::All,
+            rules::ProductionCohort::SignedInPeriod => Self::Period,
+        }
+    }
 }
 
 impl From<ProductionCohort> for rules::ProductionCohort {
@@ -400,278 +433,6 @@ pub struct KpiProjectPage {
     pub per_page: u64,
 }
 
-/// A component of a league score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum LeagueComponent {
-    SignRate,
-    FundsArrivalRate,
-    ProductionEffectivenessRate,
-    TargetCompletion,
-}
-
-impl From<rules::LeagueComponent> for LeagueComponent {
-    fn from(c: rules::LeagueComponent) -> Self {
-        match c {
-            rules::LeagueComponent::SignRate => Self::SignRate,
-            rules::LeagueComponent::FundsArrivalRate => Self::FundsArrivalRate,
-            rules::LeagueComponent::ProductionEffectivenessRate => Self::ProductionEffectivenessRate,
-            rules::LeagueComponent::TargetCompletion => Self::TargetCompletion,
-        }
-    }
-}
-
-/// A team's place in the league table.
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct LeagueEntry {
-    /// 1 is best; equal scores share a rank (1, 1, 3, …).
-    pub rank: u32,
-    pub team_id: i32,
-    pub team_name: String,
-    /// Σ weight × value ÷ Σ weight, six decimals.
-    pub score: f64,
-    pub sign_rate: Option<f64>,
-    pub funds_arrival_rate: Option<f64>,
-    pub production_effectiveness_rate: Option<f64>,
-    /// Mean completion of the team's targeted measures against the period's share of its
-    /// yearly targets; null without targets.
-    pub target_completion: Option<f64>,
-    /// Components without a value (a rate with a zero denominator, no targets while other
-    /// teams have some), each counted as 0.
-    pub missing: Vec<LeagueComponent>,
-    /// Rank in the previous period.
-    pub previous_rank: u32,
-    pub previous_score: f64,
-    /// previous_rank − rank: positive when the team moved up.
-    pub rank_change: i64,
-}
-
-/// The league table (赛马榜) of the task forces for a period.
-#[derive(Debug, Object)]
-pub struct LeagueTable {
-    pub from: Date,
-    pub to: Date,
-    pub as_of: Date,
-    /// The previous period: as long as this one (in whole months when this one is whole
-    /// months), ending the day before `from`.
-    pub previous_from: Date,
-    pub previous_to: Date,
-    /// The previous table is as it stood at the earlier of `as_of` and `previous_to`.
-    pub previous_as_of: Date,
-    pub sign_basis: SignBasis,
-    pub funds_basis: FundsBasis,
-    /// Whether target completion is part of the score (some team has targets for the
-    /// period).
-    pub with_targets: bool,
-    /// The settings (weights, default dates) used.
-    pub settings: Settings,
-    /// Every team not archived, best first.
-    pub teams: Vec<LeagueEntry>,
-}
-
-/// The colour of a warning light.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum Colour {
-    Red,
-    Yellow,
-    Green,
-}
-
-impl From<rules::Light> for Colour {
-    fn from(l: rules::Light) -> Self {
-        match l {
-            rules::Light::Red => Self::Red,
-            rules::Light::Yellow => Self::Yellow,
-            rules::Light::Green => Self::Green,
-        }
-    }
-}
-
-impl From<Colour> for rules::Light {
-    fn from(c: Colour) -> Self {
-        match c {
-            Colour::Red => Self::Red,
-            Colour::Yellow => Self::Yellow,
-            Colour::Green => Self::Green,
-        }
-    }
-}
-
-/// A promised milestone: `construction_start` 开工, `production_start` 投产, `full_production`
-/// 达产.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum Milestone {
-    ConstructionStart,
-    ProductionStart,
-    FullProduction,
-}
-
-impl From<rules::Milestone> for Milestone {
-    fn from(m: rules::Milestone) -> Self {
-        match m {
-            rules::Milestone::ConstructionStart => Self::ConstructionStart,
-            rules::Milestone::ProductionStart => Self::ProductionStart,
-            rules::Milestone::FullProduction => Self::FullProduction,
-        }
-    }
-}
-
-/// What a reason is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ReasonKind {
-    Milestone,
-    Funds,
-}
-
-/// Why a project is red or yellow; `milestone` names the milestone of `milestone` reasons.
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct WarningReason {
-    pub kind: ReasonKind,
-    pub colour: Colour,
-    pub milestone: Option<Milestone>,
-    /// Its due date.
-    pub due_on: Option<Date>,
-    /// Whether the due date is the settings' default rather than promised.
-    pub due_is_default: Option<bool>,
-    /// Days overdue (0 when due on `as_of`); absent when not yet due.
-    pub days_overdue: Option<i64>,
-    /// Days until due, when not yet due.
-    pub days_until_due: Option<i64>,
-    /// Funds: counted funds arrived by `as_of`, 万元.
-    pub counted_funds: Option<Wan>,
-    /// Funds: contracted investment, 万元.
-    pub contracted_investment: Option<Wan>,
-    /// Funds: elapsed share of the schedule from signing to the promised production date,
-    /// capped at 1, six decimals.
-    pub schedule_share: Option<f64>,
-    /// Funds: the line below which funds are red (percent × share × contracted investment),
-    /// 万元 rounded to the yuan.
-    pub threshold: Option<Wan>,
-    /// Funds: threshold − counted funds, 万元.
-    pub shortfall: Option<Wan>,
-    /// The reason in words, e.g. `投产逾期120天（约定2025-03-01）`.
-    pub message: String,
-}
-
-fn yuan_decimal_to_wan(yuan: Decimal) -> Wan {
-    Wan((yuan / Decimal::from(10_000)).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero))
-}
-
-impl From<rules::WarningReason> for WarningReason {
-    fn from(r: rules::WarningReason) -> Self {
-        let colour = r.light().into();
-        let r_message = r.describe();
-        match r {
-            rules::WarningReason::Milestone {
-                milestone,
-                due_on,
-                due_is_default,
-                days_overdue,
-                ..
-            } => {
-                let message = r_message;
-                Self {
-                    kind: ReasonKind::Milestone,
-                    colour,
-                    milestone: Some(milestone.into()),
-                    due_on: Some(Date(due_on)),
-                    due_is_default: Some(due_is_default),
-                    days_overdue: (days_overdue >= 0).then_some(days_overdue),
-                    days_until_due: (days_overdue < 0).then_some(-days_overdue),
-                    counted_funds: None,
-                    contracted_investment: None,
-                    schedule_share: None,
-                    threshold: None,
-                    shortfall: None,
-                    message,
-                }
-            }
-            rules::WarningReason::Funds {
-                counted_funds_yuan,
-                contracted_investment_yuan,
-                schedule_share,
-                threshold_yuan,
-            } => {
-                let threshold = yuan_decimal_to_wan(threshold_yuan);
-                let shortfall = yuan_decimal_to_wan(threshold_yuan - Decimal::from(counted_funds_yuan));
-                let counted = wan(counted_funds_yuan);
-                Self {
-                    kind: ReasonKind::Funds,
-                    colour,
-                    milestone: None,
-                    due_on: None,
-                    due_is_default: None,
-                    days_overdue: None,
-                    days_until_due: None,
-                    message: r_message,
-                    counted_funds: Some(counted),
-                    contracted_investment: Some(wan(contracted_investment_yuan)),
-                    schedule_share: Some(rate_number(schedule_share)),
-                    threshold: Some(threshold),
-                    shortfall: Some(shortfall),
-                }
-            }
-        }
-    }
-}
-
-/// A milestone checked for a light.
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct MilestoneCheck {
-    pub milestone: Milestone,
-    pub due_on: Date,
-    pub due_is_default: bool,
-    /// When it was reached, if on or before `as_of`.
-    pub reached_on: Option<Date>,
-}
-
-/// A signed project's light; `stage` is where the project is now.
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct ProjectWarning {
-    pub project_id: i32,
-    pub code: String,
-    pub name: String,
-    pub team_id: i32,
-    pub team_name: Option<String>,
-    pub stage: Stage,
-    pub signed_on: Date,
-    pub colour: Colour,
-    /// Worst first; empty when green.
-    pub reasons: Vec<WarningReason>,
-    /// Every milestone checked (construction start only when promised; full production once
-    /// promised or once production started).
-    pub milestones: Vec<MilestoneCheck>,
-    /// 万元.
-    pub contracted_investment: Wan,
-    /// Counted funds arrived by `as_of`, 万元.
-    pub counted_funds: Wan,
-}
-
-/// A page of warnings.
-#[derive(Debug, Object)]
-pub struct WarningPage {
-    pub as_of: Date,
-    /// The thresholds and defaults used.
-    pub settings: Settings,
-    /// Projects with each light (within the team filter, whatever the colour filter).
-    pub red: u64,
-    pub yellow: u64,
-    pub green: u64,
-    /// Red first, then yellow, then green; within a colour the most overdue milestone first.
-    pub items: Vec<ProjectWarning>,
-    /// Projects matching the filters.
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 pub struct KpiApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Kpis")]
@@ -727,13 +488,16 @@ impl KpiApi {
         /// Break the figures down.
         group_by: Query<Option<GroupBy>>,
     ) -> ApiResult<Json<KpiReport>> {
+        let sign_basis: rules::SignBasis = or_default(sign_basis.0);
+        let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
+        let production_cohort: rules::ProductionCohort = or_default(production_cohort.0);
         let params = svc::KpiParams {
             from: from.0.0,
             to: to.0.0,
             as_of: as_of.0.map(|d| d.0),
-            sign_basis: sign_basis.0.unwrap_or_default().into(),
-            funds_basis: funds_basis.0.unwrap_or_default().into(),
-            production_cohort: production_cohort.0.unwrap_or_default().into(),
+            sign_basis,
+            funds_basis,
+            production_cohort,
             scale_targets: scale_targets.0,
             scope: svc::Scope {
                 team_id: team_id.0,
@@ -748,9 +512,9 @@ impl KpiApi {
             from: Date(q.period.from),
             to: Date(q.period.to),
             as_of: Date(q.as_of),
-            sign_basis: sign_basis.0.unwrap_or_default(),
-            funds_basis: funds_basis.0.unwrap_or_default(),
-            production_cohort: production_cohort.0.unwrap_or_default(),
+            sign_basis: sign_basis.into(),
+            funds_basis: funds_basis.into(),
+            production_cohort: production_cohort.into(),
             scale_targets: q.scale_targets,
             team_id: q.scope.team_id,
             cluster_id: q.scope.cluster_id,
@@ -817,13 +581,16 @@ impl KpiApi {
         )]
         per_page: Query<u64>,
     ) -> ApiResult<Json<KpiProjectPage>> {
+        let sign_basis: rules::SignBasis = or_default(sign_basis.0);
+        let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
+        let production_cohort: rules::ProductionCohort = or_default(production_cohort.0);
         let params = svc::KpiParams {
             from: from.0.0,
             to: to.0.0,
             as_of: as_of.0.map(|d| d.0),
-            sign_basis: sign_basis.0.unwrap_or_default().into(),
-            funds_basis: funds_basis.0.unwrap_or_default().into(),
-            production_cohort: production_cohort.0.unwrap_or_default().into(),
+            sign_basis,
+            funds_basis,
+            production_cohort,
             scale_targets: false,
             scope: svc::Scope {
                 team_id: team_id.0,
@@ -845,176 +612,6 @@ impl KpiApi {
             as_of: Date(result.query.as_of),
             settings: result.settings.into(),
             items: result.items.into_iter().map(Into::into).collect(),
-            total: result.total,
-            page: page.0,
-            per_page: per_page.0,
-        }))
-    }
-}
-
-pub struct LeagueApi;
-
-#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::League")]
-impl LeagueApi {
-    /// Rank the task forces
-    ///
-    /// The league table (赛马榜) for the period: every team not archived, ranked on a
-    /// composite score Σ weight × value ÷ Σ weight of its sign rate, funds-arrival rate,
-    /// production-effectiveness rate (every project signed by `as_of`) and, when some team has
-    /// targets for the period, its target completion (the mean, over the measures it has
-    /// targets for, of the actual in the period ÷ the period's share of the yearly target).
-    /// A missing value counts 0 and is listed in `missing`. Equal scores share a rank. The
-    /// rank change compares with the previous period of the same length.
-    #[oai(path = "/league", method = "get", operation_id = "get_league")]
-    #[allow(clippy::too_many_arguments)]
-    async fn get_league(
-        &self,
-        state: Data<&AppState>,
-        _auth: BearerAuth,
-        /// First day of the period.
-        from: Query<Date>,
-        /// Last day of the period (inclusive).
-        to: Query<Date>,
-        /// The date events are counted to; default today, never later.
-        as_of: Query<Option<Date>>,
-        /// The sign rate's basis (`period` or `cohort`); default `period`.
-        sign_basis: Query<Option<SignBasis>>,
-        /// The funds-arrival rate's basis (`cohort` or `period`); default `cohort`.
-        funds_basis: Query<Option<FundsBasis>>,
-    ) -> ApiResult<Json<LeagueTable>> {
-        let table = league::league(
-            &state.reader,
-            league::LeagueParams {
-                from: from.0.0,
-                to: to.0.0,
-                as_of: as_of.0.map(|d| d.0),
-                sign_basis: sign_basis.0.unwrap_or_default().into(),
-                funds_basis: funds_basis.0.unwrap_or_default().into(),
-            },
-        )
-        .await?;
-        let opt = |v: Option<Decimal>| v.map(rate_number);
-        Ok(Json(LeagueTable {
-            from: Date(table.period.from),
-            to: Date(table.period.to),
-            as_of: Date(table.as_of),
-            previous_from: Date(table.previous_period.from),
-            previous_to: Date(table.previous_period.to),
-            previous_as_of: Date(table.previous_as_of),
-            sign_basis: sign_basis.0.unwrap_or_default(),
-            funds_basis: funds_basis.0.unwrap_or_default(),
-            with_targets: table.with_targets,
-            settings: table.settings.into(),
-            teams: table
-                .entries
-                .into_iter()
-                .map(|e| LeagueEntry {
-                    rank: e.current.rank,
-                    team_id: e.team_id,
-                    team_name: e.team_name,
-                    score: rate_number(e.current.score),
-                    sign_rate: opt(e.current.inputs.sign_rate),
-                    funds_arrival_rate: opt(e.current.inputs.funds_arrival_rate),
-                    production_effectiveness_rate: opt(e.current.inputs.production_effectiveness_rate),
-                    target_completion: opt(e.current.inputs.target_completion),
-                    missing: e.current.missing.into_iter().map(Into::into).collect(),
-                    previous_rank: e.previous.rank,
-                    previous_score: rate_number(e.previous.score),
-                    rank_change: e.rank_change,
-                })
-                .collect(),
-        }))
-    }
-}
-
-pub struct WarningsApi;
-
-#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Warnings")]
-impl WarningsApi {
-    /// List the warning lights
-    ///
-    /// Every project signed on or before `as_of` and not terminated by then, with its red /
-    /// yellow / green light and the reasons. Red: a promised milestone (construction start,
-    /// production start, full production) not reached and overdue by more than
-    /// `warning_red_overdue_days`, or counted funds arrived below `warning_funds_percent` % of
-    /// the contracted investment × the elapsed share of the schedule (days from signing to
-    /// `as_of` ÷ days from signing to the promised production date, capped at 1). Yellow: a
-    /// milestone overdue by up to `warning_red_overdue_days`, or due within
-    /// `warning_due_soon_days` and not reached. Green otherwise. Production is due on the
-    /// promised date or signing + the default months; full production on the promised date or
-    /// production start + the default months. Worst first, paged.
-    #[oai(path = "/warnings", method = "get", operation_id = "list_warnings")]
-    #[allow(clippy::too_many_arguments)]
-    async fn list_warnings(
-        &self,
-        state: Data<&AppState>,
-        _auth: BearerAuth,
-        /// The date the lights are for; default today, never later.
-        as_of: Query<Option<Date>>,
-        /// Only this team's projects.
-        team_id: Query<Option<i32>>,
-        /// Only projects with this light.
-        colour: Query<Option<Colour>>,
-        /// Page number, from 1.
-        #[oai(
-            default = "default_page",
-            validator(minimum(value = "1"), maximum(value = "1000000"))
-        )]
-        page: Query<u64>,
-        /// Items per page, 1 to 200.
-        #[oai(
-            default = "default_per_page",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        per_page: Query<u64>,
-    ) -> ApiResult<Json<WarningPage>> {
-        let result = warnings::warnings(
-            &state.reader,
-            warnings::WarningParams {
-                as_of: as_of.0.map(|d| d.0),
-                team_id: team_id.0,
-                light: colour.0.map(Into::into),
-                flagged_only: false,
-            },
-            PageRequest {
-                page: page.0,
-                per_page: per_page.0,
-            },
-        )
-        .await?;
-        Ok(Json(WarningPage {
-            as_of: Date(result.as_of),
-            settings: result.settings.into(),
-            red: result.red,
-            yellow: result.yellow,
-            green: result.green,
-            items: result
-                .items
-                .into_iter()
-                .map(|w| ProjectWarning {
-                    project_id: w.project_id,
-                    code: w.code,
-                    name: w.name,
-                    team_id: w.team_id,
-                    team_name: w.team_name,
-                    stage: w.stage.into(),
-                    signed_on: Date(w.signed_on),
-                    colour: w.light.into(),
-                    reasons: w.reasons.into_iter().map(Into::into).collect(),
-                    milestones: w
-                        .milestones
-                        .into_iter()
-                        .map(|m| MilestoneCheck {
-                            milestone: m.milestone.into(),
-                            due_on: Date(m.due_on),
-                            due_is_default: m.due_is_default,
-                            reached_on: m.reached_on.map(Date),
-                        })
-                        .collect(),
-                    contracted_investment: wan(w.contracted_investment_yuan),
-                    counted_funds: wan(w.counted_funds_yuan),
-                })
-                .collect(),
             total: result.total,
             page: page.0,
             per_page: per_page.0,

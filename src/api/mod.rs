@@ -9,6 +9,7 @@ pub mod health;
 pub mod imports;
 pub mod investors;
 pub mod kpi;
+pub mod league;
 pub mod lifecycle;
 pub mod projects;
 pub mod records;
@@ -17,6 +18,7 @@ pub mod settings;
 pub mod targets;
 pub mod types;
 pub mod users;
+pub mod warnings;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -67,8 +69,8 @@ pub type Api = (
     audit::AuditApi,
     exports::ExportsApi,
     kpi::KpiApi,
-    kpi::LeagueApi,
-    kpi::WarningsApi,
+    league::LeagueApi,
+    warnings::WarningsApi,
     targets::TargetsApi,
     settings::SettingsApi,
     imports::ImportsApi,
@@ -88,8 +90,8 @@ pub fn service() -> OpenApiService<Api, ()> {
             audit::AuditApi,
             exports::ExportsApi,
             kpi::KpiApi,
-            kpi::LeagueApi,
-            kpi::WarningsApi,
+            league::LeagueApi,
+            warnings::WarningsApi,
             targets::TargetsApi,
             settings::SettingsApi,
             imports::ImportsApi,
