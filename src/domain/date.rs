@@ -53,6 +53,11 @@ impl PastDate {
         date.map(Self::new).transpose()
     }
 
+    /// Takes an optional date, today when there is none (an as-of date a caller may leave out).
+    pub fn or_today(date: Option<NaiveDate>) -> Result<Self, FutureDate> {
+        Ok(Self::optional(date)?.unwrap_or_else(Self::today))
+    }
+
     /// Today in China.
     pub fn today() -> Self {
         Self(today())

@@ -13,11 +13,22 @@ pub enum AmountError {
     TooPrecise(u32),
     #[error("is too large")]
     TooLarge,
+    #[error("must be more than zero")]
+    Zero,
 }
 
 /// Converts 万元 to whole yuan, refusing negatives and anything finer than a yuan.
 pub fn wan_to_yuan(amount: Decimal) -> Result<i64, AmountError> {
     scaled(amount, 4)
+}
+
+/// Converts 万元 to whole yuan as [`wan_to_yuan`] does, refusing zero as well: a payment,
+/// a contracted investment or a target of nothing means nothing.
+pub fn positive_wan_to_yuan(amount: Decimal) -> Result<i64, AmountError> {
+    match wan_to_yuan(amount)? {
+        0 => Err(AmountError::Zero),
+        yuan => Ok(yuan),
+    }
 }
 
 /// Converts whole yuan to 万元, always with four decimals.
@@ -86,6 +97,12 @@ mod tests {
             Err(AmountError::TooLarge)
         );
         assert_eq!(wan_to_yuan(Decimal::ZERO), Ok(0));
+        assert_eq!(positive_wan_to_yuan(Decimal::ZERO), Err(AmountError::Zero));
+        assert_eq!(
+            positive_wan_to_yuan(Decimal::from_str("-1").unwrap()),
+            Err(AmountError::Negative)
+        );
+        assert_eq!(positive_wan_to_yuan(Decimal::from_str("0.0001").unwrap()), Ok(1));
     }
 
     #[test]

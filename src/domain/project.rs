@@ -25,6 +25,38 @@ pub fn project_code(code: &str) -> Result<&str, String> {
     }
 }
 
+/// A name refused: blank, or longer than its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("must not be blank")]
+    Blank,
+    #[error("must be at most {0} characters")]
+    TooLong(usize),
+}
+
+/// Takes a project or investor name: surrounding blanks trimmed, not blank, at most
+/// [`NAME_MAX_CHARS`] characters.
+pub fn name(name: &str) -> Result<&str, NameError> {
+    limited(name, NAME_MAX_CHARS)
+}
+
+/// Takes a team, cluster or park name: surrounding blanks trimmed, not blank, at most
+/// [`REFERENCE_NAME_MAX_CHARS`] characters.
+pub fn reference_name(name: &str) -> Result<&str, NameError> {
+    limited(name, REFERENCE_NAME_MAX_CHARS)
+}
+
+fn limited(name: &str, max_chars: usize) -> Result<&str, NameError> {
+    let name = name.trim();
+    if name.is_empty() {
+        Err(NameError::Blank)
+    } else if name.chars().count() > max_chars {
+        Err(NameError::TooLong(max_chars))
+    } else {
+        Ok(name)
+    }
+}
+
 /// Whether a project or investor name is short enough.
 pub fn name_fits(name: &str) -> bool {
     name.chars().count() <= NAME_MAX_CHARS
@@ -54,5 +86,15 @@ mod tests {
         assert!(!name_fits(&"项".repeat(201)));
         assert!(reference_name_fits(&"园".repeat(100)));
         assert!(!reference_name_fits(&"园".repeat(101)));
+        assert_eq!(name(" 大足项目 "), Ok("大足项目"));
+        assert_eq!(name("  "), Err(NameError::Blank));
+        assert_eq!(
+            name(&"项".repeat(201)).unwrap_err().to_string(),
+            "must be at most 200 characters"
+        );
+        assert_eq!(
+            reference_name(&"园".repeat(101)).unwrap_err().to_string(),
+            "must be at most 100 characters"
+        );
     }
 }

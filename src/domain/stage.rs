@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 pub use entity::enums::Stage;
 
+use super::date::{FutureDate, PastDate};
+
 /// The ordered stages a project moves forward through (`terminated` stands apart).
 pub const ORDERED: [Stage; 6] = [
     Stage::Lead,
@@ -106,7 +108,7 @@ pub struct PlannedTransition {
 pub enum TransitionError {
     #[error("the project is already at stage `{0:?}`")]
     AlreadyThere(Stage),
-    #[error("the date {on} is later than today ({today})")]
+    #[error("the date {}", FutureDate { date: *on, today: *today })]
     DateInFuture { on: NaiveDate, today: NaiveDate },
     #[error("the date {on} is earlier than {previous}, when the project reached `{stage:?}`")]
     DateBeforePrevious {
@@ -122,6 +124,12 @@ pub enum TransitionError {
     SignedDateMismatch { on: NaiveDate, contract: NaiveDate },
     #[error("`{to:?}` cannot be reached from `{from:?}` directly: after signing, stages are reached in order")]
     SkipsStage { from: Stage, to: Stage },
+}
+
+impl From<FutureDate> for TransitionError {
+    fn from(FutureDate { date, today }: FutureDate) -> Self {
+        Self::DateInFuture { on: date, today }
+    }
 }
 
 /// Checks a move against the lifecycle rules and works out the resulting stage dates.
@@ -150,9 +158,7 @@ pub fn plan_transition(
     if to == current {
         return Err(TransitionError::AlreadyThere(to));
     }
-    if on > today {
-        return Err(TransitionError::DateInFuture { on, today });
-    }
+    PastDate::not_after(on, today)?;
     let has_reason = reason.as_deref().is_some_and(|r| !r.trim().is_empty());
     let mut next = *dates;
 
@@ -259,9 +265,7 @@ pub fn check_dates_in_order(dates: &StageDates, today: NaiveDate) -> Result<(), 
     let mut previous: Option<(NaiveDate, Stage)> = None;
     for stage in ORDERED {
         if let Some(on) = dates.get(stage) {
-            if on > today {
-                return Err(TransitionError::DateInFuture { on, today });
-            }
+            PastDate::not_after(on, today)?;
             if let Some((prev, prev_stage)) = previous
                 && on < prev
             {

@@ -18,6 +18,7 @@ use super::lifecycle::{ContractInput, TransitionInput, transition_in};
 use super::projects::{ProjectInput, create_project};
 use super::records::{ActivityInput, FundingInput, OutputInput, add_activity, add_funding, add_output};
 use super::{Actor, ServiceResult, users};
+use crate::domain::PastDate;
 
 /// How many projects the demo district has.
 pub const DEMO_PROJECTS: usize = 360;
@@ -153,10 +154,11 @@ async fn generate_project(
         if rank(stage) > rank(target) || rank(reached) + 1 != rank(stage) {
             break;
         }
-        let on = after(last, rng, low, high);
-        if on > today {
+        // Nothing is generated after the demo's today.
+        let Ok(on) = PastDate::not_after(after(last, rng, low, high), today) else {
             break;
-        }
+        };
+        let on = on.get();
         moves.push((stage, on));
         last = on;
         reached = stage;
@@ -293,10 +295,10 @@ async fn add_payments(
     let count = rng.random_range(1..4);
     let mut date = signed_on;
     for k in 0..count {
-        date = after(date, rng, 15, 150);
-        if date > today {
+        let Ok(arrived_on) = PastDate::not_after(after(date, rng, 15, 150), today) else {
             break;
-        }
+        };
+        date = arrived_on.get();
         let amount = (total / Decimal::from(count)).round_dp(4) + Decimal::from(k);
         add_funding(
             db,

@@ -10,6 +10,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::versioned;
 use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
+use crate::domain::project;
 
 /// An investor as written by a client.
 #[derive(Debug, Clone)]
@@ -46,16 +47,11 @@ pub fn check_credit_code(code: &str) -> Result<String, String> {
 
 fn check(input: InvestorInput) -> ServiceResult<InvestorInput> {
     let mut problems = Problems::default();
-    let name = input.name.trim().to_string();
-    if name.is_empty() {
-        problems.add("name", "must not be blank");
-    } else if name.chars().count() > 200 {
-        problems.add("name", "must be at most 200 characters");
-    }
+    let name = problems.check("name", project::name(&input.name)).map(str::to_string);
     let credit_code = clean(input.credit_code).and_then(|c| problems.check("credit_code", check_credit_code(&c)));
     problems.finish()?;
     Ok(InvestorInput {
-        name,
+        name: name.expect("checked above"),
         credit_code,
         origin_region: clean(input.origin_region),
     })

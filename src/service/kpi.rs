@@ -35,10 +35,10 @@ use self::sql::{Query, group_key, group_label, int, opt_text, scope_filter, sum}
 use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
 use super::{Problems, ServiceResult};
+use crate::domain::PastDate;
 use crate::domain::kpi::{
     FundsBasis, GroupBy, Measure, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
 };
-use crate::domain::today;
 
 /// The projects a KPI looks at: all, or one team's, cluster's or park's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -90,11 +90,7 @@ impl KpiQuery {
 pub fn check_params(params: KpiParams) -> ServiceResult<KpiQuery> {
     let mut problems = Problems::default();
     let period = problems.check("to", Period::new(params.from, params.to));
-    let today = today();
-    let as_of = params.as_of.unwrap_or(today);
-    if as_of > today {
-        problems.add("as_of", format!("{as_of} is later than today ({today})"));
-    }
+    let as_of = problems.check("as_of", PastDate::or_today(params.as_of));
     let targets = params.sign_basis == SignBasis::Target || params.funds_basis == FundsBasis::Target;
     if targets {
         let field = if params.sign_basis == SignBasis::Target {
@@ -125,7 +121,7 @@ pub fn check_params(params: KpiParams) -> ServiceResult<KpiQuery> {
     let period = period.expect("checked above");
     Ok(KpiQuery {
         period,
-        as_of,
+        as_of: as_of.expect("checked above").get(),
         sign_basis: params.sign_basis,
         funds_basis: params.funds_basis,
         production_cohort: params.production_cohort,

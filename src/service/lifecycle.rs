@@ -14,7 +14,7 @@ use super::audit::{self, Change};
 use super::projects::{ProjectView, check_version, get_project, readable_project, save_versioned, writable_project};
 use super::{Actor, Problems, ServiceError, ServiceResult, clean, now};
 use crate::domain::stage::{StageDates, Transition, TransitionError, check_dates_in_order, plan_transition};
-use crate::domain::{money, today};
+use crate::domain::{PastDate, money, today};
 
 /// Contract terms as written by a client.
 #[derive(Debug, Clone)]
@@ -76,6 +76,7 @@ fn refused(err: TransitionError) -> ServiceError {
 
 struct CheckedContract {
     input: ContractInput,
+    signed_on: PastDate,
     contracted_investment_yuan: i64,
     promised_output_value_yuan: Option<i64>,
     promised_tax_yuan: Option<i64>,
@@ -85,24 +86,15 @@ fn check_contract(input: ContractInput) -> ServiceResult<CheckedContract> {
     let mut problems = Problems::default();
     let contracted_investment_yuan = problems.check(
         "contract.contracted_investment",
-        money::wan_to_yuan(input.contracted_investment),
+        money::positive_wan_to_yuan(input.contracted_investment),
     );
-    if contracted_investment_yuan == Some(0) {
-        problems.add("contract.contracted_investment", "must be more than zero");
-    }
     let promised_output_value_yuan = input
         .promised_output_value
         .and_then(|a| problems.check("contract.promised_output_value", money::wan_to_yuan(a)));
     let promised_tax_yuan = input
         .promised_tax
         .and_then(|a| problems.check("contract.promised_tax", money::wan_to_yuan(a)));
-    let today = today();
-    if input.signed_on > today {
-        problems.add(
-            "contract.signed_on",
-            format!("{} is later than today ({today})", input.signed_on),
-        );
-    }
+    let signed_on = problems.check("contract.signed_on", PastDate::new(input.signed_on));
     let promised = [
         ("contract.promised_start_on", input.promised_start_on),
         ("contract.promised_production_on", input.promised_production_on),
@@ -124,6 +116,7 @@ fn check_contract(input: ContractInput) -> ServiceResult<CheckedContract> {
     }
     problems.finish()?;
     Ok(CheckedContract {
+        signed_on: signed_on.expect("checked above"),
         contracted_investment_yuan: contracted_investment_yuan.unwrap_or_default(),
         promised_output_value_yuan,
         promised_tax_yuan,
@@ -154,7 +147,7 @@ async fn write_contract(
         },
     };
     model.agreement_type = Set(c.agreement_type);
-    model.signed_on = Set(c.signed_on);
+    model.signed_on = Set(checked.signed_on.get());
     model.contracted_investment_yuan = Set(checked.contracted_investment_yuan);
     model.promised_start_on = Set(c.promised_start_on);
     model.promised_production_on = Set(c.promised_production_on);
@@ -226,7 +219,7 @@ pub async fn transition_in(
     let on = match (input.on, input.to) {
         (Some(on), _) => on,
         (None, Stage::Signed) => contract_signed_on.ok_or_else(|| refused(TransitionError::ContractRequired))?,
-        (None, _) => today(),
+        (None, _) => PastDate::today().get(),
     };
     let reason = clean(input.reason);
     let plan = plan_transition(
@@ -286,9 +279,9 @@ pub async fn put_contract<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     let project = writable_project(&txn, actor, project_id).await?;
     let checked = check_contract(input)?;
-    if project.signed_on.is_some_and(|d| d != checked.input.signed_on) {
+    if project.signed_on.is_some_and(|d| d != checked.signed_on.get()) {
         let dates = StageDates {
-            signed_on: Some(checked.input.signed_on),
+            signed_on: Some(checked.signed_on.get()),
             ..stage_dates(&project)
         };
         check_dates_in_order(&dates, today()).map_err(|e| {

@@ -18,7 +18,7 @@ use super::audit::{self, Change};
 use super::investors::contains_pattern;
 use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
 use crate::db::packed;
-use crate::domain::{money, today};
+use crate::domain::{PastDate, money, project as rules};
 
 /// A project's editable fields as written by a client.
 #[derive(Debug, Clone, Default)]
@@ -92,27 +92,6 @@ pub enum ProjectSort {
     PlannedInvestment,
 }
 
-fn check_code(code: &str) -> Result<String, String> {
-    let code = code.trim();
-    let valid = (1..=64).contains(&code.len())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
-    if valid {
-        Ok(code.to_string())
-    } else {
-        Err(format!("`{code}` must be 1 to 64 letters, digits, `-` or `_`"))
-    }
-}
-
-fn not_future(date: Option<NaiveDate>) -> Result<Option<NaiveDate>, String> {
-    let today = today();
-    match date {
-        Some(d) if d > today => Err(format!("{d} is later than today ({today})")),
-        other => Ok(other),
-    }
-}
-
 async fn check(db: &impl ConnectionTrait, input: &ProjectInput) -> ServiceResult<Checked> {
     let mut problems = Problems::default();
     let code = input
@@ -120,13 +99,9 @@ async fn check(db: &impl ConnectionTrait, input: &ProjectInput) -> ServiceResult
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .and_then(|c| problems.check("code", check_code(c)));
-    let name = input.name.trim().to_string();
-    if name.is_empty() {
-        problems.add("name", "must not be blank");
-    } else if name.chars().count() > 200 {
-        problems.add("name", "must be at most 200 characters");
-    }
+        .and_then(|c| problems.check("code", rules::project_code(c)))
+        .map(str::to_string);
+    let name = problems.check("name", rules::name(&input.name)).map(str::to_string);
     let planned_investment_yuan = input
         .planned_investment
         .and_then(|a| problems.check("planned_investment", money::wan_to_yuan(a)));
@@ -136,8 +111,8 @@ async fn check(db: &impl ConnectionTrait, input: &ProjectInput) -> ServiceResult
     let land_area_centimu = input
         .land_area
         .and_then(|a| problems.check("land_area", money::mu_to_centimu(a)));
-    problems.check("registered_on", not_future(input.registered_on));
-    problems.check("land_supplied_on", not_future(input.land_supplied_on));
+    problems.check("registered_on", PastDate::optional(input.registered_on));
+    problems.check("land_supplied_on", PastDate::optional(input.land_supplied_on));
 
     if team::Entity::find_by_id(input.team_id).one(db).await?.is_none() {
         problems.add("team_id", format!("no team has id {}", input.team_id));
@@ -165,7 +140,7 @@ async fn check(db: &impl ConnectionTrait, input: &ProjectInput) -> ServiceResult
     problems.finish()?;
     Ok(Checked {
         code,
-        name,
+        name: name.expect("checked above"),
         planned_investment_yuan,
         land_area_centimu,
         registered_capital_yuan,
@@ -188,9 +163,10 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
 ) -> ServiceResult<ProjectView> {
     actor.principal().check_assign_team(input.team_id)?;
-    let lead_on = not_future(lead_on)
-        .map_err(|m| ServiceError::invalid("lead_on", m))?
-        .unwrap_or_else(today);
+    let lead_on = PastDate::optional(lead_on)
+        .map_err(|e| ServiceError::invalid("lead_on", e.to_string()))?
+        .unwrap_or_else(PastDate::today)
+        .get();
     let txn = db.begin().await?;
     let checked = check(&txn, &input).await?;
     let at = now();

@@ -13,7 +13,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::projects::{readable_project, writable_project};
 use super::{Actor, Problems, ServiceError, ServiceResult, clean, now};
-use crate::domain::{money, today};
+use crate::domain::{PastDate, money};
 
 /// A payment as written by a client.
 #[derive(Debug, Clone)]
@@ -45,13 +45,6 @@ pub struct OutputInput {
     pub tax: Decimal,
 }
 
-fn not_future(problems: &mut Problems, field: &str, date: NaiveDate) {
-    let today = today();
-    if date > today {
-        problems.add(field, format!("{date} is later than today ({today})"));
-    }
-}
-
 /// Records money that arrived for a signed project.
 pub async fn add_funding<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -62,12 +55,10 @@ pub async fn add_funding<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     let project = writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
-    let amount_yuan = problems.check("amount", money::wan_to_yuan(input.amount));
-    if amount_yuan == Some(0) {
-        problems.add("amount", "must be more than zero");
-    }
-    not_future(&mut problems, "arrived_on", input.arrived_on);
+    let amount_yuan = problems.check("amount", money::positive_wan_to_yuan(input.amount));
+    let arrived_on = problems.check("arrived_on", PastDate::new(input.arrived_on));
     problems.finish()?;
+    let arrived_on = arrived_on.expect("checked above");
     if project.signed_on.is_none() {
         return Err(ServiceError::invalid(
             "project",
@@ -76,7 +67,7 @@ pub async fn add_funding<C: ConnectionTrait + TransactionTrait>(
     }
     let created = funding::ActiveModel {
         project_id: Set(project_id),
-        arrived_on: Set(input.arrived_on),
+        arrived_on: Set(arrived_on.get()),
         amount_yuan: Set(amount_yuan.unwrap_or_default()),
         kind: Set(input.kind),
         counted: Set(input.counted),
@@ -161,7 +152,7 @@ pub async fn add_activity<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
-    not_future(&mut problems, "occurred_on", input.occurred_on);
+    let occurred_on = problems.check("occurred_on", PastDate::new(input.occurred_on));
     let summary = input.summary.trim().to_string();
     if summary.is_empty() {
         problems.add("summary", "must not be blank");
@@ -175,9 +166,10 @@ pub async fn add_activity<C: ConnectionTrait + TransactionTrait>(
         );
     }
     problems.finish()?;
+    let occurred_on = occurred_on.expect("checked above");
     let created = activity::ActiveModel {
         project_id: Set(project_id),
-        occurred_on: Set(input.occurred_on),
+        occurred_on: Set(occurred_on.get()),
         kind: Set(input.kind),
         people: Set(clean(input.people)),
         summary: Set(summary),
@@ -234,8 +226,9 @@ pub async fn add_output<C: ConnectionTrait + TransactionTrait>(
             ),
         );
     }
-    not_future(&mut problems, "period_start", input.period_start);
+    let period_start = problems.check("period_start", PastDate::new(input.period_start));
     problems.finish()?;
+    let period_start = period_start.expect("checked above");
     if project.producing_on.is_none() {
         return Err(ServiceError::invalid(
             "project",
@@ -244,7 +237,7 @@ pub async fn add_output<C: ConnectionTrait + TransactionTrait>(
     }
     let created = output_report::ActiveModel {
         project_id: Set(project_id),
-        period_start: Set(input.period_start),
+        period_start: Set(period_start.get()),
         period_end: Set(input.period_end),
         output_value_yuan: Set(output_value_yuan.unwrap_or_default()),
         tax_yuan: Set(tax_yuan.unwrap_or_default()),

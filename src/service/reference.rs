@@ -11,6 +11,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::versioned;
 use super::{Actor, ServiceError, ServiceResult, clean, now};
+use crate::domain::project;
 
 /// A task force as written by a client.
 #[derive(Debug, Clone)]
@@ -63,14 +64,9 @@ async fn trail<T: serde::Serialize>(
 }
 
 fn required_name(name: &str) -> ServiceResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(ServiceError::invalid("name", "must not be blank"));
-    }
-    if name.chars().count() > 100 {
-        return Err(ServiceError::invalid("name", "must be at most 100 characters"));
-    }
-    Ok(name.to_string())
+    project::reference_name(name)
+        .map(str::to_string)
+        .map_err(|e| ServiceError::invalid("name", e.to_string()))
 }
 
 /// A unique-name violation (a conflict without field details) as a 409 naming the field.

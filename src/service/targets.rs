@@ -16,7 +16,7 @@ use super::audit::{self, Change};
 use super::kpi::{KpiQuery, Scope, bulletin_figures};
 use super::{Actor, Problems, ServiceResult, now};
 use crate::domain::kpi::{FundsBasis, GroupBy, Measure, Period, ProductionCohort, SignBasis, YearProgress};
-use crate::domain::{money, today};
+use crate::domain::{PastDate, money};
 
 /// The years targets can be set for.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
@@ -123,11 +123,7 @@ pub async fn put_target<C: ConnectionTrait + TransactionTrait>(
     let projects_started = count("projects_started", input.projects_started);
     let projects_producing = count("projects_producing", input.projects_producing);
     let mut amount = |field: &str, value: Option<Decimal>| -> Option<i64> {
-        let yuan = problems.check(field, money::wan_to_yuan(value?))?;
-        if yuan == 0 {
-            problems.add(field, "must be more than zero");
-        }
-        Some(yuan)
+        problems.check(field, money::positive_wan_to_yuan(value?))
     };
     let contracted_investment_yuan = amount("contracted_investment", input.contracted_investment);
     let funds_arrived_yuan = amount("funds_arrived", input.funds_arrived);
@@ -269,12 +265,9 @@ pub async fn target_progress(
 ) -> ServiceResult<ProgressReport> {
     let mut problems = Problems::default();
     check_year(&mut problems, year);
-    let today = today();
-    let as_of = as_of.unwrap_or(today);
-    if as_of > today {
-        problems.add("as_of", format!("{as_of} is later than today ({today})"));
-    }
+    let as_of = problems.check("as_of", PastDate::or_today(as_of));
     problems.finish()?;
+    let as_of = as_of.expect("checked above").get();
     let period = Period::new(
         NaiveDate::from_ymd_opt(year, 1, 1).expect("checked year"),
         NaiveDate::from_ymd_opt(year, 12, 31).expect("checked year"),

@@ -27,8 +27,8 @@ use serde::Deserialize;
 
 use super::sql::Query;
 use super::{counted_funds_until, production_milestones};
+use crate::domain::PastDate;
 use crate::domain::kpi::{FundsState, Light, Milestone, MilestoneState, Settings, WarningReason, warning_light};
-use crate::domain::today;
 use crate::service::settings::{StoredSettings, get_settings};
 use crate::service::{PageRequest, Problems, ServiceResult};
 
@@ -271,13 +271,10 @@ pub async fn warnings(
     params: WarningParams,
     paging: PageRequest,
 ) -> ServiceResult<WarningPage> {
-    let today = today();
-    let as_of = params.as_of.unwrap_or(today);
     let mut problems = Problems::default();
-    if as_of > today {
-        problems.add("as_of", format!("{as_of} is later than today ({today})"));
-    }
+    let as_of = problems.check("as_of", PastDate::or_today(params.as_of));
     problems.finish()?;
+    let as_of = as_of.expect("checked above").get();
     let stored = get_settings(db).await?;
     let settings = stored.settings;
 
