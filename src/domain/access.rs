@@ -28,6 +28,10 @@ pub enum Denied {
     TeamLeadOnly,
     #[error("nobody may archive themselves or change their own role or team; ask an administrator")]
     OwnStanding,
+    #[error("leaders read but do not import ledgers")]
+    LeadersDoNotImport,
+    #[error("only an administrator may create teams, clusters or parks (create_missing)")]
+    CreateMissingAdminOnly,
 }
 
 /// What a user's standing is made of: what they may do, where, and whether they can sign in.
@@ -136,6 +140,17 @@ impl Principal {
         }
     }
 
+    /// Importing a ledger: everyone but leaders, each row then checked as a write of its
+    /// project; `create_missing` (which creates teams, clusters and parks) only administrators.
+    pub fn check_import(&self, create_missing: bool) -> Result<(), Denied> {
+        match self.role {
+            Role::Leader => Err(Denied::LeadersDoNotImport),
+            Role::Admin => Ok(()),
+            _ if create_missing => Err(Denied::CreateMissingAdminOnly),
+            _ => Ok(()),
+        }
+    }
+
     /// Reading the audit trail of everything.
     pub fn check_read_audit(&self) -> Result<(), Denied> {
         match self.role {
@@ -197,6 +212,15 @@ mod tests {
         );
         assert_eq!(MEMBER.check_manage_user(Role::Member, Some(1)), Err(Denied::AdminOnly));
         assert_eq!(ADMIN.check_manage_user(Role::Admin, None), Ok(()));
+    }
+
+    #[test]
+    fn leaders_do_not_import_and_only_admins_create_missing() {
+        assert_eq!(LEADER.check_import(false), Err(Denied::LeadersDoNotImport));
+        assert_eq!(LEADER.check_import(true), Err(Denied::LeadersDoNotImport));
+        assert_eq!(MEMBER.check_import(false), Ok(()));
+        assert_eq!(LEAD.check_import(true), Err(Denied::CreateMissingAdminOnly));
+        assert_eq!(ADMIN.check_import(true), Ok(()));
     }
 
     #[test]

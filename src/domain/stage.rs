@@ -132,6 +132,40 @@ impl From<FutureDate> for TransitionError {
     }
 }
 
+impl TransitionError {
+    /// The refusal's stable code, as an import report gives it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::DateBeforePrevious { .. } => "date_out_of_order",
+            Self::DateInFuture { .. } => "date_in_future",
+            Self::SkipsStage { .. } => "skips_stage",
+            Self::ContractRequired => "missing_contract_terms",
+            Self::SignedDateMismatch { .. } => "signed_date_mismatch",
+            Self::ReasonRequired => "reason_required",
+            Self::AlreadyThere(_) => "already_there",
+        }
+    }
+
+    /// The refusal in Chinese, for ledgers and the console.
+    pub fn chinese(&self) -> String {
+        match self {
+            Self::DateBeforePrevious { previous, stage, .. } => {
+                format!("日期早于{}的日期（{previous}）", chinese_name(*stage))
+            }
+            Self::DateInFuture { today, .. } => format!("日期晚于今天（{today}）"),
+            Self::SkipsStage { from, to } => format!(
+                "不能从{}直接到{}：签约后各阶段须依次经过",
+                chinese_name(*from),
+                chinese_name(*to)
+            ),
+            Self::ContractRequired => "签约需要合同条款".to_owned(),
+            Self::SignedDateMismatch { contract, .. } => format!("与合同的签约时间（{contract}）不一致"),
+            Self::ReasonRequired => "此阶段变更需要原因".to_owned(),
+            Self::AlreadyThere(stage) => format!("项目已处于{}阶段", chinese_name(*stage)),
+        }
+    }
+}
+
 /// Checks a move against the lifecycle rules and works out the resulting stage dates.
 ///
 /// - forward moves record the date the stage was reached, which may not precede the previous

@@ -2,6 +2,7 @@
 //! the synonym table that recognises the headers teams actually write (brackets of either
 //! width, line breaks, units inside the header, two-row group headers).
 
+use entity::enums::Stage;
 use serde::Serialize;
 
 use super::text::{half_width, is_invisible};
@@ -133,6 +134,19 @@ impl Serialize for FieldSet {
 }
 
 impl LedgerField {
+    /// The column that holds the date `stage` was reached ([`super::LedgerValues::stated_date`]
+    /// reads it); 项目阶段 itself for a stage without a date column (线索, 终止).
+    pub fn date_of(stage: Stage) -> Self {
+        match stage {
+            Stage::Negotiating => Self::NegotiatingSince,
+            Stage::Signed => Self::SignedOn,
+            Stage::Started => Self::ActualStart,
+            Stage::Producing => Self::ActualProduction,
+            Stage::Effective => Self::EffectiveOn,
+            Stage::Lead | Stage::Terminated => Self::Stage,
+        }
+    }
+
     /// Every field, in ledger column order (the order the exporter writes them).
     pub const ALL: [LedgerField; 30] = [
         Self::Code,

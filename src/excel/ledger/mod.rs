@@ -339,6 +339,32 @@ pub enum SkipReason {
     RepeatedHeader,
 }
 
+impl SkipReason {
+    /// The stable code an import report gives the reason.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Blank => "blank",
+            Self::Subtotal => "subtotal",
+            Self::Total => "total",
+            Self::Note => "note",
+            Self::Section => "section",
+            Self::RepeatedHeader => "repeated_header",
+        }
+    }
+
+    /// The reason in Chinese, as a person reads it in a report ("第12行: 空行").
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Blank => "空行",
+            Self::Subtotal => "小计行",
+            Self::Total => "合计行",
+            Self::Note => "表下说明",
+            Self::Section => "分类标题行",
+            Self::RepeatedHeader => "重复的表头",
+        }
+    }
+}
+
 /// One cell that could not be read, or a row without a project name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CellError {
@@ -444,6 +470,19 @@ pub struct LedgerValues {
 }
 
 impl LedgerValues {
+    /// The date the row states for reaching `stage` (the column [`LedgerField::date_of`]
+    /// names); `None` for a stage without a date column (线索, 终止).
+    pub fn stated_date(&self, stage: Stage) -> Option<NaiveDate> {
+        match stage {
+            Stage::Negotiating => self.negotiating_since,
+            Stage::Signed => self.signed_on,
+            Stage::Started => self.actual_start,
+            Stage::Producing => self.actual_production,
+            Stage::Effective => self.effective_on,
+            Stage::Lead | Stage::Terminated => None,
+        }
+    }
+
     /// The stage the dates show when the stage cell is empty: the furthest milestone reached.
     pub fn inferred_stage(&self) -> Stage {
         if self.effective_on.is_some() {
