@@ -1,5 +1,5 @@
-//! District-wide settings (one row, seeded with the defaults DOMAIN.md names), and the indexes
-//! the KPI queries rely on beyond those of the projects and fundings tables.
+//! District-wide settings (one row, seeded with the defaults `src/domain/kpi.md` names), and
+//! the indexes the KPI queries rely on beyond those of the projects and fundings tables.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -55,9 +55,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // DOMAIN.md's defaults: production 24 months after signing, full production 12 months
-        // after production start, red beyond 90 days overdue, yellow within 30 days, funds
-        // below half of the time-proportional share, equal league weights.
+        // The defaults of src/domain/kpi.md: production 24 months after signing, full
+        // production 12 months after production start, red beyond 90 days overdue, yellow
+        // within 30 days, funds below half of the time-proportional share, equal league
+        // weights.
         manager
             .exec_stmt(
                 Query::insert()

@@ -130,7 +130,7 @@ pub struct LeagueWeights {
 }
 
 impl Default for Settings {
-    /// DOMAIN.md's defaults.
+    /// The defaults the KPI definitions name (`src/domain/kpi.md`, "Settings").
     fn default() -> Self {
         Self {
             default_production_months: 24,

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod date;
+#[doc = include_str!("kpi.md")]
 pub mod kpi;
 pub mod money;
 pub mod project;

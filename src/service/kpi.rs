@@ -15,9 +15,9 @@
 //! | started / producing | projects that started construction / production in the period | that date |
 //! | production | signed projects due for production / for full production | the production / full-production due date |
 //!
-//! Definitions (DOMAIN.md, "The KPIs, precisely"): events after `as_of` do not count, a
-//! project signed without a negotiation date negotiates from its signing date, and terminated
-//! projects stay in every denominator they entered.
+//! Definitions ([`crate::domain::kpi`], written out in `src/domain/kpi.md`): events after
+//! `as_of` do not count, a project signed without a negotiation date negotiates from its
+//! signing date, and terminated projects stay in every denominator they entered.
 
 pub mod drilldown;
 pub mod league;

@@ -39,7 +39,7 @@ impl From<setting::Model> for StoredSettings {
     }
 }
 
-/// The one row of settings (seeded by the migration with DOMAIN.md's defaults).
+/// The one row of settings (seeded by the migration with the defaults, [`Settings::default`]).
 pub async fn get_settings(db: &impl ConnectionTrait) -> ServiceResult<StoredSettings> {
     setting::Entity::find_by_id(1)
         .one(db)

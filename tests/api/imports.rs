@@ -1099,7 +1099,7 @@ async fn the_sample_ledgers_kpis_are_its_truths() {
         overall["funds_arrival_rate"]["denominator"],
         expected["funds_arrival_rate"]["denominator"]
     );
-    // The bases are the defaults DOMAIN.md names.
+    // The bases are the defaults src/domain/kpi.md names.
     assert_eq!(overall["sign_rate"]["basis"], "period");
     assert_eq!(overall["funds_arrival_rate"]["basis"], "cohort");
 }

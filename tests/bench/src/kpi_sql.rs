@@ -1,8 +1,8 @@
 //! The KPI baseline: one hand-written SQL query per rate, grouped by team, written from the
-//! definitions in DOMAIN.md ("The KPIs, precisely") with the API's default bases — sign rate
-//! on the period basis, funds-arrival rate on the cohort basis, production-effectiveness rate
-//! over every project signed by the as-of date (its query also gives the production and
-//! effectiveness rates reported beside it). The benchmark times them on the same database as
+//! definitions in `src/domain/kpi.md` with the API's default bases — sign rate on the period
+//! basis, funds-arrival rate on the cohort basis, production-effectiveness rate over every
+//! project signed by the as-of date (its query also gives the production and effectiveness
+//! rates reported beside it). The benchmark times them on the same database as
 //! `GET /api/v1/kpis` and checks that both give the same numbers.
 
 use std::collections::BTreeMap;
@@ -28,7 +28,7 @@ pub fn api_path() -> String {
     )
 }
 
-/// The settings' defaults (DOMAIN.md): production is due 24 months after signing when no date
+/// The settings' defaults (`src/domain/kpi.md`): production is due 24 months after signing when no date
 /// was promised, full production 12 months after production started.
 const DEFAULT_PRODUCTION_MONTHS: u32 = 24;
 const DEFAULT_FULL_PRODUCTION_MONTHS: u32 = 12;
