@@ -1,7 +1,101 @@
-//! zhaoshang: the investment-promotion CRM of a district's task forces.
+//! zhaoshang: the investment-promotion CRM of a district's task forces (专班). Projects from
+//! lead to production, their contracts, payments and follow-ups, the KPIs leadership asks for,
+//! and Excel ledgers (台账) in and out, behind a documented HTTP API.
 //!
 //! [`app`] builds the whole HTTP application exactly as `main` serves it, so tests run the
-//! real thing; [`db::connect_and_migrate`] opens and migrates the database.
+//! real thing; [`db::connect_and_migrate`] opens and migrates the database. How to run,
+//! configure and deploy the service is in the README; this page is for the people who change
+//! it.
+//!
+//! # Layers
+//!
+//! ```text
+//! api ──▶ service ──▶ domain          the rules, pure: no HTTP, no SQL
+//!            │  └────▶ excel          workbooks in and out: no HTTP, no SQL
+//!            └───────▶ db, entity     connections, storage machinery, the tables
+//! migration                           the schema, one file per step, and the reference data
+//! ```
+//!
+//! - [`api`]: HTTP only. One file per resource, each an `#[OpenApi]` impl whose operations
+//!   have an `operation_id`, a tag and documented fields. It turns JSON into domain values and
+//!   results into JSON, and hands off to `service`; it never decides. [`api::error`] gives
+//!   every error, the framework's too, the one `{code, message, details}` shape.
+//! - [`service`]: queries and transactions, one module per aggregate (projects, lifecycle,
+//!   records, investors, users, auth, the KPIs, targets, settings, the import, exports,
+//!   the report, the audit trail). Every function takes a connection or a transaction and an
+//!   `Actor`, checks access, applies the domain's rules, writes and records the audit entry in
+//!   one transaction. Errors are [`service::ServiceError`], never HTTP statuses.
+//! - [`domain`]: the rules, independent of HTTP and SQL, each written once (see below).
+//! - [`excel`]: reading ledgers (calamine) and writing workbooks (rust_xlsxwriter), given and
+//!   returning plain values.
+//! - [`db`]: opening the database (SQLite with WAL by default, PostgreSQL in production) and
+//!   the modules that exist for speed (bulk loads, columnar INSERTs, packed rows, read-only
+//!   SQLite connections, the project-list cache, SQLite's allocator), each opening with what a
+//!   caller must and must not do. Only `db::sqlite_memory` may use `unsafe`.
+//! - The `entity` crate holds the sea-orm entities only, without behaviour; the `migration`
+//!   crate the schema steps and 大足's reference data.
+//!
+//! # A request's way through
+//!
+//! `PUT /api/v1/projects/{id}`, for example: [`app`] gives the request an id (the
+//! `x-request-id` header and every log line of it), refuses an oversized body, and routes it to
+//! the operation in `api::projects`. poem-openapi parses the path, the headers and the JSON
+//! into the DTO, checking what the spec states (types, lengths, patterns); a failure is a 400
+//! in the API's error shape. The bearer token is checked by `api::auth` (a token seen in the
+//! last five seconds is trusted from a cache) and becomes the `Actor`. The handler turns the
+//! DTO into the service's input and calls `service::projects`, which checks the actor's rights
+//! ([`domain::access`]) and the values by the domain's rules (amounts into whole yuan through
+//! [`domain::money`], dates, codes and names), opens a transaction, checks that the project is
+//! still at the version the client read ([`service::versioned`]), writes the change with its
+//! audit entry ([`service::audit`]), and commits. The handler turns the result into the
+//! response DTO, or the `ServiceError` into 403, 404, 409 or 422. Requests that only read go
+//! through `AppState::reader`, the read-only SQLite connections beside the single writer.
+//!
+//! # Where each rule lives
+//!
+//! | rule | where |
+//! |---|---|
+//! | who may do what | [`domain::access`], applied by the services; `tests/api/access.rs` checks every operation of the spec against it |
+//! | stages, their order and which moves are allowed | [`domain::stage`], for the API and the import alike |
+//! | money: 万元 with four decimals in, whole yuan stored | [`domain::money`] |
+//! | dates: no recorded event later than today (China time) | [`domain::date`] |
+//! | project codes, names and the names of investors and reference records | [`domain::project`] |
+//! | the KPI definitions, league score and warning lights | [`domain::kpi`] (the definitions in words: `src/domain/kpi.md`); their SQL in `service::kpi` |
+//! | optimistic locking of editable records | [`service::versioned`] |
+//! | the audit trail | [`service::audit`] |
+//! | header words, units and value forms of a ledger | `excel::ledger` |
+//! | how the import matches rows to projects and reconciles funds | `service::import` |
+//! | connections, pools, WAL, storage tricks | [`db`] |
+//!
+//! # How to add …
+//!
+//! **An endpoint**: the service function first (`service/<aggregate>.rs`, taking a connection
+//! and an `Actor`, checking access through [`domain::access`], recording the audit entry in the
+//! write's transaction), then the operation in `api/<resource>.rs` with its
+//! `operation_id = "<verb>_<resource>"`, tag, `///` summary and a response type listing only
+//! the statuses it can return (a new `#[OpenApi]` impl also goes into `api::Api` and
+//! [`api::service`]). Name its rule in `tests/api/access.rs` (the test fails for an operation
+//! without one), test it through `TestApp` in `tests/api/`, and rewrite the committed spec with
+//! `UPDATE_OPENAPI=1 cargo test --test api spec`.
+//!
+//! **A migration**: a new file `migration/src/m<YYYYMMDD>_<NNNNNN>_<what>.rs` with `up` and
+//! `down`, listed last in `Migrator::migrations` (`migration/src/lib.rs`); never edit a
+//! migration that has shipped. Change the entity in `entity/src/` to match. Both databases run
+//! it (`cargo test`, and `TEST_DATABASE_URL=… cargo test --test api` for PostgreSQL); servers
+//! apply it when they start.
+//!
+//! **A ledger header word**: add it to the field's synonyms in `LedgerField::synonyms`
+//! (`src/excel/ledger/field.rs`), normalised as the list is (half-width, no spaces, no unit;
+//! the first word is the one the export writes). Words that only mean something under a group
+//! header ("本年" under "资金到位") go into `in_group` in the same file. Its tests show the
+//! forms a header may take.
+//!
+//! **A KPI basis**: the variant on [`domain::kpi::SignBasis`] or [`domain::kpi::FundsBasis`]
+//! with its definition; its denominator and numerator in `service::kpi` (the family of
+//! figures it needs, and `service::kpi::RateBasis`) and in the drill-down
+//! (`service::kpi::drilldown`), so the projects behind the rate are the ones it counts; the
+//! query parameter's enum in `api::kpi`; the definition in words in `src/domain/kpi.md`; a test
+//! in `tests/api/kpi.rs` that checks its figures case by case; and the spec rewritten.
 
 pub mod api;
 pub mod db;
