@@ -1,8 +1,8 @@
-//! `zhaoshang-bench`: the benchmark the project ships (issue 7). It generates its data from
-//! fixed seeds, runs every case in a fresh child process (this binary again, with a hidden
-//! subcommand) so that each reports its own peak memory, alternates each case's runs with its
-//! baseline's runs, and prints the medians, the ratio to the baseline and whether the target
-//! is met, as a table and as JSON.
+//! `zhaoshang-bench`: the benchmark the project ships; its targets, method and latest results
+//! are in `tests/bench/README.md`. It generates its data from fixed seeds, runs every case in
+//! a fresh child process (this binary again, with a hidden subcommand) so that each reports
+//! its own peak memory, alternates each case's runs with its baseline's runs, and prints the
+//! medians, the ratio to the baseline and whether the target is met, as a table and as JSON.
 //!
 //! ```text
 //! cargo run --release -p zhaoshang-bench -- [--scale N] [--runs N] [--postgres URL] [--json FILE] [--only CASE]
@@ -25,7 +25,7 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The benchmark of issue 7: import, export, report, KPIs and HTTP reads, each against a
+/// The zhaoshang benchmark: import, export, report, KPIs and HTTP reads, each against a
 /// baseline measured in the same run.
 #[derive(Debug, Parser)]
 #[command(name = "zhaoshang-bench")]
