@@ -89,7 +89,7 @@ fn checkpoint_in_background(db: DatabaseConnection) {
 }
 
 /// The connections for requests that only read, beside the writer `db` opened on the same
-/// `url` (see [`readers`]). On a SQLite file they are read-only connections of their own: the
+/// `url` (see [`Readers`]). On a SQLite file they are read-only connections of their own: the
 /// writer is a single connection (see [`connect`]), and in WAL mode readers run beside it and
 /// beside each other, each statement seeing every transaction committed before it began. An
 /// in-memory SQLite database exists only on its one connection, and PostgreSQL pools already,

@@ -317,8 +317,8 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// Slows down password guessing: after [`MAX_FAILURES`] failed logins for a username within
-/// [`FAILURE_WINDOW`], further attempts are refused until the window has passed.
+/// Slows down password guessing: after `MAX_FAILURES` (5) failed logins for a username within
+/// `FAILURE_WINDOW` (15 minutes), further attempts are refused until the window has passed.
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
