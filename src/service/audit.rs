@@ -75,10 +75,10 @@ pub async fn record<T: Serialize>(
     Ok(())
 }
 
-/// The `create` entry of a record written in bulk (the ledger import's new projects), whose whole
-/// content is new: `created` becomes `{field: {"before": null, "after": value}}`, as [`diff`]
-/// writes it. The entries of one load share its time `at`.
-pub fn bulk_entry(
+/// The `create` entry of a record whose whole content is new (a new project, created by hand
+/// or by the ledger import's bulk load): `created` becomes
+/// `{field: {"before": null, "after": value}}`, as [`diff`] writes it, recorded at `at`.
+pub fn created_entry(
     at: DateTime<Utc>,
     actor: &Actor,
     entity: &str,

@@ -1,11 +1,15 @@
 //! Projects: creating, editing, finding and listing them, with the figures a list shows
 //! beside each (names, contract terms, funds arrived) fetched in the same query.
 
+mod new_project;
+
+pub use self::new_project::{NewProject, StoredAmounts};
+
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
 use entity::enums::Stage;
-use entity::{cluster, contract, investor, park, project, stage_history, team, user};
+use entity::{cluster, contract, investor, park, project, team, user};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
@@ -18,6 +22,7 @@ use super::audit::{self, Change};
 use super::investors::contains_pattern;
 use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
 use crate::db::packed;
+use crate::domain::stage::StageDates;
 use crate::domain::{PastDate, money, project as rules};
 
 /// A project's editable fields as written by a client.
@@ -175,34 +180,30 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
         .code
         .clone()
         .unwrap_or_else(|| format!("new-{}", at.timestamp_nanos_opt().unwrap_or_default()));
-    let model = project::ActiveModel {
-        code: Set(provisional.clone()),
-        name: Set(checked.name),
-        investor_id: Set(input.investor_id),
-        cluster_id: Set(input.cluster_id),
-        park_id: Set(input.park_id),
-        team_id: Set(input.team_id),
-        owner_id: Set(input.owner_id),
-        sponsoring_leader: Set(clean(input.sponsoring_leader)),
-        source: Set(clean(input.source)),
-        planned_investment_yuan: Set(checked.planned_investment_yuan),
-        land_area_centimu: Set(checked.land_area_centimu),
-        stage: Set(Stage::Lead),
-        lead_on: Set(Some(lead_on)),
-        registered_on: Set(input.registered_on),
-        registered_capital_yuan: Set(checked.registered_capital_yuan),
-        land_supplied_on: Set(input.land_supplied_on),
-        progress: Set(clean(input.progress)),
-        issues: Set(clean(input.issues)),
-        notes: Set(clean(input.notes)),
-        version: Set(1),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| duplicate_code(e, &provisional))?;
+    let new = NewProject {
+        code: provisional.clone(),
+        input: ProjectInput {
+            name: checked.name,
+            ..input
+        },
+        amounts: StoredAmounts {
+            planned_investment_yuan: checked.planned_investment_yuan,
+            land_area_centimu: checked.land_area_centimu,
+            registered_capital_yuan: checked.registered_capital_yuan,
+        },
+        stage: Stage::Lead,
+        dates: StageDates {
+            lead_on: Some(lead_on),
+            ..StageDates::default()
+        },
+        moves: 0,
+        at,
+    };
+    let model = new
+        .row()
+        .insert(&txn)
+        .await
+        .map_err(|e| duplicate_code(e, &provisional))?;
     let model = if checked.code.is_none() {
         let code = numbered_code(lead_on, model.id);
         let mut numbered: project::ActiveModel = model.into();
@@ -211,32 +212,10 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
     } else {
         model
     };
-    stage_history::ActiveModel {
-        project_id: Set(model.id),
-        from_stage: Set(None),
-        to_stage: Set(Stage::Lead),
-        effective_on: Set(lead_on),
-        user_id: Set(Some(actor.user_id)),
-        recorded_at: Set(at),
-        reason: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        Change {
-            entity: "project",
-            entity_id: model.id,
-            project_id: Some(model.id),
-            action: "create",
-            before: None,
-            after: Some(&model),
-            reason: None,
-        },
-    )
-    .await?;
+    NewProject::history_entry(model.id, None, Stage::Lead, lead_on, actor, at, None)
+        .insert(&txn)
+        .await?;
+    NewProject::audit_entry(&model, actor, None).insert(&txn).await?;
     txn.commit().await?;
     get_project(db, actor, model.id).await
 }

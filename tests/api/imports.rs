@@ -1522,3 +1522,74 @@ async fn a_bulk_insert_stores_every_row_as_given() {
             .all(|e| e.recorded_at == at && e.user_id.is_none() && e.entity == "project")
     );
 }
+
+#[tokio::test]
+async fn a_project_imported_and_one_created_by_hand_leave_the_same_trail() {
+    let app = TestApp::spawn().await;
+    let team_id = app.reference_id("teams", "五金刀具专班").await;
+    let cluster_id = app.reference_id("clusters", "现代五金").await;
+    let by_hand = app
+        .post(
+            "/api/v1/projects",
+            json!({"code": "HAND-1", "name": "手工项目", "team_id": team_id, "cluster_id": cluster_id, "lead_on": "2025-01-10"}),
+        )
+        .await
+        .expect(200);
+    let row = vec![
+        ("项目编号", "LEDGER-1"),
+        ("项目名称", "台账项目"),
+        ("产业集群", "现代五金"),
+        ("招商专班", "五金刀具专班"),
+    ];
+    let report = upload(&app, "", "one.xlsx", ledger("2025年10月31日", &[row]))
+        .await
+        .expect(200);
+    assert_eq!(report["status"], "imported", "{report:#}");
+    let imported = project_id(&report, "LEDGER-1");
+
+    let creation = |id: i64| {
+        let app = &app;
+        async move {
+            let trail = app
+                .get(&format!("/api/v1/audit?entity=project&entity_id={id}"))
+                .await
+                .expect(200);
+            assert_eq!(trail["total"], 1, "{trail:#}");
+            trail["items"][0].clone()
+        }
+    };
+    let shape = |entry: &Value| {
+        let fields: Vec<String> = entry["changes"]
+            .as_object()
+            .map(|changes| changes.keys().cloned().collect())
+            .unwrap_or_default();
+        (entry["action"].clone(), entry["entity"].clone(), fields)
+    };
+    let by_hand = creation(by_hand["id"].as_i64().expect("an id")).await;
+    let imported = creation(imported).await;
+    assert_eq!(shape(&by_hand), shape(&imported));
+    let (action, entity, fields) = shape(&imported);
+    assert_eq!((action, entity), (json!("create"), json!("project")));
+    assert_eq!(
+        fields,
+        [
+            "cluster_id",
+            "code",
+            "created_at",
+            "id",
+            "lead_on",
+            "name",
+            "stage",
+            "team_id"
+        ]
+    );
+    assert_eq!(
+        imported["changes"]["name"],
+        json!({"before": null, "after": "台账项目"})
+    );
+    assert_eq!(imported["changes"]["lead_on"]["after"], "2025-10-31");
+    assert_eq!(by_hand["changes"]["lead_on"]["after"], "2025-01-10");
+    // Only the reason differs.
+    assert_eq!(by_hand["reason"], Value::Null);
+    assert_eq!(imported["reason"], format!("ledger import #{}", report["id"]));
+}

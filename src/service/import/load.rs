@@ -21,9 +21,9 @@ use super::plan::{Planner, RowPlan, Target};
 use super::report::{ImportReport, RowIssue, tally, write_failed};
 use crate::db::{bulk, columnar};
 use crate::domain::money;
-use crate::service::projects::numbered_code;
+use crate::service::projects::{NewProject, StoredAmounts, numbered_code};
 use crate::service::reference::{self, ClusterInput, ParkInput, TeamInput};
-use crate::service::{ServiceError, ServiceResult, audit, clean, now};
+use crate::service::{ServiceError, ServiceResult, now};
 
 /// administrator's import creates, new investors), built into INSERTs a statement's worth at a
 /// time as the rows are planned, and queued for the writer.
@@ -113,20 +113,25 @@ impl NewProjects {
                 planner.plans[at].id = Some(id);
             }
             let plans: Vec<&RowPlan> = batch.iter().map(|&at| &planner.plans[at]).collect();
+            let reason = ctx.reason();
+            let mut trail = Vec::with_capacity(plans.len());
             let projects = Queued {
                 statement: project_rows(
                     self.backend,
                     self.at,
+                    ctx,
+                    &reason,
                     &plans,
                     &self.created,
                     &planner.lookups,
                     &mut self.codes,
+                    &mut trail,
                 )?,
                 table: project::Entity.table_name(),
                 rows: plans.len(),
                 at: Some((plans[0].sheet.clone(), plans[0].row)),
             };
-            let records = record_rows(self.backend, self.at, ctx, &plans, &mut self.records);
+            let records = record_rows(self.backend, self.at, ctx, &reason, &plans, trail, &mut self.records);
             for statement in std::iter::once(projects).chain(records) {
                 self.send(queue, statement).await;
             }
@@ -280,17 +285,22 @@ pub(super) async fn db_write(
     })
 }
 
-/// The INSERT of a batch of new projects as their plans leave them, with their reserved ids.
-/// Projects without a code are numbered from their id, as `create_project` does.
+/// The INSERT of a batch of new projects as their plans leave them, with their reserved ids,
+/// built as `create_project` builds one ([`NewProject`]); each one's audit entry goes to
+/// `trail`. Projects without a code are numbered from their id, as `create_project` does.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn project_rows(
     backend: DatabaseBackend,
     at: DateTime<Utc>,
+    ctx: &Context<'_>,
+    reason: &str,
     batch: &[&RowPlan],
     created: &Created,
     lookups: &Lookups,
     codes: &mut TakenCodes,
+    trail: &mut Vec<audit_entry::ActiveModel>,
 ) -> Result<Statement, Box<RowIssue>> {
-    let mut models = Vec::with_capacity(batch.len());
+    let mut rows = Vec::with_capacity(batch.len());
     for plan in batch {
         let (Some(id), Target::New { code, lead_on }) = (plan.id, &plan.target) else {
             continue;
@@ -302,98 +312,51 @@ pub(super) fn project_rows(
             let taken = ServiceError::conflict("code", format!("a project with code `{code}` exists"));
             return Err(write_failed(&plan.sheet, plan.row, &taken));
         }
-        let dates = plan.outcome.dates;
+        // Checked while the row was planned: the conversions cannot fail.
         let yuan = |d: Option<Decimal>| d.and_then(|d| money::wan_to_yuan(d).ok());
-        let moves = plan.steps.len() + usize::from(plan.terminate.is_some());
-        models.push(project::ActiveModel {
-            id: Set(id),
-            code: Set(code),
-            name: Set(input.name),
-            investor_id: Set(input.investor_id),
-            cluster_id: Set(input.cluster_id),
-            park_id: Set(input.park_id),
-            team_id: Set(input.team_id),
-            owner_id: Set(input.owner_id),
-            sponsoring_leader: Set(clean(input.sponsoring_leader)),
-            source: Set(clean(input.source)),
-            planned_investment_yuan: Set(yuan(input.planned_investment)),
-            land_area_centimu: Set(input.land_area.and_then(|a| money::mu_to_centimu(a).ok())),
-            stage: Set(plan.outcome.stage),
-            lead_on: Set(dates.lead_on),
-            negotiating_on: Set(dates.negotiating_on),
-            signed_on: Set(dates.signed_on),
-            started_on: Set(dates.started_on),
-            producing_on: Set(dates.producing_on),
-            effective_on: Set(dates.effective_on),
-            terminated_on: Set(dates.terminated_on),
-            registered_on: Set(None),
-            registered_capital_yuan: Set(None),
-            land_supplied_on: Set(None),
-            progress: Set(clean(input.progress)),
-            issues: Set(clean(input.issues)),
-            notes: Set(clean(input.notes)),
-            version: Set(1 + i32::try_from(moves).unwrap_or(0)),
-            created_at: Set(at),
-            updated_at: Set(at),
-        });
+        let amounts = StoredAmounts {
+            planned_investment_yuan: yuan(input.planned_investment),
+            land_area_centimu: input.land_area.and_then(|a| money::mu_to_centimu(a).ok()),
+            registered_capital_yuan: yuan(input.registered_capital),
+        };
+        let project = NewProject {
+            code,
+            input,
+            amounts,
+            stage: plan.outcome.stage,
+            dates: plan.outcome.dates,
+            moves: plan.steps.len() + usize::from(plan.terminate.is_some()),
+            at,
+        }
+        .stored(id);
+        trail.push(NewProject::audit_entry(&project, ctx.actor, Some(reason)));
+        rows.push(project::ActiveModel::from(project));
     }
-    Ok(columnar::insert(backend, models, &[]))
+    Ok(columnar::insert(backend, rows, &[]))
 }
 
-/// The history, contracts, payments and audit trail of a batch of new projects, into
-/// `records`; returns the INSERTs that filled.
+/// The history, contracts and payments of a batch of new projects, and their audit `trail`,
+/// into `records`; returns the INSERTs that filled.
 pub(super) fn record_rows(
     backend: DatabaseBackend,
     at: DateTime<Utc>,
     ctx: &Context<'_>,
+    reason: &str,
     new: &[&RowPlan],
+    trail: Vec<audit_entry::ActiveModel>,
     records: &mut NewRecords,
 ) -> Vec<Queued> {
     let mut history = Vec::new();
     let mut contracts = Vec::new();
     let mut fundings = Vec::new();
-    // The trail of the projects created in bulk: one entry each, with what the ledger said.
-    let mut trail = Vec::new();
-    let reason = ctx.reason();
     for plan in new {
         let (Some(id), Target::New { lead_on, .. }) = (plan.id, &plan.target) else {
             continue;
         };
-        let entry = |from: Option<Stage>, to: Stage, on: NaiveDate, reason: &str| stage_history::ActiveModel {
-            project_id: Set(id),
-            from_stage: Set(from),
-            to_stage: Set(to),
-            effective_on: Set(on),
-            user_id: Set(Some(ctx.actor.user_id)),
-            recorded_at: Set(at),
-            reason: Set(Some(reason.to_owned())),
-            ..Default::default()
+        let entry = |from: Option<Stage>, to: Stage, on: NaiveDate, reason: &str| {
+            NewProject::history_entry(id, from, to, on, ctx.actor, at, Some(reason.to_owned()))
         };
-        history.push(entry(None, Stage::Lead, *lead_on, &reason));
-        let dates = plan.outcome.dates;
-        let mut created = serde_json::json!({
-            "stage": plan.outcome.stage,
-            "lead_on": dates.lead_on,
-            "negotiating_on": dates.negotiating_on,
-            "signed_on": dates.signed_on,
-            "started_on": dates.started_on,
-            "producing_on": dates.producing_on,
-            "effective_on": dates.effective_on,
-            "terminated_on": dates.terminated_on,
-            "payments_yuan": plan.payments.iter().map(|p| p.amount_yuan).collect::<Vec<_>>(),
-        });
-        if let Some(fields) = &plan.fields {
-            created["name"] = serde_json::json!(fields.name);
-        }
-        trail.push(audit::bulk_entry(
-            at,
-            ctx.actor,
-            "project",
-            id,
-            Some(id),
-            &created,
-            Some(&reason),
-        ));
+        history.push(entry(None, Stage::Lead, *lead_on, reason));
         for step in plan.steps.iter().chain(plan.terminate.as_deref()) {
             history.push(entry(Some(step.from), step.to, step.on, &step.reason));
             if let Some(c) = &step.contract {
@@ -421,7 +384,7 @@ pub(super) fn record_rows(
                 amount_yuan: Set(payment.amount_yuan),
                 kind: Set(FundingKind::Other),
                 counted: Set(true),
-                note: Set(Some(reason.clone())),
+                note: Set(Some(reason.to_owned())),
                 created_at: Set(at),
                 ..Default::default()
             });
