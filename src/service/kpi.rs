@@ -20,6 +20,7 @@
 //! signing date, and terminated projects stay in every denominator they entered.
 
 pub mod drilldown;
+pub mod fragments;
 pub mod league;
 pub mod sql;
 pub mod warnings;
@@ -31,6 +32,10 @@ use entity::{cluster, park, team};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryResult};
 
+use self::fragments::{
+    EFFECTIVE, PRODUCED, counted_funds_until, full_production_due, funds_window, in_period, production_cohort,
+    production_counts, production_due, sign_conditions, signed_in_period,
+};
 use self::sql::{Query, group_key, group_label, int, opt_text, scope_filter, sum};
 use super::settings::{StoredSettings, get_settings};
 use super::targets::{TargetTotals, targets_by_team};
@@ -141,6 +146,16 @@ pub enum RateBasis {
     AllSigned,
     /// Production rates over the projects signed in the period.
     SignedInPeriod,
+}
+
+impl RateBasis {
+    /// The basis of the production rates, from the cohort they look at.
+    pub fn of_production(cohort: ProductionCohort) -> Self {
+        match cohort {
+            ProductionCohort::AllSigned => Self::AllSigned,
+            ProductionCohort::SignedInPeriod => Self::SignedInPeriod,
+        }
+    }
 }
 
 /// A rate: numerator ÷ denominator (counts, or amounts in yuan), on a basis. On a scaled
@@ -310,10 +325,7 @@ fn kpi_set(query: &KpiQuery, figures: &Figures, targets: Option<&TargetTotals>) 
         FundsBasis::Period => Rate::new(RateBasis::Period, figures.period_funds_yuan, figures.contracted_yuan),
         FundsBasis::Target => target_rate(figures.period_funds_yuan, targets.funds_arrived_yuan),
     };
-    let production_basis = match query.production_cohort {
-        ProductionCohort::AllSigned => RateBasis::AllSigned,
-        ProductionCohort::SignedInPeriod => RateBasis::SignedInPeriod,
-    };
+    let production_basis = RateBasis::of_production(query.production_cohort);
     KpiSet {
         sign_rate,
         funds_arrival_rate,
@@ -486,10 +498,7 @@ async fn figures_of(
         let signed = signed_in_period(&mut q, &query.period, query.as_of);
         let cohort_funds = if settings.is_some() && query.funds_basis == FundsBasis::Cohort {
             let as_of = q.date(query.as_of);
-            format!(
-                "(SELECT COALESCE(SUM(f.amount_yuan), 0) FROM fundings f \
-                  WHERE f.project_id = p.id AND f.arrived_on <= {as_of} AND f.counted)"
-            )
+            counted_funds_until("p.id", &as_of)
         } else {
             "0".to_string()
         };
@@ -545,9 +554,10 @@ async fn figures_of(
         let branch = |column: &str, started: u8| {
             format!(
                 "SELECT {key} AS k, {started} AS started, {producing} AS producing FROM projects p \
-                 WHERE p.{column} >= {from} AND p.{column} <= {to} AND p.{column} <= {as_of}{scope}",
+                 WHERE {reached}{scope}",
                 key = group_key(q.dialect, query.group_by, "p.", &format!("p.{column}")),
                 producing = 1 - started,
+                reached = in_period(&format!("p.{column}"), &from, &to, &as_of),
             )
         };
         let sql = format!(
@@ -575,43 +585,42 @@ async fn figures_of(
         let cohort = production_cohort(&mut q, query, settings);
         let as_of = q.date(query.as_of);
         let counts = production_counts(&as_of);
+        let (due, full_due) = (production_due("", &as_of), full_production_due("", &as_of));
         let sql = if query.group_by.is_some_and(GroupBy::is_time) {
             // Each rate by the month / quarter of its own due date: two sets of rows.
             let due_key = group_key(q.dialect, query.group_by, "", "due_on");
             let full_key = group_key(q.dialect, query.group_by, "", "full_due_on");
             format!(
                 "WITH cohort AS ({cohort}) \
-                 SELECT {label} AS g, {due} AS due, {produced} AS produced, {counted} AS counted, \
-                        {full_due} AS full_due, {effective} AS effective FROM (\
+                 SELECT {label} AS g, {due_n} AS due, {produced} AS produced, {counted} AS counted, \
+                        {full_due_n} AS full_due, {effective} AS effective FROM (\
                    SELECT {due_key} AS k, 1 AS due, \
-                          CASE WHEN producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
+                          CASE WHEN {PRODUCED} THEN 1 ELSE 0 END AS produced, \
                           CASE WHEN {counts} THEN 1 ELSE 0 END AS counted, \
                           0 AS full_due, 0 AS effective \
-                   FROM cohort WHERE due_on <= {as_of} \
+                   FROM cohort WHERE {due} \
                    UNION ALL \
-                   SELECT {full_key} AS k, 0, 0, 0, 1, CASE WHEN effective_on IS NOT NULL THEN 1 ELSE 0 END \
-                   FROM cohort WHERE full_due_on <= {as_of}\
+                   SELECT {full_key} AS k, 0, 0, 0, 1, CASE WHEN {EFFECTIVE} THEN 1 ELSE 0 END \
+                   FROM cohort WHERE {full_due}\
                  ) t GROUP BY k",
-                due = sum("due"),
+                due_n = sum("due"),
                 produced = sum("produced"),
                 counted = sum("counted"),
-                full_due = sum("full_due"),
+                full_due_n = sum("full_due"),
                 effective = sum("effective"),
             )
         } else {
             // One pass over the cohort.
             let key = group_key(q.dialect, query.group_by, "", "due_on");
-            let due = format!("due_on <= {as_of}");
-            let full_due = format!("full_due_on <= {as_of}");
             format!(
                 "SELECT {label} AS g, {due_n} AS due, {produced} AS produced, {counted} AS counted, \
                         {full_due_n} AS full_due, {effective} AS effective FROM (\
                    SELECT {key} AS k, \
                           CASE WHEN {due} THEN 1 ELSE 0 END AS due, \
-                          CASE WHEN {due} AND producing_on IS NOT NULL THEN 1 ELSE 0 END AS produced, \
+                          CASE WHEN {due} AND {PRODUCED} THEN 1 ELSE 0 END AS produced, \
                           CASE WHEN {due} AND {counts} THEN 1 ELSE 0 END AS counted, \
                           CASE WHEN {full_due} THEN 1 ELSE 0 END AS full_due, \
-                          CASE WHEN {full_due} AND effective_on IS NOT NULL THEN 1 ELSE 0 END AS effective \
+                          CASE WHEN {full_due} AND {EFFECTIVE} THEN 1 ELSE 0 END AS effective \
                    FROM ({cohort}) cohort WHERE {due} OR {full_due}\
                  ) t GROUP BY k",
                 due_n = sum("due"),
@@ -656,122 +665,4 @@ async fn grouped_figures(
         .iter()
         .map(|row| Ok((opt_text(row, "g")?, read(row)?)))
         .collect()
-}
-
-/// The sign rate's conditions on `projects p`, with parameters bound in `q`.
-pub struct SignSql {
-    /// In the denominator.
-    pub denominator: String,
-    /// In the numerator (given the denominator).
-    pub numerator: String,
-    /// The date that puts a project in the denominator, for month / quarter grouping.
-    pub event: String,
-}
-
-/// The date negotiation began: a project signed without a recorded negotiation date
-/// negotiates from its signing date.
-pub const NEGOTIATION_BEGAN: &str = "COALESCE(p.negotiating_on, p.signed_on)";
-
-/// The sign rate's denominator and numerator on the period or cohort basis. Dates after
-/// `as_of` are treated as not (yet) reached.
-pub fn sign_conditions(q: &mut Query, basis: SignBasis, period: &Period, as_of: NaiveDate) -> SignSql {
-    let (from, to, as_of) = (q.date(period.from), q.date(period.to), q.date(as_of));
-    let began = NEGOTIATION_BEGAN;
-    match basis {
-        SignBasis::Cohort => SignSql {
-            denominator: format!("{began} >= {from} AND {began} <= {to} AND {began} <= {as_of}"),
-            numerator: format!("p.signed_on <= {as_of}"),
-            event: began.to_string(),
-        },
-        // The target basis counts signings (see `figures`); its drill-down lists them as the
-        // period basis' numerator.
-        SignBasis::Period | SignBasis::Target => SignSql {
-            // Negotiation began by the period's end: nearly every project, so no index.
-            denominator: format!(
-                "{unindexed} <= {to} AND {unindexed} <= {as_of} \
-                 AND (p.signed_on IS NULL OR p.signed_on >= {from} OR p.signed_on > {as_of}) \
-                 AND (p.terminated_on IS NULL OR p.terminated_on >= {from} OR p.terminated_on > {as_of})",
-                unindexed = q.dialect.unindexed(began),
-            ),
-            numerator: format!("p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}"),
-            event: q.dialect.later_of(began, &from),
-        },
-    }
-}
-
-/// Projects (`p`) signed in the period, on or before `as_of`.
-pub fn signed_in_period(q: &mut Query, period: &Period, as_of: NaiveDate) -> String {
-    let (from, to, as_of) = (q.date(period.from), q.date(period.to), q.date(as_of));
-    format!("p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}")
-}
-
-/// Counted payments of `fundings f` (joined to `projects p`) that arrived in the period, on
-/// or before `as_of`, for a project signed on or before `as_of`.
-pub fn funds_window(q: &mut Query, period: &Period, as_of: NaiveDate) -> String {
-    let (from, to, as_of) = (q.date(period.from), q.date(period.to), q.date(as_of));
-    format!(
-        "f.counted AND f.arrived_on >= {from} AND f.arrived_on <= {to} AND f.arrived_on <= {as_of} \
-         AND p.signed_on <= {as_of}"
-    )
-}
-
-/// The counted funds of project `project_id` arrived on or before `as_of` (a correlated
-/// subquery on the `fundings (project_id, arrived_on)` index).
-pub fn counted_funds_until(project_id: &str, as_of: &str) -> String {
-    format!(
-        "(SELECT COALESCE(SUM(f.amount_yuan), 0) FROM fundings f \
-          WHERE f.project_id = {project_id} AND f.counted AND f.arrived_on <= {as_of})"
-    )
-}
-
-/// The production cohort with each project's due dates and the events reached by `as_of`:
-/// columns id, code, name, team_id, cluster_id, park_id, signed_on, terminated_on, due_on,
-/// due_is_default, producing_on, full_due_on, full_due_is_default, effective_on.
-pub fn production_cohort(q: &mut Query, query: &KpiQuery, settings: &Settings) -> String {
-    let as_of = q.date(query.as_of);
-    let milestones = production_milestones(q, &as_of, settings);
-    let in_period = match query.production_cohort {
-        ProductionCohort::AllSigned => String::new(),
-        ProductionCohort::SignedInPeriod => {
-            let (from, to) = (q.date(query.period.from), q.date(query.period.to));
-            format!(" AND p.signed_on >= {from} AND p.signed_on <= {to}")
-        }
-    };
-    let scope = scope_filter(q, &query.scope, "p.");
-    format!(
-        "SELECT p.id, p.code, p.name, p.team_id, p.cluster_id, p.park_id, p.signed_on, \
-           CASE WHEN p.terminated_on <= {as_of} THEN p.terminated_on END AS terminated_on, \
-           {milestones} \
-         FROM projects p LEFT JOIN contracts c ON c.project_id = p.id \
-         WHERE p.signed_on <= {as_of}{in_period}{scope}"
-    )
-}
-
-/// The columns of a signed project's production milestones at `as_of` (a bound date), from
-/// the project `p` and its contract `c`: `due_on`, the promised production date, by default
-/// signing + the settings' months, and `due_is_default`; `producing_on` if reached by
-/// `as_of`; `full_due_on`, the promised full production, by default production start + the
-/// settings' months (NULL before production starts when none was promised), and
-/// `full_due_is_default`; `effective_on` if reached by `as_of`.
-pub fn production_milestones(q: &mut Query, as_of: &str, settings: &Settings) -> String {
-    let production_months = q.bind(i64::from(settings.default_production_months));
-    let full_months = q.bind(i64::from(settings.default_full_production_months));
-    let d = q.dialect;
-    let producing = format!("CASE WHEN p.producing_on <= {as_of} THEN p.producing_on END");
-    format!(
-        "COALESCE(c.promised_production_on, {default_due}) AS due_on, \
-         CASE WHEN c.promised_production_on IS NULL THEN 1 ELSE 0 END AS due_is_default, \
-         {producing} AS producing_on, \
-         COALESCE(c.promised_full_production_on, {default_full}) AS full_due_on, \
-         CASE WHEN c.promised_full_production_on IS NULL THEN 1 ELSE 0 END AS full_due_is_default, \
-         CASE WHEN p.effective_on <= {as_of} THEN p.effective_on END AS effective_on",
-        default_due = d.add_months("p.signed_on", &production_months),
-        default_full = d.add_months(&producing, &full_months),
-    )
-}
-
-/// A due project of the production cohort counts: it started production by `as_of` and, if
-/// its full-production date has passed, it is effective by then.
-pub fn production_counts(as_of: &str) -> String {
-    format!("producing_on IS NOT NULL AND (full_due_on IS NULL OR full_due_on > {as_of} OR effective_on IS NOT NULL)")
 }

@@ -7,12 +7,13 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 
-use super::sql::{Query, int, scope_filter};
-use super::{
-    KpiParams, KpiQuery, NEGOTIATION_BEGAN, RateBasis, check_params, counted_funds_until, funds_window,
-    production_cohort, production_counts, sign_conditions,
+use super::fragments::{
+    EFFECTIVE, NEGOTIATION_BEGAN, PRODUCED, counted_funds_until, full_production_due, funds_window, in_period,
+    production_cohort, production_counts, production_due, project_funds, reached_by, sign_conditions,
 };
-use crate::domain::kpi::{FundsBasis, Kpi, ProductionCohort, SignBasis};
+use super::sql::{Query, int, scope_filter};
+use super::{KpiParams, KpiQuery, RateBasis, check_params};
+use crate::domain::kpi::{FundsBasis, Kpi, SignBasis};
 use crate::service::settings::{StoredSettings, get_settings};
 use crate::service::{Actor, PageRequest, ServiceResult};
 
@@ -255,8 +256,8 @@ fn selection(q: &mut Query, kpi: Kpi, query: &KpiQuery, settings: &StoredSetting
     let as_of = q.date(query.as_of);
     let (from, to) = (q.date(query.period.from), q.date(query.period.to));
     let scope = scope_filter(q, &query.scope, "p.");
-    let reached = |column: &str| format!("CASE WHEN p.{column} <= {as_of} THEN p.{column} END AS {column}");
-    let signed_in_period = format!("p.signed_on >= {from} AND p.signed_on <= {to} AND p.signed_on <= {as_of}");
+    let reached = |column: &str| format!("{} AS {column}", reached_by(&format!("p.{column}"), &as_of));
+    let signed_in_period = in_period("p.signed_on", &from, &to, &as_of);
     match kpi {
         Kpi::SignRate => {
             let sign = sign_conditions(q, query.sign_basis, &query.period, query.as_of);
@@ -265,16 +266,16 @@ fn selection(q: &mut Query, kpi: Kpi, query: &KpiQuery, settings: &StoredSetting
                 SignBasis::Cohort => (sign.denominator, "1", sign.numerator, RateBasis::Cohort),
                 SignBasis::Target => (sign.numerator.clone(), "0", sign.numerator, RateBasis::Target),
             };
-            let began = NEGOTIATION_BEGAN;
             (
                 Selection {
                     rows: format!("FROM projects p LEFT JOIN teams t ON t.id = p.team_id WHERE {where_}{scope}"),
                     columns: format!(
                         "CAST({in_den} AS BIGINT) AS in_den, \
                          CAST(CASE WHEN {in_num} THEN 1 ELSE 0 END AS BIGINT) AS in_num, \
-                         CASE WHEN {began} <= {as_of} THEN {began} END AS negotiation_began_on, \
+                         {began} AS negotiation_began_on, \
                          CAST(CASE WHEN p.negotiating_on IS NULL THEN 1 ELSE 0 END AS BIGINT) AS began_at_signing, \
                          {signed}, {terminated}",
+                        began = reached_by(NEGOTIATION_BEGAN, &as_of),
                         signed = reached("signed_on"),
                         terminated = reached("terminated_on"),
                     ),
@@ -288,9 +289,7 @@ fn selection(q: &mut Query, kpi: Kpi, query: &KpiQuery, settings: &StoredSetting
             let paid_in_window = format!(
                 "SELECT f.project_id FROM fundings f JOIN projects p ON p.id = f.project_id WHERE {window}{scope}"
             );
-            let funds_in_window = format!(
-                "(SELECT COALESCE(SUM(f.amount_yuan), 0) FROM fundings f WHERE f.project_id = p.id AND {window})"
-            );
+            let funds_in_window = project_funds("p.id", &window);
             let (where_, in_den, funds, basis) = match query.funds_basis {
                 FundsBasis::Cohort => (
                     format!("{signed_in_period}{scope}"),
@@ -334,17 +333,11 @@ fn selection(q: &mut Query, kpi: Kpi, query: &KpiQuery, settings: &StoredSetting
         Kpi::ProductionEffectivenessRate | Kpi::ProductionRate | Kpi::EffectivenessRate => {
             let cohort = production_cohort(q, query, &settings.settings);
             let (where_, in_num) = match kpi {
-                Kpi::ProductionEffectivenessRate => (format!("p.due_on <= {as_of}"), production_counts(&as_of)),
-                Kpi::ProductionRate => (format!("p.due_on <= {as_of}"), "producing_on IS NOT NULL".to_string()),
-                _ => (
-                    format!("p.full_due_on <= {as_of}"),
-                    "effective_on IS NOT NULL".to_string(),
-                ),
+                Kpi::ProductionEffectivenessRate => (production_due("p.", &as_of), production_counts(&as_of)),
+                Kpi::ProductionRate => (production_due("p.", &as_of), PRODUCED.to_string()),
+                _ => (full_production_due("p.", &as_of), EFFECTIVE.to_string()),
             };
-            let basis = match query.production_cohort {
-                ProductionCohort::AllSigned => RateBasis::AllSigned,
-                ProductionCohort::SignedInPeriod => RateBasis::SignedInPeriod,
-            };
+            let basis = RateBasis::of_production(query.production_cohort);
             (
                 Selection {
                     rows: format!("FROM ({cohort}) p LEFT JOIN teams t ON t.id = p.team_id WHERE {where_}"),

@@ -25,8 +25,8 @@ use entity::enums::Stage;
 use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 
+use super::fragments::{counted_funds_until, production_milestones, reached_by, signed_by};
 use super::sql::Query;
-use super::{counted_funds_until, production_milestones};
 use crate::domain::PastDate;
 use crate::domain::kpi::{FundsState, Light, Milestone, MilestoneState, Settings, WarningReason, warning_light};
 use crate::service::settings::{StoredSettings, get_settings};
@@ -250,15 +250,17 @@ async fn signed_projects(
     let sql = format!(
         "SELECT p.id, p.code, p.name, p.team_id, t.name AS team_name, p.stage, p.signed_on, \
            c.promised_start_on AS start_due, \
-           CASE WHEN p.started_on <= {as_of_p} THEN p.started_on END AS started_on, \
+           {started} AS started_on, \
            {milestones}, \
            CAST(COALESCE(c.contracted_investment_yuan, 0) AS BIGINT) AS contracted, \
            CAST({counted} AS BIGINT) AS funds \
          FROM projects p LEFT JOIN contracts c ON c.project_id = p.id LEFT JOIN teams t ON t.id = p.team_id \
-         WHERE p.signed_on <= {as_of_p} AND (p.terminated_on IS NULL OR p.terminated_on > {as_of_p}){team} \
+         WHERE {signed} AND (p.terminated_on IS NULL OR p.terminated_on > {as_of_p}){team} \
            AND p.id > {after} \
          ORDER BY p.id LIMIT {limit}",
+        started = reached_by("p.started_on", &as_of_p),
         counted = counted_funds_until("p.id", &as_of_p),
+        signed = signed_by(&as_of_p),
     );
     let columns: Vec<String> = WarningRow::COLUMNS.iter().map(|c| format!("r.{c}")).collect();
     q.packed(db, &sql, &columns, "r.id").await
