@@ -23,6 +23,7 @@ pub mod drilldown;
 pub mod fragments;
 pub mod league;
 pub mod sql;
+pub mod targets;
 pub mod warnings;
 
 use std::collections::BTreeMap;
@@ -37,8 +38,8 @@ use self::fragments::{
     production_counts, production_due, sign_conditions, signed_in_period,
 };
 use self::sql::{Query, group_key, group_label, int, opt_text, scope_filter, sum};
+use self::targets::{TargetTotals, targets_by_team};
 use super::settings::{StoredSettings, get_settings};
-use super::targets::{TargetTotals, targets_by_team};
 use super::{Problems, ServiceResult};
 use crate::domain::PastDate;
 use crate::domain::kpi::{

@@ -24,13 +24,13 @@ use entity::team;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::targets::{TargetTotals, targets_of_years};
 use super::{Figures, KpiParams, KpiQuery, KpiSet, Scope, check_params, figures, kpi_set};
 use crate::domain::kpi::{
     FundsBasis, GroupBy, LeagueComponent, LeagueInputs, Measure, Period, ProductionCohort, Settings, SignBasis,
     competition_ranks, exact_ratio, league_score, prorated_target,
 };
 use crate::service::settings::{StoredSettings, get_settings};
-use crate::service::targets::{TargetTotals, targets_of_years};
 use crate::service::{Problems, ServiceResult};
 
 /// A league request.
