@@ -2,6 +2,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod defaults;
+
 mod m20261122_000001_create_reference;
 mod m20261122_000002_create_users;
 mod m20261122_000003_create_investors;

@@ -3,6 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::defaults;
 use crate::m20261122_000002_create_users::Users;
 use crate::m20261122_000004_create_projects::Projects;
 
@@ -55,10 +56,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The defaults of src/domain/kpi.md: production 24 months after signing, full
-        // production 12 months after production start, red beyond 90 days overdue, yellow
-        // within 30 days, funds below half of the time-proportional share, equal league
-        // weights.
+        // The defaults (`crate::defaults`, written out in src/domain/kpi.md): production 24
+        // months after signing, full production 12 months after production start, red beyond
+        // 90 days overdue, yellow within 30 days, funds below half of the time-proportional
+        // share, equal league weights.
         manager
             .exec_stmt(
                 Query::insert()
@@ -78,15 +79,15 @@ impl MigrationTrait for Migration {
                     ])
                     .values_panic([
                         1.into(),
-                        24.into(),
-                        12.into(),
-                        90.into(),
-                        30.into(),
-                        50.into(),
-                        1.into(),
-                        1.into(),
-                        1.into(),
-                        1.into(),
+                        defaults::DEFAULT_PRODUCTION_MONTHS.into(),
+                        defaults::DEFAULT_FULL_PRODUCTION_MONTHS.into(),
+                        defaults::WARNING_RED_OVERDUE_DAYS.into(),
+                        defaults::WARNING_DUE_SOON_DAYS.into(),
+                        defaults::WARNING_FUNDS_PERCENT.into(),
+                        defaults::LEAGUE_WEIGHT_SIGN_RATE.into(),
+                        defaults::LEAGUE_WEIGHT_FUNDS_ARRIVAL_RATE.into(),
+                        defaults::LEAGUE_WEIGHT_PRODUCTION_EFFECTIVENESS_RATE.into(),
+                        defaults::LEAGUE_WEIGHT_TARGET_COMPLETION.into(),
                         Expr::current_timestamp(),
                     ])
                     .to_owned(),
