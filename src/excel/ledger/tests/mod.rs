@@ -3,6 +3,7 @@
 
 mod bad;
 mod messy;
+mod messy_values;
 mod sample;
 mod streaming;
 
