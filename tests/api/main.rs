@@ -10,6 +10,7 @@ mod fuzz_regressions;
 mod helpers;
 mod imports;
 mod kpi;
+mod layout;
 mod league;
 mod lifecycle;
 mod projects;
