@@ -223,16 +223,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export { what } => {
-            let db = db::connect_and_migrate(&cli.database_url)
-                .await
-                .context("opening the database")?;
-            let admin = users::find_by_username(&db, "admin").await?;
-            let actor = Actor {
-                user_id: admin.id,
-                username: admin.username,
-                role: admin.role,
-                team_id: None,
-            };
+            let (db, actor) = open_as_admin(&cli.database_url).await?;
             let today = zhaoshang::domain::today();
             let heading = |as_of, language| LedgerHeading {
                 title: "招商引资项目台账".into(),
@@ -277,16 +268,7 @@ async fn main() -> anyhow::Result<()> {
             as_of,
             team_id,
         } => {
-            let db = db::connect_and_migrate(&cli.database_url)
-                .await
-                .context("opening the database")?;
-            let admin = users::find_by_username(&db, "admin").await?;
-            let actor = Actor {
-                user_id: admin.id,
-                username: admin.username,
-                role: admin.role,
-                team_id: None,
-            };
+            let (db, actor) = open_as_admin(&cli.database_url).await?;
             let as_of = as_of.unwrap_or_else(zhaoshang::domain::today);
             let from = from.unwrap_or_else(|| {
                 chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&as_of), 1, 1).expect("1 January")
@@ -307,17 +289,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { action } => {
-            let db = db::connect_and_migrate(&cli.database_url)
-                .await
-                .context("opening the database")?;
-            // The command line acts as the administrator: whoever runs it holds the database.
-            let admin = users::find_by_username(&db, "admin").await?;
-            let actor = Actor {
-                user_id: admin.id,
-                username: admin.username,
-                role: admin.role,
-                team_id: None,
-            };
+            let (db, actor) = open_as_admin(&cli.database_url).await?;
             match action {
                 TokenAction::Create { user, name } => {
                     let owner = users::find_by_username(&db, &user).await?;
@@ -349,6 +321,22 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import(args) => import_ledger(&cli.database_url, args).await,
     }
+}
+
+/// Opens (and migrates) the database for a command that acts as the administrator: whoever
+/// runs the command line holds the database.
+async fn open_as_admin(database_url: &str) -> anyhow::Result<(DatabaseConnection, Actor)> {
+    let db = db::connect_and_migrate(database_url)
+        .await
+        .context("opening the database")?;
+    let admin = users::find_by_username(&db, "admin").await?;
+    let actor = Actor {
+        user_id: admin.id,
+        username: admin.username,
+        role: admin.role,
+        team_id: None,
+    };
+    Ok((db, actor))
 }
 
 /// `zhaoshang import`: the same import as the API's, with a progress bar and the report
