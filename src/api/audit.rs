@@ -12,6 +12,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::investors::{default_page, default_per_page};
 use crate::service::audit::{self as svc, AuditFilter};
 use crate::service::{PageRequest, projects};
@@ -101,7 +102,7 @@ impl AuditApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<AuditPage>> {
+    ) -> ApiResult<Json<AuditPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN }> {
         auth.0
             .principal()
             .check_read_audit()
@@ -148,7 +149,7 @@ impl AuditApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<AuditPage>> {
+    ) -> ApiResult<Json<AuditPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         projects::readable_project(&state.reader, &auth.0, id.0).await?;
         let filter = AuditFilter {
             project_id: Some(id.0),

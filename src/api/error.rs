@@ -1,13 +1,70 @@
 //! The one error shape of the API: `{code, message, details}` with a stable snake_case code,
 //! for the service's errors and the framework's (bad JSON, bad parameters, missing token,
 //! unknown route) alike. Causes of 5xx are logged, never sent.
+//!
+//! Each operation documents the statuses it can answer with, and no others: its result type
+//! names them, `ApiResult<Json<Project>, { SIGNED_IN | BAD_REQUEST | NOT_FOUND }>` (see
+//! [`status`]), and the spec lists exactly those. Debug builds check every error an operation
+//! returns against its list, so a test that meets an undocumented status fails; a caller must
+//! not widen a list to silence that check without the operation really answering so.
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::{ApiResponse, Object};
 
 use crate::service::ServiceError;
+
+/// The statuses an operation can answer with besides success, as a set of bits:
+/// `{ SIGNED_IN | FORBIDDEN | NOT_FOUND }`.
+pub mod status {
+    /// 400: a parameter or the body could not be read.
+    pub const BAD_REQUEST: u16 = 1 << 0;
+    /// 401: no valid bearer token (or, signing in, a wrong password).
+    pub const UNAUTHORIZED: u16 = 1 << 1;
+    /// 403: the caller's role or team may not do this.
+    pub const FORBIDDEN: u16 = 1 << 2;
+    /// 404: the record the path names does not exist.
+    pub const NOT_FOUND: u16 = 1 << 3;
+    /// 409: a stale version or a duplicate unique value.
+    pub const CONFLICT: u16 = 1 << 4;
+    /// 413: the body is too large.
+    pub const PAYLOAD_TOO_LARGE: u16 = 1 << 5;
+    /// 415: the body is not of the operation's media type.
+    pub const UNSUPPORTED_MEDIA_TYPE: u16 = 1 << 6;
+    /// 422: the input breaks a rule.
+    pub const INVALID: u16 = 1 << 7;
+    /// 429: too many failed attempts.
+    pub const TOO_MANY_REQUESTS: u16 = 1 << 8;
+    /// 500: the server failed (the database, mostly).
+    pub const INTERNAL: u16 = 1 << 9;
+    /// 503: the service cannot serve now (its database does not answer).
+    pub const UNAVAILABLE: u16 = 1 << 10;
+
+    /// Every operation behind the bearer token: no valid token, or a failure on the server.
+    pub const SIGNED_IN: u16 = UNAUTHORIZED | INTERNAL;
+    /// Every operation reading a JSON body: unreadable, too large, or not JSON.
+    pub const JSON_BODY: u16 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE;
+
+    /// The bit of an HTTP status; 0 for a status no operation documents.
+    pub const fn bit(code: u16) -> u16 {
+        match code {
+            400 => BAD_REQUEST,
+            401 => UNAUTHORIZED,
+            403 => FORBIDDEN,
+            404 => NOT_FOUND,
+            409 => CONFLICT,
+            413 => PAYLOAD_TOO_LARGE,
+            415 => UNSUPPORTED_MEDIA_TYPE,
+            422 => INVALID,
+            429 => TOO_MANY_REQUESTS,
+            500 => INTERNAL,
+            503 => UNAVAILABLE,
+            _ => 0,
+        }
+    }
+}
 
 /// What was wrong with one field of the request.
 #[derive(Debug, Clone, Object)]
@@ -24,7 +81,7 @@ pub struct ErrorDetail {
 #[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `invalid`, `too_many_requests`, `internal`.
+    /// `conflict`, `invalid`, `too_many_requests`, `internal`, `unavailable`.
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,
@@ -42,7 +99,8 @@ impl ErrorBody {
     }
 }
 
-/// The errors an operation can answer with.
+/// Every error an operation can answer with; an operation's result type
+/// ([`OperationError`]) documents the ones it can.
 #[derive(Debug, ApiResponse)]
 pub enum ApiError {
     /// The request could not be read: malformed JSON, a value of the wrong type, a missing
@@ -76,9 +134,61 @@ pub enum ApiError {
     /// Something failed on the server; the cause is in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The service cannot serve now: its database does not answer.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+/// What an operation answers: `T`, or an error with one of the statuses in `STATUSES`.
+pub type ApiResult<T, const STATUSES: u16> = Result<T, OperationError<STATUSES>>;
+
+/// An error of an operation that documents the statuses in `STATUSES` (bits of [`status`]):
+/// the spec lists those and no others.
+#[derive(Debug)]
+pub struct OperationError<const STATUSES: u16>(ApiError);
+
+impl<const STATUSES: u16> From<ApiError> for OperationError<STATUSES> {
+    fn from(err: ApiError) -> Self {
+        debug_assert!(
+            STATUSES & status::bit(err.status()) != 0,
+            "an operation answered {} ({:?}), a status its result type does not document",
+            err.status(),
+            err,
+        );
+        Self(err)
+    }
+}
+
+impl<const STATUSES: u16> From<ServiceError> for OperationError<STATUSES> {
+    fn from(err: ServiceError) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
+impl<const STATUSES: u16> ApiResponse for OperationError<STATUSES> {
+    fn meta() -> MetaResponses {
+        let mut meta = ApiError::meta();
+        meta.responses
+            .retain(|response| response.status.is_some_and(|code| STATUSES & status::bit(code) != 0));
+        meta
+    }
+
+    fn register(registry: &mut Registry) {
+        ApiError::register(registry);
+    }
+}
+
+impl<const STATUSES: u16> IntoResponse for OperationError<STATUSES> {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl<const STATUSES: u16> From<OperationError<STATUSES>> for poem::Error {
+    fn from(err: OperationError<STATUSES>) -> Self {
+        err.0.into()
+    }
+}
 
 impl ApiError {
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -87,6 +197,23 @@ impl ApiError {
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::Unauthorized(Json(ErrorBody::new("unauthorized", message)))
+    }
+
+    /// The status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::PayloadTooLarge(_) => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::Invalid(_) => 422,
+            Self::TooManyRequests(_) => 429,
+            Self::Internal(_) => 500,
+            Self::Unavailable(_) => 503,
+        }
     }
 }
 
@@ -172,7 +299,40 @@ fn code_for(status: StatusCode) -> &'static str {
         StatusCode::CONFLICT => "conflict",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid",
         StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         s if s.is_server_error() => "internal",
         _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_found() -> ApiError {
+        ApiError::NotFound(Json(ErrorBody::new("not_found", "no such record")))
+    }
+
+    #[test]
+    fn the_spec_lists_only_the_documented_statuses() {
+        let documented: Vec<Option<u16>> = <OperationError<{ status::SIGNED_IN | status::NOT_FOUND }>>::meta()
+            .responses
+            .iter()
+            .map(|response| response.status)
+            .collect();
+        assert_eq!(documented, [Some(401), Some(404), Some(500)]);
+    }
+
+    #[test]
+    fn a_documented_status_passes_through() {
+        let err: OperationError<{ status::SIGNED_IN | status::NOT_FOUND }> = not_found().into();
+        assert_eq!(err.into_response().status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "a status its result type does not document")]
+    fn an_undocumented_status_fails_a_debug_build() {
+        let _: OperationError<{ status::SIGNED_IN }> = not_found().into();
     }
 }

@@ -9,6 +9,7 @@ use poem_openapi::{ApiResponse, Enum, OpenApi};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::types::{Date, Stage};
 use crate::domain::{PastDate, today};
 use crate::excel::export::{HeaderLanguage, LedgerHeading};
@@ -113,7 +114,7 @@ impl ExportsApi {
         as_of: Query<Option<Date>>,
         /// Header language; default Chinese.
         lang: Query<Option<HeaderLang>>,
-    ) -> ApiResult<Workbook> {
+    ) -> ApiResult<Workbook, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | INVALID }> {
         let as_of = as_of_or_today(as_of.0)?;
         let filter = ProjectFilter {
             team_id: team_id.0,
@@ -157,7 +158,7 @@ impl ExportsApi {
         cluster_id: Query<Option<i32>>,
         /// Only this park.
         park_id: Query<Option<i32>>,
-    ) -> ApiResult<Workbook> {
+    ) -> ApiResult<Workbook, { SIGNED_IN | BAD_REQUEST | INVALID }> {
         let params = ReportParams {
             from: from.0.0,
             to: to.0.0,
@@ -178,7 +179,7 @@ impl ExportsApi {
     /// clusters and parks (from the live reference data), date and number formats on the
     /// input columns, and an instructions sheet (说明).
     #[oai(path = "/exports/template", method = "get", operation_id = "export_template")]
-    async fn export_template(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Workbook> {
+    async fn export_template(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Workbook, { SIGNED_IN }> {
         let as_of = today();
         let bytes = svc::template(&state.db, &heading(as_of, HeaderLanguage::Chinese)).await?;
         Ok(Workbook::named(bytes, "招商项目台账模板", "ledger-template", as_of))

@@ -5,7 +5,8 @@ use poem_openapi::{Object, OpenApi};
 use sea_orm::ConnectionTrait;
 
 use super::ApiTags;
-use super::error::{ApiError, ApiResult};
+use super::error::status::UNAVAILABLE;
+use super::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// The service's health.
@@ -24,14 +25,17 @@ pub struct HealthApi;
 impl HealthApi {
     /// Check health
     ///
-    /// Answers without authentication; checks that the database answers a query.
+    /// Answers without authentication; checks that the database answers a query, and answers
+    /// 503 (code `unavailable`) when it does not.
     #[oai(path = "/health", method = "get", operation_id = "get_health")]
-    async fn health(&self, state: poem::web::Data<&AppState>) -> ApiResult<Json<Health>> {
-        state
-            .db
-            .execute_unprepared("SELECT 1")
-            .await
-            .map_err(|e| ApiError::from(crate::service::ServiceError::Db(e)))?;
+    async fn health(&self, state: poem::web::Data<&AppState>) -> ApiResult<Json<Health>, { UNAVAILABLE }> {
+        state.db.execute_unprepared("SELECT 1").await.map_err(|cause| {
+            tracing::error!(error = %cause, "the database does not answer");
+            ApiError::Unavailable(Json(ErrorBody::new(
+                "unavailable",
+                "the database does not answer; the cause has been logged",
+            )))
+        })?;
         Ok(Json(Health {
             status: "ok".into(),
             version: env!("CARGO_PKG_VERSION").into(),

@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::BearerAuth;
+use super::error::status::*;
 use super::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use super::investors::{default_page, default_per_page};
 use super::types::{Date, Wan};
@@ -416,7 +417,8 @@ impl From<ApiError> for ImportResponse {
             ApiError::NotFound(body)
             | ApiError::Conflict(body)
             | ApiError::Invalid(body)
-            | ApiError::TooManyRequests(body) => {
+            | ApiError::TooManyRequests(body)
+            | ApiError::Unavailable(body) => {
                 tracing::error!(code = %body.0.code, message = %body.0.message, "unexpected import error");
                 Self::Internal(Json(ErrorBody::new(
                     "internal",
@@ -610,7 +612,7 @@ impl ImportsApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<ImportRunPage>> {
+    ) -> ApiResult<Json<ImportRunPage>, { SIGNED_IN | BAD_REQUEST }> {
         let request = PageRequest {
             page: page.0,
             per_page: per_page.0,
@@ -629,7 +631,12 @@ impl ImportsApi {
     /// One import of the history with its full report: every sheet, skipped row, error,
     /// warning and change.
     #[oai(path = "/imports/:id", method = "get", operation_id = "get_import")]
-    async fn get_import(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<ImportRun>> {
+    async fn get_import(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ImportRun>, { SIGNED_IN | BAD_REQUEST | NOT_FOUND }> {
         let (run, report) = svc::get_import(&state.db, id.0).await?;
         Ok(Json(ImportRun {
             summary: run.into(),

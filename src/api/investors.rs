@@ -9,6 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::types::Text;
 use super::{ApiTags, DEFAULT_PER_PAGE, Deleted};
 use crate::service::{PageRequest, investors as svc};
@@ -114,7 +115,7 @@ impl InvestorsApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<InvestorPage>> {
+    ) -> ApiResult<Json<InvestorPage>, { SIGNED_IN | BAD_REQUEST }> {
         let paging = PageRequest {
             page: page.0,
             per_page: per_page.0,
@@ -135,7 +136,7 @@ impl InvestorsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<InvestorInput>,
-    ) -> ApiResult<Json<Investor>> {
+    ) -> ApiResult<Json<Investor>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
         Ok(Json(
             svc::create_investor(&state.db, &auth.0, body.0.into()).await?.into(),
         ))
@@ -148,7 +149,7 @@ impl InvestorsApi {
         state: Data<&AppState>,
         _auth: BearerAuth,
         id: Path<i32>,
-    ) -> ApiResult<Json<Investor>> {
+    ) -> ApiResult<Json<Investor>, { SIGNED_IN | BAD_REQUEST | NOT_FOUND }> {
         Ok(Json(svc::get_investor(&state.reader, id.0).await?.into()))
     }
 
@@ -163,7 +164,7 @@ impl InvestorsApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<InvestorInput>,
-    ) -> ApiResult<Json<Investor>> {
+    ) -> ApiResult<Json<Investor>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update_investor(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
@@ -173,7 +174,12 @@ impl InvestorsApi {
     ///
     /// Administrators only; refused with 409 while projects refer to it.
     #[oai(path = "/investors/:id", method = "delete", operation_id = "delete_investor")]
-    async fn delete_investor(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+    async fn delete_investor(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Deleted, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND | CONFLICT }> {
         svc::delete_investor(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }

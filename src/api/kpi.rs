@@ -12,6 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::investors::{default_page, default_per_page};
 use super::settings::Settings;
 use super::types::{Date, Wan};
@@ -487,7 +488,7 @@ impl KpiApi {
         park_id: Query<Option<i32>>,
         /// Break the figures down.
         group_by: Query<Option<GroupBy>>,
-    ) -> ApiResult<Json<KpiReport>> {
+    ) -> ApiResult<Json<KpiReport>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
         let sign_basis: rules::SignBasis = or_default(sign_basis.0);
         let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
         let production_cohort: rules::ProductionCohort = or_default(production_cohort.0);
@@ -580,7 +581,7 @@ impl KpiApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<KpiProjectPage>> {
+    ) -> ApiResult<Json<KpiProjectPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | INVALID }> {
         let sign_basis: rules::SignBasis = or_default(sign_basis.0);
         let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
         let production_cohort: rules::ProductionCohort = or_default(production_cohort.0);

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::kpi::{FundsBasis, SignBasis, or_default, rate_number};
 use super::settings::Settings;
 use super::types::Date;
@@ -116,7 +117,7 @@ impl LeagueApi {
         sign_basis: Query<Option<SignBasis>>,
         /// The funds-arrival rate's basis (`cohort` or `period`); default `cohort`.
         funds_basis: Query<Option<FundsBasis>>,
-    ) -> ApiResult<Json<LeagueTable>> {
+    ) -> ApiResult<Json<LeagueTable>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
         let sign_basis: rules::SignBasis = or_default(sign_basis.0);
         let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
         let table = league::league(

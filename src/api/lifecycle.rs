@@ -11,6 +11,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::projects::Project;
 use super::types::{AgreementType, Date, Stage, Text, Wan};
 use crate::domain::money;
@@ -180,7 +181,7 @@ impl LifecycleApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<TransitionRequest>,
-    ) -> ApiResult<Json<TransitionResult>> {
+    ) -> ApiResult<Json<TransitionResult>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         let body = body.0;
         let expected_version = super::version_sent(body.version, if_match.0.as_deref())?;
         let input = svc::TransitionInput {
@@ -199,7 +200,12 @@ impl LifecycleApi {
 
     /// Get a project's contract terms
     #[oai(path = "/projects/:id/contract", method = "get", operation_id = "get_contract")]
-    async fn get_contract(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Contract>> {
+    async fn get_contract(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Contract>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         Ok(Json(svc::get_contract(&state.db, &auth.0, id.0).await?.into()))
     }
 
@@ -214,7 +220,7 @@ impl LifecycleApi {
         auth: BearerAuth,
         id: Path<i32>,
         body: Json<ContractInput>,
-    ) -> ApiResult<Json<Contract>> {
+    ) -> ApiResult<Json<Contract>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         Ok(Json(
             svc::put_contract(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
         ))
@@ -233,7 +239,7 @@ impl LifecycleApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-    ) -> ApiResult<Json<Vec<HistoryEntry>>> {
+    ) -> ApiResult<Json<Vec<HistoryEntry>>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         Ok(Json(
             svc::history(&state.db, &auth.0, id.0)
                 .await?

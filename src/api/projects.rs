@@ -8,6 +8,7 @@ use poem_openapi::{Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::investors::{Investor, default_page, default_per_page};
 use super::lifecycle::Contract;
 use super::types::{Date, KeptJson, Mu, SortOrder, Stage, Text, Wan};
@@ -320,7 +321,7 @@ impl ProjectsApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<KeptJson<ProjectPage>> {
+    ) -> ApiResult<KeptJson<ProjectPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN }> {
         let filter = ProjectFilter {
             team_id: team_id.0,
             cluster_id: cluster_id.0,
@@ -362,7 +363,7 @@ impl ProjectsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<ProjectCreate>,
-    ) -> ApiResult<Json<Project>> {
+    ) -> ApiResult<Json<Project>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
         let body = body.0;
         Ok(Json(
             svc::create_project(&state.db, body.fields.into(), body.lead_on.map(|d| d.0), &auth.0)
@@ -373,7 +374,12 @@ impl ProjectsApi {
 
     /// Get a project
     #[oai(path = "/projects/:id", method = "get", operation_id = "get_project")]
-    async fn get_project(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Project>> {
+    async fn get_project(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Project>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         Ok(Json(svc::get_project(&state.reader, &auth.0, id.0).await?.into()))
     }
 
@@ -391,7 +397,7 @@ impl ProjectsApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<ProjectUpdate>,
-    ) -> ApiResult<Json<Project>> {
+    ) -> ApiResult<Json<Project>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         let body = body.0;
         let version = super::required_version(body.version, if_match.0.as_deref())?;
         let updated = svc::update_project(&state.db, &auth.0, id.0, body.fields.into(), Some(version)).await?;
@@ -403,7 +409,12 @@ impl ProjectsApi {
     /// Administrators only, for projects logged by mistake: its contract, payments,
     /// activities, outputs and history go with it. Terminate real projects instead.
     #[oai(path = "/projects/:id", method = "delete", operation_id = "delete_project")]
-    async fn delete_project(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+    async fn delete_project(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Deleted, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         svc::delete_project(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }

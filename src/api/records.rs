@@ -10,6 +10,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::types::{ActivityKind, Date, FundingKind, Text, Wan};
 use super::{ApiTags, Deleted};
 use crate::domain::money;
@@ -181,7 +182,7 @@ impl RecordsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-    ) -> ApiResult<Json<Vec<Funding>>> {
+    ) -> ApiResult<Json<Vec<Funding>>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         Ok(Json(
             svc::list_fundings(&state.reader, &auth.0, id.0)
                 .await?
@@ -201,7 +202,7 @@ impl RecordsApi {
         auth: BearerAuth,
         id: Path<i32>,
         body: Json<FundingInput>,
-    ) -> ApiResult<Json<Funding>> {
+    ) -> ApiResult<Json<Funding>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | INVALID }> {
         let f = body.0;
         let input = svc::FundingInput {
             arrived_on: f.arrived_on.0,
@@ -225,7 +226,7 @@ impl RecordsApi {
         auth: BearerAuth,
         id: Path<i32>,
         funding_id: Path<i32>,
-    ) -> ApiResult<Deleted> {
+    ) -> ApiResult<Deleted, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         svc::delete_funding(&state.db, &auth.0, id.0, funding_id.0).await?;
         Ok(Deleted::NoContent)
     }
@@ -239,7 +240,7 @@ impl RecordsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-    ) -> ApiResult<Json<Vec<Activity>>> {
+    ) -> ApiResult<Json<Vec<Activity>>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         Ok(Json(
             svc::list_activities(&state.reader, &auth.0, id.0)
                 .await?
@@ -257,7 +258,7 @@ impl RecordsApi {
         auth: BearerAuth,
         id: Path<i32>,
         body: Json<ActivityInput>,
-    ) -> ApiResult<Json<Activity>> {
+    ) -> ApiResult<Json<Activity>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | INVALID }> {
         let a = body.0;
         let input = svc::ActivityInput {
             occurred_on: a.occurred_on.0,
@@ -279,7 +280,7 @@ impl RecordsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-    ) -> ApiResult<Json<Vec<OutputReport>>> {
+    ) -> ApiResult<Json<Vec<OutputReport>>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         Ok(Json(
             svc::list_outputs(&state.reader, &auth.0, id.0)
                 .await?
@@ -299,7 +300,7 @@ impl RecordsApi {
         auth: BearerAuth,
         id: Path<i32>,
         body: Json<OutputInput>,
-    ) -> ApiResult<Json<OutputReport>> {
+    ) -> ApiResult<Json<OutputReport>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | INVALID }> {
         let o = body.0;
         let input = svc::OutputInput {
             period_start: o.period_start.0,

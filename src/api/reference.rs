@@ -9,6 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::types::Text;
 use super::{ApiTags, Deleted};
 use crate::service::reference as svc;
@@ -209,7 +210,7 @@ impl ReferenceApi {
         /// Include archived teams.
         #[oai(default)]
         include_archived: Query<bool>,
-    ) -> ApiResult<Json<Vec<Team>>> {
+    ) -> ApiResult<Json<Vec<Team>>, { SIGNED_IN | BAD_REQUEST }> {
         Ok(Json(
             svc::list::<team::Entity>(&state.reader, include_archived.0)
                 .await?
@@ -228,7 +229,7 @@ impl ReferenceApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<TeamInput>,
-    ) -> ApiResult<Json<Team>> {
+    ) -> ApiResult<Json<Team>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
         Ok(Json(
             svc::create::<team::Entity, _>(&state.db, &auth.0, body.0.into())
                 .await?
@@ -238,7 +239,12 @@ impl ReferenceApi {
 
     /// Get a task force
     #[oai(path = "/teams/:id", method = "get", operation_id = "get_team")]
-    async fn get_team(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Team>> {
+    async fn get_team(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Team>, { SIGNED_IN | BAD_REQUEST | NOT_FOUND }> {
         Ok(Json(svc::get::<team::Entity>(&state.reader, id.0).await?.into()))
     }
 
@@ -255,7 +261,7 @@ impl ReferenceApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<TeamInput>,
-    ) -> ApiResult<Json<Team>> {
+    ) -> ApiResult<Json<Team>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update::<team::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
@@ -265,7 +271,12 @@ impl ReferenceApi {
     ///
     /// Administrators only; refused with 409 while projects or users refer to it.
     #[oai(path = "/teams/:id", method = "delete", operation_id = "delete_team")]
-    async fn delete_team(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+    async fn delete_team(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Deleted, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND | CONFLICT }> {
         svc::delete::<team::Entity, _>(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
@@ -279,7 +290,7 @@ impl ReferenceApi {
         /// Include archived clusters.
         #[oai(default)]
         include_archived: Query<bool>,
-    ) -> ApiResult<Json<Vec<Cluster>>> {
+    ) -> ApiResult<Json<Vec<Cluster>>, { SIGNED_IN | BAD_REQUEST }> {
         Ok(Json(
             svc::list::<cluster::Entity>(&state.reader, include_archived.0)
                 .await?
@@ -298,7 +309,7 @@ impl ReferenceApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<ClusterInput>,
-    ) -> ApiResult<Json<Cluster>> {
+    ) -> ApiResult<Json<Cluster>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
         Ok(Json(
             svc::create::<cluster::Entity, _>(&state.db, &auth.0, body.0.into())
                 .await?
@@ -308,7 +319,12 @@ impl ReferenceApi {
 
     /// Get an industry cluster
     #[oai(path = "/clusters/:id", method = "get", operation_id = "get_cluster")]
-    async fn get_cluster(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Cluster>> {
+    async fn get_cluster(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Cluster>, { SIGNED_IN | BAD_REQUEST | NOT_FOUND }> {
         Ok(Json(svc::get::<cluster::Entity>(&state.reader, id.0).await?.into()))
     }
 
@@ -325,7 +341,7 @@ impl ReferenceApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<ClusterInput>,
-    ) -> ApiResult<Json<Cluster>> {
+    ) -> ApiResult<Json<Cluster>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update::<cluster::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
@@ -335,7 +351,12 @@ impl ReferenceApi {
     ///
     /// Administrators only; refused with 409 while teams or projects refer to it.
     #[oai(path = "/clusters/:id", method = "delete", operation_id = "delete_cluster")]
-    async fn delete_cluster(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+    async fn delete_cluster(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Deleted, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND | CONFLICT }> {
         svc::delete::<cluster::Entity, _>(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
@@ -349,7 +370,7 @@ impl ReferenceApi {
         /// Include archived parks.
         #[oai(default)]
         include_archived: Query<bool>,
-    ) -> ApiResult<Json<Vec<Park>>> {
+    ) -> ApiResult<Json<Vec<Park>>, { SIGNED_IN | BAD_REQUEST }> {
         Ok(Json(
             svc::list::<park::Entity>(&state.reader, include_archived.0)
                 .await?
@@ -368,7 +389,7 @@ impl ReferenceApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<ParkInput>,
-    ) -> ApiResult<Json<Park>> {
+    ) -> ApiResult<Json<Park>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
         Ok(Json(
             svc::create::<park::Entity, _>(&state.db, &auth.0, body.0.into())
                 .await?
@@ -378,7 +399,12 @@ impl ReferenceApi {
 
     /// Get a park
     #[oai(path = "/parks/:id", method = "get", operation_id = "get_park")]
-    async fn get_park(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Park>> {
+    async fn get_park(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Park>, { SIGNED_IN | BAD_REQUEST | NOT_FOUND }> {
         Ok(Json(svc::get::<park::Entity>(&state.reader, id.0).await?.into()))
     }
 
@@ -395,7 +421,7 @@ impl ReferenceApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<ParkInput>,
-    ) -> ApiResult<Json<Park>> {
+    ) -> ApiResult<Json<Park>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update::<park::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
@@ -405,7 +431,12 @@ impl ReferenceApi {
     ///
     /// Administrators only; refused with 409 while projects refer to it.
     #[oai(path = "/parks/:id", method = "delete", operation_id = "delete_park")]
-    async fn delete_park(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Deleted> {
+    async fn delete_park(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Deleted, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND | CONFLICT }> {
         svc::delete::<park::Entity, _>(&state.db, &auth.0, id.0).await?;
         Ok(Deleted::NoContent)
     }

@@ -9,6 +9,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use crate::domain::kpi;
 use crate::service::settings::{self as svc, StoredSettings};
 use crate::state::AppState;
@@ -123,7 +124,11 @@ impl SettingsApi {
     ///
     /// The defaults and thresholds the KPIs, the league table and the warnings use.
     #[oai(path = "/settings", method = "get", operation_id = "get_settings")]
-    async fn get_settings(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Json<Settings>> {
+    async fn get_settings(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+    ) -> ApiResult<Json<Settings>, { SIGNED_IN }> {
         Ok(Json(svc::get_settings(&state.db).await?.into()))
     }
 
@@ -137,7 +142,7 @@ impl SettingsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<SettingsInput>,
-    ) -> ApiResult<Json<Settings>> {
+    ) -> ApiResult<Json<Settings>, { SIGNED_IN | JSON_BODY | FORBIDDEN | INVALID }> {
         let actor = &auth.0;
         Ok(Json(
             svc::update_settings(&state.db, body.0.into(), actor).await?.into(),

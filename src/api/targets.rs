@@ -11,6 +11,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::kpi::rate_number;
 use super::types::{Date, Wan};
 use crate::domain::kpi::Measure;
@@ -152,7 +153,7 @@ impl TargetsApi {
         /// Only this year's targets.
         #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
         year: Query<Option<i32>>,
-    ) -> ApiResult<Json<Vec<Target>>> {
+    ) -> ApiResult<Json<Vec<Target>>, { SIGNED_IN | BAD_REQUEST }> {
         Ok(Json(
             svc::list_targets(&state.reader, year.0)
                 .await?
@@ -176,7 +177,7 @@ impl TargetsApi {
         year: Path<i32>,
         team_id: Path<i32>,
         body: Json<TargetInput>,
-    ) -> ApiResult<Json<Target>> {
+    ) -> ApiResult<Json<Target>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
         let b = body.0;
         let input = svc::TargetInput {
             projects_signed: b.projects_signed,
@@ -209,7 +210,7 @@ impl TargetsApi {
         year: Query<i32>,
         /// The date the actuals are counted to; default today, never later.
         as_of: Query<Option<Date>>,
-    ) -> ApiResult<Json<TargetProgress>> {
+    ) -> ApiResult<Json<TargetProgress>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
         let report = svc::target_progress(&state.reader, year.0, as_of.0.map(|d| d.0)).await?;
         let time_progress = rate_number(report.time_progress.share());
         let count = |m: &MeasureProgress| CountProgress {

@@ -10,6 +10,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::types::{Role, Text};
 use super::{ApiTags, Deleted};
 use crate::service::{auth as auth_svc, users as svc};
@@ -181,7 +182,11 @@ impl UsersApi {
     ///
     /// Administrators see everyone; team leads their own team.
     #[oai(path = "/users", method = "get", operation_id = "list_users")]
-    async fn list_users(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Vec<User>>> {
+    async fn list_users(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<Vec<User>>, { SIGNED_IN | FORBIDDEN }> {
         Ok(Json(
             svc::list_users(&state.db, &auth.0)
                 .await?
@@ -201,13 +206,13 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<UserInput>,
-    ) -> ApiResult<Json<User>> {
+    ) -> ApiResult<Json<User>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
         Ok(Json(svc::create_user(&state.db, &auth.0, body.0.into()).await?.into()))
     }
 
     /// Get the signed-in user
     #[oai(path = "/users/me", method = "get", operation_id = "get_current_user")]
-    async fn get_current_user(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<User>> {
+    async fn get_current_user(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<User>, { SIGNED_IN }> {
         Ok(Json(svc::get_user(&state.db, &auth.0, auth.0.user_id).await?.into()))
     }
 
@@ -215,7 +220,12 @@ impl UsersApi {
     ///
     /// The user themself, an administrator, or their team lead.
     #[oai(path = "/users/:id", method = "get", operation_id = "get_user")]
-    async fn get_user(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<User>> {
+    async fn get_user(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<User>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         Ok(Json(svc::get_user(&state.db, &auth.0, id.0).await?.into()))
     }
 
@@ -233,7 +243,7 @@ impl UsersApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<UserInput>,
-    ) -> ApiResult<Json<User>> {
+    ) -> ApiResult<Json<User>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update_user(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         state.tokens.clear();
@@ -250,7 +260,7 @@ impl UsersApi {
         auth: BearerAuth,
         id: Path<i32>,
         body: Json<PasswordInput>,
-    ) -> ApiResult<Deleted> {
+    ) -> ApiResult<Deleted, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | INVALID }> {
         auth_svc::set_password(&state.db, &auth.0, id.0, &body.0.password.0).await?;
         state.tokens.clear();
         Ok(Deleted::NoContent)
@@ -266,7 +276,7 @@ impl UsersApi {
         auth: BearerAuth,
         /// Whose tokens; defaults to the caller.
         user_id: Query<Option<i32>>,
-    ) -> ApiResult<Json<Vec<Token>>> {
+    ) -> ApiResult<Json<Vec<Token>>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN }> {
         Ok(Json(
             auth_svc::list_tokens(&state.db, &auth.0, user_id.0)
                 .await?
@@ -286,7 +296,7 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<TokenRequest>,
-    ) -> ApiResult<Json<IssuedToken>> {
+    ) -> ApiResult<Json<IssuedToken>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | INVALID }> {
         let body = body.0;
         let (token, model) =
             auth_svc::create_token(&state.db, &auth.0, body.user_id, &body.name.0, body.expires_at).await?;
@@ -297,7 +307,12 @@ impl UsersApi {
     ///
     /// Its owner or an administrator; it stops working at once.
     #[oai(path = "/tokens/:id", method = "delete", operation_id = "revoke_token")]
-    async fn revoke_token(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Token>> {
+    async fn revoke_token(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Token>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
         let revoked = auth_svc::revoke_token(&state.db, &auth.0, id.0).await?;
         state.tokens.clear();
         Ok(Json(revoked.into()))
@@ -308,7 +323,11 @@ impl UsersApi {
     /// Returns a bearer token valid for 12 hours. After five failed attempts for a username
     /// within 15 minutes, further attempts are refused with 429 until the window has passed.
     #[oai(path = "/sessions", method = "post", operation_id = "create_session")]
-    async fn create_session(&self, state: Data<&AppState>, body: Json<SessionRequest>) -> ApiResult<Json<IssuedToken>> {
+    async fn create_session(
+        &self,
+        state: Data<&AppState>,
+        body: Json<SessionRequest>,
+    ) -> ApiResult<Json<IssuedToken>, { JSON_BODY | UNAUTHORIZED | TOO_MANY_REQUESTS | INTERNAL }> {
         let (token, model) =
             auth_svc::login(&state.db, &state.login_throttle, &body.0.username.0, &body.0.password.0).await?;
         Ok(Json(IssuedToken::new(token, model)))

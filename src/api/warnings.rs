@@ -10,6 +10,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
+use super::error::status::*;
 use super::investors::{default_page, default_per_page};
 use super::kpi::{rate_number, wan};
 use super::settings::Settings;
@@ -261,7 +262,7 @@ impl WarningsApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<WarningPage>> {
+    ) -> ApiResult<Json<WarningPage>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
         let result = warnings::warnings(
             &state.reader,
             warnings::WarningParams {

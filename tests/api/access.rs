@@ -1,8 +1,9 @@
 //! Who may do what, for every operation in the spec: without a token every operation answers
-//! 401, and each role gets its allowed and forbidden answers. The rules table below must name
-//! every operation the spec lists, so a new endpoint without a rule fails this test.
+//! 401, and each role gets its allowed and forbidden answers, every one of them a status the
+//! operation documents. The rules table below must name every operation the spec lists, so a
+//! new endpoint without a rule fails this test.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use poem::http::Method;
 use serde_json::{Value, json};
@@ -312,6 +313,33 @@ fn operations() -> Vec<(String, Method, String)> {
     ops
 }
 
+/// The statuses each operation documents, by operation id.
+fn documented_statuses() -> BTreeMap<String, BTreeSet<u16>> {
+    let spec: Value = serde_json::from_str(&zhaoshang::openapi_json()).unwrap();
+    let mut documented = BTreeMap::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let statuses = op["responses"].as_object().unwrap().keys();
+            documented.insert(
+                op["operationId"].as_str().unwrap().to_string(),
+                statuses.map(|status| status.parse().unwrap()).collect(),
+            );
+        }
+    }
+    documented
+}
+
+/// Fails unless `operation` documents the status it answered with.
+fn assert_documented(documented: &BTreeMap<String, BTreeSet<u16>>, operation: &str, reply: &Reply) {
+    let status = reply.status.as_u16();
+    assert!(
+        documented[operation].contains(&status),
+        "{operation} answered {status}, which it does not document ({:?}): {}",
+        documented[operation],
+        reply.body
+    );
+}
+
 #[tokio::test]
 async fn every_operation_has_a_rule() {
     let app = TestApp::spawn().await;
@@ -335,6 +363,7 @@ async fn every_operation_but_health_and_sign_in_needs_a_token() {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
     let rules = rules(&f);
+    let documented = documented_statuses();
     for (operation, method, template) in operations() {
         let (_, rule, body) = rules
             .iter()
@@ -343,6 +372,7 @@ async fn every_operation_but_health_and_sign_in_needs_a_token() {
         let reply = app
             .send_as(None, method.clone(), &path_for(&template, &operation, &f), body.clone())
             .await;
+        assert_documented(&documented, &operation, &reply);
         if *rule == Rule::Public {
             assert_ne!(reply.status.as_u16(), 403, "{operation}");
         } else {
@@ -365,6 +395,7 @@ async fn each_role_gets_its_allowed_and_forbidden_answers() {
     let team_lead = app.token_for("lead_a", "team_lead", Some("智能电梯专班")).await;
     let leader = app.token_for("leader", "leader", None).await;
     let rules = rules(&f);
+    let documented = documented_statuses();
     for (operation, method, template) in operations() {
         let (_, rule, body) = rules.iter().find(|(id, _, _)| *id == operation).expect("a rule");
         let path = path_for(&template, &operation, &f);
@@ -383,6 +414,7 @@ async fn each_role_gets_its_allowed_and_forbidden_answers() {
                 Rule::UserAdmin => matches!(role, "team_lead" | "admin"),
             };
             let reply = call(&app, Some(token), &operation, method.clone(), &path, body.clone()).await;
+            assert_documented(&documented, &operation, &reply);
             let status = reply.status.as_u16();
             if *rule == Rule::Public {
                 assert_ne!(status, 403, "{role} {operation}: {}", reply.body);

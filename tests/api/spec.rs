@@ -1,5 +1,7 @@
-//! The committed spec at `openapi/openapi.json` is what the server serves, and every
-//! operation has an operation id, a summary and the documented error responses.
+//! The committed spec at `openapi/openapi.json` is what the server serves, every operation has
+//! an operation id and a summary, and each documents the error statuses it can answer with and
+//! no others. (What an operation answers is checked against its documented statuses by the
+//! debug build itself, see `api::error`, and by `access.rs` for every operation.)
 
 use serde_json::Value;
 
@@ -38,13 +40,7 @@ fn every_operation_is_documented_for_client_generators() {
                 operation["tags"].as_array().is_some_and(|t| !t.is_empty()),
                 "{id} has no tag"
             );
-            let responses = operation["responses"].as_object().unwrap();
-            assert!(responses.contains_key("400"), "{id} does not document 400");
-            // Only health and password sign-in answer without a token.
-            if path != "/health" && path != "/api/v1/sessions" {
-                assert!(responses.contains_key("401"), "{id} does not document 401");
-                assert!(operation["security"].is_array(), "{id} is not behind the bearer token");
-            }
+            assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()));
         }
     }
     // Dates and money are described so generators and fuzzers know their form.
@@ -52,4 +48,57 @@ fn every_operation_is_documented_for_client_generators() {
     assert!(text.contains(r#""format": "date""#));
     assert!(!text.contains("naive-date"));
     assert!(text.contains(r#""pattern": "^-?[0-9]{1,15}(\\.[0-9]{1,4})?$""#));
+}
+
+#[test]
+fn every_operation_documents_the_statuses_it_can_answer_and_no_others() {
+    let spec: Value = serde_json::from_str(&zhaoshang::openapi_json()).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            let documented = |status: &str| operation["responses"].as_object().unwrap().contains_key(status);
+            let has_parameters = operation["parameters"].as_array().is_some_and(|p| !p.is_empty());
+            let has_body = operation["requestBody"].is_object();
+            // Parameters and bodies can be unreadable; nothing else can.
+            assert_eq!(documented("400"), has_parameters || has_body, "{id}: 400");
+            // Only health and password sign-in answer without a token; sign-in answers a wrong
+            // password with 401.
+            let public = path == "/health" || path == "/api/v1/sessions";
+            assert_eq!(operation["security"].is_array(), !public, "{id}: bearer token");
+            assert_eq!(documented("401"), path != "/health", "{id}: 401");
+            // Only a body can be too large or of the wrong media type.
+            assert_eq!(documented("413"), has_body, "{id}: 413");
+            assert_eq!(documented("415"), has_body, "{id}: 415");
+            // Only a record named in the path can be missing (and creating a token names its
+            // user in the body).
+            if documented("404") {
+                assert!(
+                    path.contains('{') || id == "create_token",
+                    "{id}: 404 without a record in its path"
+                );
+            }
+            // Only writes collide with stored data.
+            if documented("409") {
+                assert_ne!(method, "get", "{id}: a read documents 409");
+            }
+            // Only sign-in counts failed attempts.
+            assert_eq!(documented("429"), id == "create_session", "{id}: 429");
+            // Health answers 503 when the database is away; everything else 500 when it fails.
+            assert_eq!(documented("503"), id == "get_health", "{id}: 503");
+            assert_eq!(documented("500"), id != "get_health", "{id}: 500");
+            // Every error status has the API's error shape (a rejected import adds its report).
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    continue;
+                }
+                let schema = &response["content"]["application/json; charset=utf-8"]["schema"]["$ref"];
+                let expected = if status == "422" && id.starts_with("import_ledger") {
+                    "#/components/schemas/ImportRejected"
+                } else {
+                    "#/components/schemas/ErrorBody"
+                };
+                assert_eq!(schema, expected, "{id}: {status}");
+            }
+        }
+    }
 }
