@@ -33,6 +33,8 @@ struct Cli {
     #[arg(
         long,
         env = "DATABASE_URL",
+        // The URL may hold a password: `--help` does not print the variable's value.
+        hide_env_values = true,
         default_value = "sqlite://zhaoshang.db?mode=rwc",
         global = true
     )]

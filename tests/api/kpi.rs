@@ -1105,8 +1105,8 @@ async fn targets_are_validated_and_written_by_admins_and_team_leads() {
     assert_eq!(body["details"][0]["field"], "team_id");
     assert_eq!(app.count("targets").await, 0);
 
-    // A member may not set targets; the team's own lead may (issue 6: team leads manage
-    // their team's targets); everyone reads them.
+    // A member may not set targets; the team's own lead may (team leads manage their
+    // team's targets); everyone reads them.
     let lead = app
         .post(
             "/api/v1/users",
