@@ -302,7 +302,7 @@ async fn main() -> anyhow::Result<()> {
                     let owner = users::find_by_username(&db, &user).await?;
                     let show = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".to_string(), |t| t.to_rfc3339());
                     println!("id\tname\tcreated\texpires\tlast used\trevoked");
-                    for token in auth::list_tokens(&db, &actor, Some(owner.id)).await? {
+                    for token in auth::list_tokens(&db, &Default::default(), &actor, Some(owner.id)).await? {
                         println!(
                             "{}\t{}\t{}\t{}\t{}\t{}",
                             token.id,
@@ -455,14 +455,18 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("opening the database's version probe")?;
     let listener = TcpListener::bind(args.bind);
-    Server::new(listener)
+    let state = AppState::with_reader(db, reader).with_lists(lists);
+    let token_uses = state.write_token_uses_every();
+    let served = Server::new(listener)
         .run_with_graceful_shutdown(
-            app(AppState::with_reader(db, reader).with_lists(lists)),
+            app(state.clone()),
             shutdown_signal(),
             Some(std::time::Duration::from_secs(10)),
         )
-        .await?;
-    Ok(())
+        .await;
+    token_uses.abort();
+    state.write_token_uses().await;
+    Ok(served?)
 }
 
 /// On first start, creates the `admin` user and returns its first token.

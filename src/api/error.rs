@@ -42,8 +42,9 @@ pub mod status {
     /// 503: the service cannot serve now (its database does not answer).
     pub const UNAVAILABLE: u16 = 1 << 10;
 
-    /// Every operation behind the bearer token: no valid token, or a failure on the server.
-    pub const SIGNED_IN: u16 = UNAUTHORIZED | INTERNAL;
+    /// Every operation behind the bearer token: no valid token, a failure on the server, or a
+    /// database busy with another write (checking the token reads it).
+    pub const SIGNED_IN: u16 = UNAUTHORIZED | INTERNAL | UNAVAILABLE;
     /// Every operation reading a JSON body: unreadable, too large, or not JSON.
     pub const JSON_BODY: u16 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE;
 
@@ -130,14 +131,29 @@ pub enum ApiError {
     Invalid(Json<ErrorBody>),
     /// Too many failed attempts; try again later.
     #[oai(status = 429)]
-    TooManyRequests(Json<ErrorBody>),
+    TooManyRequests(
+        Json<ErrorBody>,
+        /// Seconds to wait before trying again.
+        #[oai(header = "Retry-After")]
+        u32,
+    ),
     /// Something failed on the server; the cause is in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// The service cannot serve now: its database does not answer.
+    /// The service cannot serve now: its database is busy with another write (a long ledger
+    /// import, mostly) or does not answer. Nothing was saved; `Retry-After` says in how many
+    /// seconds to try again.
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(
+        Json<ErrorBody>,
+        /// Seconds to wait before trying again.
+        #[oai(header = "Retry-After")]
+        u32,
+    ),
 }
+
+/// The seconds a client is asked to wait when the database was busy.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// What an operation answers: `T`, or an error with one of the statuses in `STATUSES`.
 pub type ApiResult<T, const STATUSES: u16> = Result<T, OperationError<STATUSES>>;
@@ -199,6 +215,11 @@ impl ApiError {
         Self::Unauthorized(Json(ErrorBody::new("unauthorized", message)))
     }
 
+    /// 503: the database is busy or does not answer, with `message` and a `Retry-After`.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable(Json(ErrorBody::new("unavailable", message)), RETRY_AFTER_SECONDS)
+    }
+
     /// The status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
@@ -210,9 +231,9 @@ impl ApiError {
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::Invalid(_) => 422,
-            Self::TooManyRequests(_) => 429,
+            Self::TooManyRequests(..) => 429,
             Self::Internal(_) => 500,
-            Self::Unavailable(_) => 503,
+            Self::Unavailable(..) => 503,
         }
     }
 }
@@ -240,9 +261,10 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Forbidden(message) => Self::forbidden(message),
             ServiceError::Unauthenticated(message) => Self::unauthorized(message),
-            ServiceError::TooManyAttempts(message) => {
-                Self::TooManyRequests(Json(ErrorBody::new("too_many_requests", message)))
+            ServiceError::TooManyAttempts { message, retry_after } => {
+                Self::TooManyRequests(Json(ErrorBody::new("too_many_requests", message)), retry_after)
             }
+            ServiceError::Busy => Self::unavailable(err.to_string()),
             ServiceError::Db(cause) => {
                 tracing::error!(error = %cause, "database error");
                 Self::Internal(Json(ErrorBody::new(
@@ -320,7 +342,7 @@ mod tests {
             .iter()
             .map(|response| response.status)
             .collect();
-        assert_eq!(documented, [Some(401), Some(404), Some(500)]);
+        assert_eq!(documented, [Some(401), Some(404), Some(500), Some(503)]);
     }
 
     #[test]

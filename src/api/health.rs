@@ -6,7 +6,7 @@ use sea_orm::ConnectionTrait;
 
 use super::ApiTags;
 use super::error::status::UNAVAILABLE;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The service's health.
@@ -29,12 +29,9 @@ impl HealthApi {
     /// 503 (code `unavailable`) when it does not.
     #[oai(path = "/health", method = "get", operation_id = "get_health")]
     async fn health(&self, state: poem::web::Data<&AppState>) -> ApiResult<Json<Health>, { UNAVAILABLE }> {
-        state.db.execute_unprepared("SELECT 1").await.map_err(|cause| {
+        state.reader.execute_unprepared("SELECT 1").await.map_err(|cause| {
             tracing::error!(error = %cause, "the database does not answer");
-            ApiError::Unavailable(Json(ErrorBody::new(
-                "unavailable",
-                "the database does not answer; the cause has been logged",
-            )))
+            ApiError::unavailable("the database does not answer; the cause has been logged")
         })?;
         Ok(Json(Health {
             status: "ok".into(),

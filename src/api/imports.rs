@@ -402,6 +402,15 @@ pub enum ImportResponse {
     /// Something failed on the server; the cause is in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The database is busy with another write (another import, mostly): nothing was
+    /// imported; try again after `Retry-After` seconds.
+    #[oai(status = 503)]
+    Unavailable(
+        Json<ErrorBody>,
+        /// Seconds to wait before trying again.
+        #[oai(header = "Retry-After")]
+        u32,
+    ),
 }
 
 impl From<ApiError> for ImportResponse {
@@ -413,12 +422,12 @@ impl From<ApiError> for ImportResponse {
             ApiError::Internal(body) => Self::Internal(body),
             ApiError::PayloadTooLarge(body) => Self::TooLarge(body),
             ApiError::UnsupportedMediaType(body) => Self::UnsupportedMediaType(body),
+            ApiError::Unavailable(body, retry_after) => Self::Unavailable(body, retry_after),
             // An import reports its problems; nothing else reaches here.
             ApiError::NotFound(body)
             | ApiError::Conflict(body)
             | ApiError::Invalid(body)
-            | ApiError::TooManyRequests(body)
-            | ApiError::Unavailable(body) => {
+            | ApiError::TooManyRequests(body, _) => {
                 tracing::error!(code = %body.0.code, message = %body.0.message, "unexpected import error");
                 Self::Internal(Json(ErrorBody::new(
                     "internal",

@@ -278,7 +278,7 @@ impl UsersApi {
         user_id: Query<Option<i32>>,
     ) -> ApiResult<Json<Vec<Token>>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN }> {
         Ok(Json(
-            auth_svc::list_tokens(&state.db, &auth.0, user_id.0)
+            auth_svc::list_tokens(&state.reader, &state.token_uses, &auth.0, user_id.0)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -320,16 +320,28 @@ impl UsersApi {
 
     /// Sign in with a password
     ///
-    /// Returns a bearer token valid for 12 hours. After five failed attempts for a username
-    /// within 15 minutes, further attempts are refused with 429 until the window has passed.
+    /// Returns a bearer token valid for 12 hours. After five failed attempts in a row for a
+    /// username from one address, that address waits before its next attempt (429 with
+    /// `Retry-After`): 15 seconds, doubling with each failure, at most 15 minutes. Addresses
+    /// that signed in as the user before are never held up by failures from elsewhere.
     #[oai(path = "/sessions", method = "post", operation_id = "create_session")]
     async fn create_session(
         &self,
         state: Data<&AppState>,
+        remote: &poem::web::RemoteAddr,
         body: Json<SessionRequest>,
-    ) -> ApiResult<Json<IssuedToken>, { JSON_BODY | UNAUTHORIZED | TOO_MANY_REQUESTS | INTERNAL }> {
-        let (token, model) =
-            auth_svc::login(&state.db, &state.login_throttle, &body.0.username.0, &body.0.password.0).await?;
+    ) -> ApiResult<Json<IssuedToken>, { JSON_BODY | UNAUTHORIZED | TOO_MANY_REQUESTS | INTERNAL | UNAVAILABLE }> {
+        let client = remote
+            .as_socket_addr()
+            .map_or_else(|| remote.to_string(), |addr| addr.ip().to_string());
+        let (token, model) = auth_svc::login(
+            &state.db,
+            &state.login_throttle,
+            &client,
+            &body.0.username.0,
+            &body.0.password.0,
+        )
+        .await?;
         Ok(Json(IssuedToken::new(token, model)))
     }
 }

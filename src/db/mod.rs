@@ -8,7 +8,10 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::ConnectOptions as _;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 pub mod bulk;
 pub mod columnar;
@@ -19,10 +22,16 @@ mod sqlite_memory;
 
 pub use readers::{Readers, SqliteReaders};
 
+/// How long a request waits for the database before it gives up with "busy" (503 with
+/// `Retry-After`, never a 500): for a free connection of the pool (on SQLite the one writer,
+/// which a ledger import holds while it writes), and on SQLite for another process's write
+/// lock (`busy_timeout`).
+pub const DATABASE_WAIT: Duration = Duration::from_secs(10);
+
 /// Connects to `url` (`sqlite://…` or `postgres://…`), creating a SQLite file if missing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
-    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
+    options.sqlx_logging(false).acquire_timeout(DATABASE_WAIT);
     if url.starts_with("sqlite") {
         sqlite_memory::configure();
         // One connection: SQLite serialises writers anyway, and a single connection keeps
@@ -36,7 +45,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(DATABASE_WAIT)
                 // A 16 MiB page cache (the default is 2 MiB) and statement journals in
                 // memory: a ledger import writes 100,000 projects in one transaction, which
                 // with the default spilled to disk page by page. Since a first load sets the
@@ -55,6 +64,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         return Ok(db);
     }
     options.max_connections(16);
+    // A statement waiting longer than that for a row or table lock gives up (55P03, "busy").
+    let lock_timeout = format!("{}ms", DATABASE_WAIT.as_millis());
+    options.map_sqlx_postgres_opts(move |opts| opts.options([("lock_timeout", lock_timeout.as_str())]));
     Database::connect(options).await
 }
 
@@ -104,7 +116,7 @@ pub async fn connect_reader(url: &str, db: &DatabaseConnection) -> Result<Reader
         .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into())))?
         .read_only(true)
         .create_if_missing(false)
-        .busy_timeout(Duration::from_secs(10))
+        .busy_timeout(DATABASE_WAIT)
         .disable_statement_logging()
         .pragma("cache_size", "-8192")
         // Pages read straight from the operating system's cache, which all readers share,
@@ -117,6 +129,19 @@ pub async fn connect_reader(url: &str, db: &DatabaseConnection) -> Result<Reader
 /// the writer (an in-memory database exists only on its one connection).
 pub fn is_sqlite_file(url: &str) -> bool {
     url.starts_with("sqlite") && !url.contains(":memory:") && !url.contains("mode=memory")
+}
+
+/// Begins a transaction that writes: on SQLite `BEGIN IMMEDIATE`, which takes the write lock
+/// at once, waiting up to [`DATABASE_WAIT`] for another process to let it go. A plain
+/// (deferred) `BEGIN` takes it at the first write, and a transaction that has read by then is
+/// answered "busy" at once, without waiting. On PostgreSQL the same as `begin`. Every service
+/// that writes begins its transaction here.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    let immediate = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    db.begin_with_options(immediate).await
 }
 
 /// Connects and applies every pending migration.

@@ -53,12 +53,13 @@ pub async fn issue_token(
 
 /// Finds the active user a token belongs to; `None` for unknown, revoked or expired tokens
 /// and archived users. Answers from `cache` when the token was checked in the last
-/// [`TOKEN_CACHE_TTL`]; otherwise looks it up on `reader` and refreshes its `last_used_at`
-/// (at most once a minute) on `db`.
+/// [`TOKEN_CACHE_TTL`]; otherwise looks it up on `reader`, and notes its use in `uses` (at
+/// most once a minute a token), which [`write_token_uses`] writes later: checking a token
+/// never waits for the writer, which a long ledger import may hold.
 pub async fn authenticate(
     cache: &TokenCache,
+    uses: &TokenUses,
     reader: &impl ConnectionTrait,
-    db: &impl ConnectionTrait,
     token: &str,
 ) -> ServiceResult<Option<Actor>> {
     if !token.starts_with(TOKEN_PREFIX) {
@@ -81,11 +82,8 @@ pub async fn authenticate(
     if stored.revoked_at.is_some() || stored.expires_at.is_some_and(|e| e <= at) || owner.archived {
         return Ok(None);
     }
-    let expires_at = stored.expires_at;
     if stored.last_used_at.is_none_or(|t| at - t > LAST_USED_GRANULARITY) {
-        let mut touched: api_token::ActiveModel = stored.into();
-        touched.last_used_at = Set(Some(at));
-        touched.update(db).await?;
+        uses.note(stored.id, at);
     }
     let actor = Actor {
         user_id: owner.id,
@@ -93,8 +91,62 @@ pub async fn authenticate(
         role: owner.role,
         team_id: owner.team_id,
     };
-    cache.put(generation, key, actor.clone(), expires_at);
+    cache.put(generation, key, actor.clone(), stored.expires_at);
     Ok(Some(actor))
+}
+
+/// Tokens used since their `last_used_at` was last written, by token id, with the time of
+/// their latest use: noted by [`authenticate`], written by [`write_token_uses`].
+#[derive(Debug, Default)]
+pub struct TokenUses {
+    pending: Mutex<HashMap<i32, DateTime<Utc>>>,
+}
+
+impl TokenUses {
+    fn note(&self, token_id: i32, at: DateTime<Utc>) {
+        let mut pending = self.pending.lock().expect("token uses lock");
+        let latest = pending.entry(token_id).or_insert(at);
+        *latest = (*latest).max(at);
+    }
+
+    /// The latest use of `token` not written yet, over the one stored.
+    pub fn latest(&self, token: &api_token::Model) -> Option<DateTime<Utc>> {
+        let pending = self.pending.lock().expect("token uses lock").get(&token.id).copied();
+        pending.max(token.last_used_at)
+    }
+}
+
+/// How often a server writes the token uses it noted ([`write_token_uses`]).
+pub const TOKEN_USES_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Writes the token uses noted so far as their `last_used_at`, in one transaction; returns
+/// how many. When the database is busy (or fails) they are kept for the next time.
+pub async fn write_token_uses<C: ConnectionTrait + TransactionTrait>(db: &C, uses: &TokenUses) -> ServiceResult<usize> {
+    let taken = std::mem::take(&mut *uses.pending.lock().expect("token uses lock"));
+    if taken.is_empty() {
+        return Ok(0);
+    }
+    let written = async {
+        let txn = crate::db::begin_write(db).await?;
+        for (&id, &at) in &taken {
+            api_token::Entity::update_many()
+                .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(at))
+                .filter(api_token::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await
+    }
+    .await;
+    match written {
+        Ok(()) => Ok(taken.len()),
+        Err(err) => {
+            for (id, at) in taken {
+                uses.note(id, at);
+            }
+            Err(err.into())
+        }
+    }
 }
 
 /// How long a checked token is trusted without asking the database again. Revoking a token,
@@ -177,8 +229,10 @@ pub async fn issue_token_for(db: &impl ConnectionTrait, username: &str, name: &s
 }
 
 /// A user's tokens (never their secrets): the caller's own, or anyone's for an admin.
+/// `uses` adds the uses noted but not written yet to `last_used_at`.
 pub async fn list_tokens(
     db: &impl ConnectionTrait,
+    uses: &TokenUses,
     actor: &Actor,
     user_id: Option<i32>,
 ) -> ServiceResult<Vec<api_token::Model>> {
@@ -186,11 +240,15 @@ pub async fn list_tokens(
     if user_id != actor.user_id {
         actor.principal().check_admin()?;
     }
-    Ok(api_token::Entity::find()
+    let mut tokens = api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .order_by_asc(api_token::Column::Id)
         .all(db)
-        .await?)
+        .await?;
+    for token in &mut tokens {
+        token.last_used_at = uses.latest(token);
+    }
+    Ok(tokens)
 }
 
 /// Issues a token for the caller, or (admins) for another user, and records it in the trail.
@@ -212,7 +270,7 @@ pub async fn create_token<C: ConnectionTrait + TransactionTrait>(
     if expires_at.is_some_and(|at| at <= now()) {
         return Err(ServiceError::invalid("expires_at", "must be in the future"));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     super::users::find_user(&txn, user_id).await?;
     let (token, model) = issue_token(&txn, user_id, name, expires_at).await?;
     audit::record(
@@ -239,7 +297,7 @@ pub async fn revoke_token<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     token_id: i32,
 ) -> ServiceResult<api_token::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = api_token::Entity::find_by_id(token_id)
         .one(&txn)
         .await?
@@ -272,6 +330,12 @@ pub async fn revoke_token<C: ConnectionTrait + TransactionTrait>(
     Ok(revoked)
 }
 
+/// `password`'s argon2 hash, with a fresh salt: all that is ever stored of a password.
+fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
 /// Sets a user's password (themself or an admin); stored as an argon2 hash only.
 pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -285,14 +349,8 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     if !(10..=200).contains(&password.chars().count()) {
         return Err(ServiceError::invalid("password", "must be 10 to 200 characters"));
     }
-    let hash = Argon2::default()
-        .hash_password(
-            password.as_bytes(),
-            &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng),
-        )
-        .map_err(|e| ServiceError::invalid("password", e.to_string()))?
-        .to_string();
-    let txn = db.begin().await?;
+    let hash = hash_password(password).map_err(|e| ServiceError::invalid("password", e.to_string()))?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = super::users::find_user(&txn, user_id).await?;
     let mut model: user::ActiveModel = existing.into();
     model.password_hash = Set(Some(hash));
@@ -317,72 +375,174 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// Slows down password guessing: after `MAX_FAILURES` (5) failed logins for a username within
-/// `FAILURE_WINDOW` (15 minutes), further attempts are refused until the window has passed.
+/// Slows password guessing down without letting anyone lock a user out. Failures count per
+/// username and client address: from the fifth in a row, that client waits before its next
+/// attempt for that username, 15 s doubling with each failure up to 15 minutes. A username
+/// guessed from many addresses (the twentieth failure in a row over all of them) makes every
+/// client wait the same way except the ones that signed in as that user before (since the
+/// server started): the right password from a known client always gets through. A success
+/// clears its client's count. An administrator locked out anyway signs in with a token from
+/// the command line (`zhaoshang token create --user admin`).
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+    state: Mutex<Throttled>,
 }
 
+#[derive(Debug, Default)]
+struct Throttled {
+    /// Failures in a row per (username, client), and the time of the last.
+    by_client: HashMap<(String, String), (u32, DateTime<Utc>)>,
+    /// Failures in a row per username over every client, and the time of the last.
+    by_user: HashMap<String, (u32, DateTime<Utc>)>,
+    /// The clients that signed in as each username.
+    known: HashMap<String, std::collections::HashSet<String>>,
+}
+
+/// Failures in a row from one client before it has to wait.
 const MAX_FAILURES: u32 = 5;
-const FAILURE_WINDOW: Duration = Duration::minutes(15);
+/// Failures in a row over all clients before unknown clients have to wait.
+const MAX_FAILURES_ANYWHERE: u32 = 20;
+/// The first wait, doubled with every further failure.
+const FIRST_WAIT: Duration = Duration::seconds(15);
+/// The longest wait; failures older than this are forgotten.
+const LONGEST_WAIT: Duration = Duration::minutes(15);
+/// Entries kept at most in each table; past it the oldest half is forgotten.
+const THROTTLE_MAX: usize = 100_000;
+
+/// How long a run of `failures` ending at `last` makes a client wait, counted from `at`.
+fn wait_after((failures, last): (u32, DateTime<Utc>), allowed: u32, at: DateTime<Utc>) -> Option<Duration> {
+    if failures < allowed {
+        return None;
+    }
+    let doublings = (failures - allowed).min(10);
+    let wait = (FIRST_WAIT * 2_i32.pow(doublings)).min(LONGEST_WAIT);
+    let left = last + wait - at;
+    (left > Duration::zero()).then_some(left)
+}
 
 impl LoginThrottle {
-    fn locked_until(&self, username: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let failures = self.failures.lock().expect("throttle lock");
-        failures
+    /// How long `client` must still wait before trying `username` again, if at all.
+    fn wait(&self, username: &str, client: &str, at: DateTime<Utc>) -> Option<Duration> {
+        let state = self.state.lock().expect("throttle lock");
+        let key = (username.to_owned(), client.to_owned());
+        let own = state
+            .by_client
+            .get(&key)
+            .and_then(|&run| wait_after(run, MAX_FAILURES, at));
+        let known = state
+            .known
             .get(username)
-            .filter(|(count, last)| *count >= MAX_FAILURES && at - *last < FAILURE_WINDOW)
-            .map(|(_, last)| *last + FAILURE_WINDOW)
+            .is_some_and(|clients| clients.contains(client));
+        let anywhere = (!known)
+            .then(|| state.by_user.get(username))
+            .flatten()
+            .and_then(|&run| wait_after(run, MAX_FAILURES_ANYWHERE, at));
+        own.max(anywhere)
     }
 
-    fn fail(&self, username: &str, at: DateTime<Utc>) {
-        let mut failures = self.failures.lock().expect("throttle lock");
-        let entry = failures.entry(username.to_string()).or_insert((0, at));
-        if at - entry.1 >= FAILURE_WINDOW {
-            *entry = (0, at);
+    fn fail(&self, username: &str, client: &str, at: DateTime<Utc>) {
+        let mut state = self.state.lock().expect("throttle lock");
+        let count = |run: &mut (u32, DateTime<Utc>)| {
+            if at - run.1 >= LONGEST_WAIT {
+                run.0 = 0;
+            }
+            *run = (run.0 + 1, at);
+        };
+        forget_oldest(&mut state.by_client);
+        forget_oldest(&mut state.by_user);
+        count(
+            state
+                .by_client
+                .entry((username.to_owned(), client.to_owned()))
+                .or_insert((0, at)),
+        );
+        count(state.by_user.entry(username.to_owned()).or_insert((0, at)));
+    }
+
+    fn succeed(&self, username: &str, client: &str) {
+        let mut state = self.state.lock().expect("throttle lock");
+        state.by_client.remove(&(username.to_owned(), client.to_owned()));
+        state.by_user.remove(username);
+        if state.known.len() >= THROTTLE_MAX {
+            state.known.clear();
         }
-        *entry = (entry.0 + 1, at);
-    }
-
-    fn succeed(&self, username: &str) {
-        self.failures.lock().expect("throttle lock").remove(username);
+        state
+            .known
+            .entry(username.to_owned())
+            .or_default()
+            .insert(client.to_owned());
     }
 }
 
-/// Signs in with a password and returns a new token valid for [`SESSION_LENGTH`].
+/// Keeps a table of failures under [`THROTTLE_MAX`] entries, forgetting the older half.
+fn forget_oldest<K: Clone + Eq + std::hash::Hash>(table: &mut HashMap<K, (u32, DateTime<Utc>)>) {
+    if table.len() < THROTTLE_MAX {
+        return;
+    }
+    let mut times: Vec<DateTime<Utc>> = table.values().map(|&(_, last)| last).collect();
+    let (_, &mut middle, _) = times.select_nth_unstable(THROTTLE_MAX / 2);
+    table.retain(|_, &mut (_, last)| last > middle);
+}
+
+/// An argon2 hash of no one's password, verified against when the username is unknown (or
+/// has no password), so that the answer takes as long as for a real user and does not tell
+/// which usernames exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let mut secret = [0u8; 16];
+        rand::rng().fill_bytes(&mut secret);
+        hash_password(&hex::encode(secret)).expect("hashing a random password")
+    })
+}
+
+/// Signs in with a password from `client` (its address) and returns a new token valid for
+/// [`SESSION_LENGTH`]; [`LoginThrottle`] says when a client has to wait.
 pub async fn login(
     db: &impl ConnectionTrait,
     throttle: &LoginThrottle,
+    client: &str,
     username: &str,
     password: &str,
 ) -> ServiceResult<(String, api_token::Model)> {
     let at = now();
-    if let Some(until) = throttle.locked_until(username, at) {
-        return Err(ServiceError::TooManyAttempts(format!(
-            "too many failed sign-ins for `{username}`; try again after {}",
-            until.format("%H:%M UTC")
-        )));
+    if let Some(wait) = throttle.wait(username, client, at) {
+        return Err(ServiceError::TooManyAttempts {
+            message: format!(
+                "too many failed sign-ins for `{username}`; try again in {} seconds",
+                wait.num_seconds().max(1)
+            ),
+            retry_after: u32::try_from(wait.num_seconds().max(1)).unwrap_or(u32::MAX),
+        });
     }
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
         .await?;
-    let verified = found
+    let hash = found
         .as_ref()
         .filter(|u| !u.archived)
-        .and_then(|u| u.password_hash.as_deref())
-        .is_some_and(|hash| {
-            PasswordHash::new(hash)
-                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        });
+        .and_then(|u| u.password_hash.clone());
+    let (hash, real) = match hash {
+        Some(hash) => (hash, true),
+        None => (dummy_hash().to_owned(), false),
+    };
+    let password = password.to_owned();
+    // argon2 takes tens of milliseconds: off the runtime's threads.
+    let verified = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+        && real;
     match found {
         Some(owner) if verified => {
-            throttle.succeed(username);
+            throttle.succeed(username, client);
             issue_token(db, owner.id, "password sign-in", Some(at + SESSION_LENGTH)).await
         }
         _ => {
-            throttle.fail(username, at);
+            throttle.fail(username, client, at);
             Err(ServiceError::Unauthenticated(
                 "the username or password is wrong".into(),
             ))
@@ -396,6 +556,90 @@ pub const SESSION_LENGTH: Duration = Duration::hours(12);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn minutes(n: i64) -> Duration {
+        Duration::minutes(n)
+    }
+
+    #[test]
+    fn five_failures_make_that_client_wait_doubling_each_time_but_nobody_else() {
+        let throttle = LoginThrottle::default();
+        let at = now();
+        for _ in 0..4 {
+            throttle.fail("admin", "10.0.0.9", at);
+        }
+        assert_eq!(
+            throttle.wait("admin", "10.0.0.9", at),
+            None,
+            "four failures cost nothing"
+        );
+        throttle.fail("admin", "10.0.0.9", at);
+        assert_eq!(throttle.wait("admin", "10.0.0.9", at), Some(Duration::seconds(15)));
+        throttle.fail("admin", "10.0.0.9", at);
+        assert_eq!(throttle.wait("admin", "10.0.0.9", at), Some(Duration::seconds(30)));
+        assert_eq!(
+            throttle.wait("admin", "10.0.0.1", at),
+            None,
+            "another address is not held up"
+        );
+        assert_eq!(throttle.wait("zhang", "10.0.0.9", at), None, "nor another username");
+        for _ in 0..20 {
+            throttle.fail("admin", "10.0.0.9", at);
+        }
+        assert_eq!(
+            throttle.wait("admin", "10.0.0.9", at),
+            Some(LONGEST_WAIT),
+            "at most 15 minutes"
+        );
+        assert_eq!(
+            throttle.wait("admin", "10.0.0.9", at + LONGEST_WAIT),
+            None,
+            "and then it is over"
+        );
+    }
+
+    #[test]
+    fn guessing_from_many_addresses_holds_up_strangers_but_never_a_known_client() {
+        let throttle = LoginThrottle::default();
+        let at = now();
+        throttle.succeed("admin", "10.0.0.1");
+        for attacker in 0..MAX_FAILURES_ANYWHERE {
+            throttle.fail("admin", &format!("203.0.113.{attacker}"), at);
+        }
+        assert_eq!(
+            throttle.wait("admin", "198.51.100.7", at),
+            Some(Duration::seconds(15)),
+            "a stranger waits"
+        );
+        assert_eq!(
+            throttle.wait("admin", "10.0.0.1", at),
+            None,
+            "the administrator's own machine does not"
+        );
+        assert_eq!(throttle.wait("admin", "10.0.0.1", at + minutes(1)), None);
+        throttle.succeed("admin", "10.0.0.1");
+        assert_eq!(
+            throttle.wait("admin", "198.51.100.7", at),
+            None,
+            "a success ends the run"
+        );
+    }
+
+    #[test]
+    fn failures_long_ago_start_the_count_again() {
+        let throttle = LoginThrottle::default();
+        let at = now();
+        for _ in 0..4 {
+            throttle.fail("admin", "10.0.0.9", at);
+        }
+        let later = at + LONGEST_WAIT;
+        throttle.fail("admin", "10.0.0.9", later);
+        assert_eq!(
+            throttle.wait("admin", "10.0.0.9", later),
+            None,
+            "one failure in the new run"
+        );
+    }
 
     fn actor() -> Actor {
         Actor {

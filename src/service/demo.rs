@@ -11,7 +11,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait};
 
 use super::investors::{InvestorInput, create_investor};
 use super::lifecycle::{ContractInput, TransitionInput, transition_in};
@@ -55,7 +55,7 @@ pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> ServiceResult<us
         role: admin.role,
         team_id: None,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let teams = team::Entity::find().all(&txn).await?;
     let parks = park::Entity::find().all(&txn).await?;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);

@@ -36,9 +36,13 @@ pub enum ServiceError {
     /// The credentials are wrong.
     #[error("{0}")]
     Unauthenticated(String),
-    /// Too many failed attempts; try later.
-    #[error("{0}")]
-    TooManyAttempts(String),
+    /// Too many failed attempts; try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooManyAttempts { message: String, retry_after: u32 },
+    /// The database could not take the request in time: another write holds it (a long
+    /// ledger import on SQLite, another process). Nothing was written; try again shortly.
+    #[error("the database is busy with another write; nothing was saved, try again in a few seconds")]
+    Busy,
     #[error(transparent)]
     Db(DbErr),
 }
@@ -80,9 +84,39 @@ impl ServiceError {
     }
 }
 
+/// Whether `err` says the database was busy rather than broken: no connection free within the
+/// pool's wait, SQLite's lock held past its busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED` and
+/// their extended codes), or PostgreSQL giving up on a lock, a deadlock or a serialisation.
+pub fn is_busy(err: &DbErr) -> bool {
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
+            match &**e {
+                sqlx::Error::PoolTimedOut => true,
+                sqlx::Error::Database(db) => {
+                    let code = db.code().unwrap_or_default();
+                    // SQLite's extended codes keep the primary code in their low byte.
+                    let sqlite_busy = code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+                    sqlite_busy || matches!(&*code, "55P03" | "40001" | "40P01")
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 impl From<DbErr> for ServiceError {
-    /// Constraint violations are the caller's doing and say so; anything else is ours.
+    /// Constraint violations are the caller's doing and say so; a busy database says to try
+    /// again; anything else is ours.
     fn from(err: DbErr) -> Self {
+        if is_busy(&err) {
+            tracing::warn!(error = %err, "the database was busy");
+            return Self::Busy;
+        }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(detail)) => Self::Conflict {
                 message: format!("a record with the same unique value exists ({detail})"),

@@ -109,7 +109,7 @@ pub async fn create_investor<C: ConnectionTrait + TransactionTrait>(
     actor.principal().check_write_shared()?;
     let input = check(input)?;
     let at = now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = investor::ActiveModel {
         name: Set(input.name),
         credit_code: Set(input.credit_code.clone()),
@@ -152,7 +152,7 @@ pub async fn update_investor<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<investor::Model> {
     actor.principal().check_write_shared()?;
     let input = check(input)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = get_investor(&txn, id).await?;
     versioned::check("investor", id, existing.version, expected_version)?;
     let mut model: investor::ActiveModel = existing.clone().into();
@@ -192,7 +192,7 @@ pub async fn delete_investor<C: ConnectionTrait + TransactionTrait>(
     id: i32,
 ) -> ServiceResult<()> {
     actor.principal().check_admin()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = get_investor(&txn, id).await?;
     investor::Entity::delete_by_id(id)
         .exec(&txn)

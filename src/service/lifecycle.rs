@@ -188,7 +188,7 @@ pub async fn transition<C: ConnectionTrait + TransactionTrait>(
     input: TransitionInput,
     actor: &Actor,
 ) -> ServiceResult<(ProjectView, stage_history::Model)> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let entry = transition_in(&txn, project_id, input, actor).await?;
     txn.commit().await?;
     Ok((get_project(db, actor, project_id).await?, entry))
@@ -276,7 +276,7 @@ pub async fn put_contract<C: ConnectionTrait + TransactionTrait>(
     project_id: i32,
     input: ContractInput,
 ) -> ServiceResult<contract::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let project = writable_project(&txn, actor, project_id).await?;
     let checked = check_contract(input)?;
     if project.signed_on.is_some_and(|d| d != checked.signed_on.get()) {

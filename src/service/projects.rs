@@ -172,7 +172,7 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
         .map_err(|e| ServiceError::invalid("lead_on", e.to_string()))?
         .unwrap_or_else(PastDate::today)
         .get();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let checked = check(&txn, &input).await?;
     let at = now();
     // Without a code, insert under a provisional one and then number it from its id.
@@ -236,7 +236,7 @@ pub async fn update_project<C: ConnectionTrait + TransactionTrait>(
     input: ProjectInput,
     expected_version: Option<i32>,
 ) -> ServiceResult<ProjectView> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = writable_project(&txn, actor, id).await?;
     if input.team_id != existing.team_id {
         actor.principal().check_assign_team(input.team_id)?;
@@ -317,7 +317,7 @@ pub async fn delete_project<C: ConnectionTrait + TransactionTrait>(
     id: i32,
 ) -> ServiceResult<()> {
     actor.principal().check_admin()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = find_project(&txn, id).await?;
     project::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(

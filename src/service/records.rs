@@ -52,7 +52,7 @@ pub async fn add_funding<C: ConnectionTrait + TransactionTrait>(
     project_id: i32,
     input: FundingInput,
 ) -> ServiceResult<funding::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let project = writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
     let amount_yuan = problems.check("amount", money::positive_wan_to_yuan(input.amount));
@@ -120,7 +120,7 @@ pub async fn delete_funding<C: ConnectionTrait + TransactionTrait>(
     project_id: i32,
     funding_id: i32,
 ) -> ServiceResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     writable_project(&txn, actor, project_id).await?;
     let existing = funding::Entity::find_by_id(funding_id)
         .filter(funding::Column::ProjectId.eq(project_id))
@@ -149,7 +149,7 @@ pub async fn add_activity<C: ConnectionTrait + TransactionTrait>(
     input: ActivityInput,
     actor: &Actor,
 ) -> ServiceResult<activity::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
     let occurred_on = problems.check("occurred_on", PastDate::new(input.occurred_on));
@@ -212,7 +212,7 @@ pub async fn add_output<C: ConnectionTrait + TransactionTrait>(
     project_id: i32,
     input: OutputInput,
 ) -> ServiceResult<output_report::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let project = writable_project(&txn, actor, project_id).await?;
     let mut problems = Problems::default();
     let output_value_yuan = problems.check("output_value", money::wan_to_yuan(input.output_value));

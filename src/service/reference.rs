@@ -228,7 +228,7 @@ pub async fn create<R: Reference, C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<R::Model> {
     actor.principal().check_admin()?;
     let name = required_name(R::name(&input))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     check_cluster_ref(&txn, R::cluster_of(&input)).await?;
     let at = Value::from(now());
     let mut model = R::ActiveModel::default();
@@ -255,7 +255,7 @@ pub async fn update<R: Reference, C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<R::Model> {
     actor.principal().check_admin()?;
     let name = required_name(R::name(&input))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = get::<R>(&txn, id).await?;
     versioned::check(R::NOUN, id, R::version(&existing), expected_version)?;
     check_cluster_ref(&txn, R::cluster_of(&input)).await?;
@@ -279,7 +279,7 @@ pub async fn delete<R: Reference, C: ConnectionTrait + TransactionTrait>(
     id: i32,
 ) -> ServiceResult<()> {
     actor.principal().check_admin()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = get::<R>(&txn, id).await?;
     R::delete_many()
         .filter(R::ID.eq(id))

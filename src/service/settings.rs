@@ -75,7 +75,7 @@ pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
         updated_at: Set(now()),
         updated_by: Set(Some(actor.user_id)),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let before = setting::Entity::find_by_id(1).one(&txn).await?;
     let saved = model.update(&txn).await?;
     audit::record(

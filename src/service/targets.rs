@@ -75,7 +75,7 @@ pub async fn put_target<C: ConnectionTrait + TransactionTrait>(
     };
     let contracted_investment_yuan = amount("contracted_investment", input.contracted_investment);
     let funds_arrived_yuan = amount("funds_arrived", input.funds_arrived);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if team::Entity::find_by_id(team_id).one(&txn).await?.is_none() {
         problems.add("team_id", format!("no team has id {team_id}"));
     }

@@ -114,7 +114,7 @@ pub async fn create_user<C: ConnectionTrait + TransactionTrait>(
     input: UserInput,
 ) -> ServiceResult<user::Model> {
     actor.principal().check_manage_user(input.role, input.team_id)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = insert_user(&txn, input).await?;
     audit::record(
         &txn,
@@ -181,7 +181,7 @@ pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
     expected_version: i32,
 ) -> ServiceResult<user::Model> {
     actor.principal().check_manage_user(input.role, input.team_id)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let db = &txn;
     let existing = find_user(db, id).await?;
     actor.principal().check_manage_user(existing.role, existing.team_id)?;

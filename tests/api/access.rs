@@ -292,10 +292,7 @@ async fn call(
             .content_type("application/octet-stream")
             .body(b"not a workbook".to_vec())
     };
-    let response = request.send().await.0;
-    let status = response.status();
-    let body = response.into_body().into_json::<Value>().await.unwrap_or(Value::Null);
-    Reply { status, body }
+    Reply::read(request.send().await).await
 }
 
 /// Every operation of the served spec: `(operation id, method, path template)`.

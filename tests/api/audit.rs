@@ -140,17 +140,24 @@ async fn tokens_are_revocable_and_passwords_sign_in_with_throttling() {
             .expect(401);
         assert_eq!(body["code"], "unauthorized");
     }
-    // Locked now, even with the right password.
-    let body = app
+    // This client waits now, even with the right password; it is told for how long.
+    let reply = app
         .send_as(
             None,
             Method::POST,
             "/api/v1/sessions",
             Some(json!({"username": "zhang", "password": password})),
         )
-        .await
-        .expect(429);
+        .await;
+    let retry_after: u32 = reply.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=15).contains(&retry_after), "the first wait is 15 s: {retry_after}");
+    let body = reply.expect(429);
     assert_eq!(body["code"], "too_many_requests");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("try again in {retry_after} seconds")),
+        "{message}"
+    );
 
     // Neither a token nor the password is stored in plain text anywhere.
     let secrets = [token.as_str(), session_token.as_str(), app.token.as_str(), password];
@@ -264,4 +271,36 @@ async fn a_token_revoked_outside_this_server_stops_working_within_the_cache_time
     app.send_as(Some(&token), Method::GET, "/api/v1/users/me", None)
         .await
         .expect(401);
+}
+
+/// The answer to an unknown username takes as long as to a real one with a wrong password,
+/// so answer times do not tell which usernames exist.
+#[tokio::test]
+async fn unknown_usernames_take_as_long_as_real_ones() {
+    let app = TestApp::spawn().await;
+    app.put("/api/v1/users/1/password", json!({"password": "大足-招商-2025-secret"}))
+        .await
+        .expect(204);
+    let median = async |username: &str| {
+        let mut took = Vec::new();
+        for _ in 0..3 {
+            let asked = std::time::Instant::now();
+            app.send_as(
+                None,
+                Method::POST,
+                "/api/v1/sessions",
+                Some(json!({"username": username, "password": "wrong-password"})),
+            )
+            .await
+            .expect(401);
+            took.push(asked.elapsed());
+        }
+        took.sort();
+        took[1]
+    };
+    let (real, unknown) = (median("admin").await, median("nobody-at-all").await);
+    assert!(
+        unknown * 2 > real && real * 2 > unknown,
+        "a real username answered in {real:?}, an unknown one in {unknown:?}"
+    );
 }

@@ -14,6 +14,10 @@ use zhaoshang::{AppState, app, db};
 pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static>>,
     pub db: DatabaseConnection,
+    /// The app's state, for what a server does besides answering (writing token uses).
+    pub state: AppState,
+    /// The database's URL, for a test that opens connections of its own beside the app's.
+    pub url: String,
     pub token: String,
     /// The PostgreSQL server URL and the schema this test owns, dropped with the app.
     pg_schema: Option<(String, String)>,
@@ -25,10 +29,26 @@ pub struct TestApp {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: poem::http::HeaderMap,
     pub body: Value,
 }
 
 impl Reply {
+    /// Reads a response: its status, headers and body.
+    pub async fn read(response: poem::test::TestResponse) -> Self {
+        let response = response.0;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().into_vec().await.expect("read body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Self { status, headers, body }
+    }
+
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
@@ -72,14 +92,13 @@ impl TestApp {
             .expect("issue token");
         let reader = db::connect_reader(&url, &db).await.expect("open the readers");
         let lists = ListCache::open(&url).await.expect("open the list cache");
-        let client = TestClient::new(
-            app(AppState::with_reader(db.clone(), reader).with_lists(lists))
-                .map_to_response()
-                .boxed(),
-        );
+        let state = AppState::with_reader(db.clone(), reader).with_lists(lists);
+        let client = TestClient::new(app(state.clone()).map_to_response().boxed());
         Self {
             client,
             db,
+            state,
+            url,
             token,
             pg_schema,
             sqlite_dir,
@@ -95,16 +114,7 @@ impl TestApp {
         if let Some(body) = body {
             request = request.body_json(&body);
         }
-        let response = request.send().await.0;
-        let status = response.status();
-        let bytes = response.into_body().into_vec().await.expect("read body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Reply { status, body }
+        Reply::read(request.send().await).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -132,11 +142,8 @@ impl TestApp {
             .content_type(content_type)
             .body(body)
             .send()
-            .await
-            .0;
-        let status = response.status();
-        let body = response.into_body().into_json::<Value>().await.unwrap_or(Value::Null);
-        Reply { status, body }
+            .await;
+        Reply::read(response).await
     }
 
     /// The id of a seeded reference record by name (`teams`, `clusters`, `parks`).

@@ -25,15 +25,7 @@ const TABLES: [&str; 9] = [
 ];
 
 async fn read_reply(response: poem::test::TestResponse) -> Reply {
-    let response = response.0;
-    let status = response.status();
-    let bytes = response.into_body().into_vec().await.expect("read body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    };
-    Reply { status, body }
+    Reply::read(response).await
 }
 
 /// Uploads `bytes` as the multipart `file` part, with `query` (e.g. "?dry_run=true").

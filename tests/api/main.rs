@@ -3,6 +3,7 @@
 
 mod access;
 mod audit;
+mod busy;
 mod crash;
 mod errors;
 mod exports;

@@ -83,8 +83,14 @@ fn every_operation_documents_the_statuses_it_can_answer_and_no_others() {
             }
             // Only sign-in counts failed attempts.
             assert_eq!(documented("429"), id == "create_session", "{id}: 429");
-            // Health answers 503 when the database is away; everything else 500 when it fails.
-            assert_eq!(documented("503"), id == "get_health", "{id}: 503");
+            // Every operation answers 503 with `Retry-After` when the database is busy with
+            // another write (or, for health, away); everything else 500 when it fails.
+            assert!(documented("503"), "{id}: 503");
+            let headers = operation["responses"]["503"]["headers"].as_object();
+            assert!(
+                headers.is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("retry-after"))),
+                "{id}: 503 without Retry-After"
+            );
             assert_eq!(documented("500"), id != "get_health", "{id}: 500");
             // Every error status has the API's error shape (a rejected import adds its report).
             for (status, response) in operation["responses"].as_object().unwrap() {

@@ -327,7 +327,7 @@ async fn begin<C: ConnectionTrait + TransactionTrait>(
     report: &ImportReport,
     actor: &Actor,
 ) -> ServiceResult<(C::Transaction, i32, Lookups)> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let id = insert_run(&txn, report, actor, None).await?;
     let lookups = Lookups::load(&txn).await?;
     Ok((txn, id, lookups))
