@@ -14,7 +14,6 @@
 //! it. A transaction is not offered: writes go through the writer.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sea_orm::sqlx::{self, ConnectOptions as _};
@@ -25,8 +24,6 @@ use sea_orm::{
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// How long a statement waits for a connection before it fails, as the writer's pool does.
-const WAIT_AT_MOST: Duration = Duration::from_secs(30);
 
 /// Where requests that only read read; see the module documentation.
 #[derive(Clone)]
@@ -73,7 +70,7 @@ impl SqliteReaders {
     }
 
     async fn lend(&self) -> Result<Lent<'_>, DbErr> {
-        let permit = tokio::time::timeout(WAIT_AT_MOST, self.lendable.acquire())
+        let permit = tokio::time::timeout(super::DATABASE_WAIT, self.lendable.acquire())
             .await
             .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
             .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?;
@@ -211,8 +208,7 @@ impl ConnectionTrait for Readers {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
+    
     use sea_orm::sqlx::sqlite::SqliteConnectOptions;
     use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 

@@ -125,14 +125,13 @@ impl NewProject {
     /// The audit entry of creating `project` (as stored): every field it has, as
     /// `audit::diff` writes a creation, recorded when the project was created.
     pub fn audit_entry(project: &project::Model, actor: &Actor, reason: Option<&str>) -> audit_entry::ActiveModel {
-        let stored = serde_json::to_value(project).expect("a project serialises");
         audit::created_entry(
             project.created_at,
             actor,
             "project",
             project.id,
             Some(project.id),
-            &stored,
+            project,
             reason,
         )
     }
