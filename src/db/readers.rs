@@ -24,7 +24,6 @@ use sea_orm::{
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-
 /// Where requests that only read read; see the module documentation.
 #[derive(Clone)]
 pub enum Readers {
@@ -208,7 +207,8 @@ impl ConnectionTrait for Readers {
 
 #[cfg(test)]
 mod tests {
-    
+    use std::time::Duration;
+
     use sea_orm::sqlx::sqlite::SqliteConnectOptions;
     use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
