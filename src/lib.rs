@@ -117,7 +117,8 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 const MAX_IMPORT_BODY_BYTES: usize = excel::ledger::ReadLimits::DEFAULT_MAX_FILE_BYTES + 64 * 1024;
 
 /// The HTTP application: the API, `/health`, the Swagger UI at `/docs` and the spec at
-/// `/openapi.json`, with every error in the API's JSON shape.
+/// `/openapi.json`, with every error in the API's JSON shape and the security headers
+/// ([`api::security`]) on every response.
 pub fn app(state: AppState) -> impl Endpoint {
     let service = api::service();
     let docs = service.swagger_ui();
@@ -129,6 +130,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .around(limit_body)
         .catch_all_error(api::error::render_framework_error)
         .around(tag_request)
+        .with(api::security::headers())
         .data(state)
 }
 

@@ -429,6 +429,14 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("opening and migrating the database")?;
     let first_token = ensure_admin(&db).await?;
+    // Imports still running in the history were cut short by the previous process's end.
+    let interrupted = import::mark_interrupted(&db).await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            imports = interrupted,
+            "imports cut short by the last stop are marked interrupted"
+        );
+    }
     let demo_token = if args.demo {
         let loaded = demo::load(&db, zhaoshang::domain::today()).await?;
         if loaded > 0 {

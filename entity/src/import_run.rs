@@ -9,13 +9,21 @@ pub struct Model {
     pub id: i32,
     /// The user who imported; `None` once that user is deleted.
     pub user_id: Option<i32>,
+    /// The team that user was in when the run started (who may read the run follows it).
+    pub team_id: Option<i32>,
     /// The user's name at the time, kept when the user is gone.
     pub username: String,
     pub file_name: String,
     pub file_bytes: i64,
     pub dry_run: bool,
-    /// `imported`, `dry_run` or `rejected`.
+    /// `running` until it ends; then `imported`, `dry_run`, `rejected`, `failed` (the server
+    /// failed), or `interrupted` (cut short: the process ended or the client went away).
     pub status: String,
+    /// Why it did not import, when it did not: the rejection's code, `failed` or
+    /// `interrupted`.
+    pub code: Option<String>,
+    /// How it ended, in one line, in Chinese (the report's message).
+    pub message: Option<String>,
     /// The as-of date the import used.
     pub as_of: Option<Date>,
     pub create_missing: bool,

@@ -20,6 +20,7 @@ mod m20261122_000013_create_imports;
 mod m20261122_000014_create_audit_log;
 mod m20261122_000015_version_editable_records;
 mod m20261204_000016_kpi_covering_indexes;
+mod m20261208_000017_import_run_outcome;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_create_audit_log::Migration),
             Box::new(m20261122_000015_version_editable_records::Migration),
             Box::new(m20261204_000016_kpi_covering_indexes::Migration),
+            Box::new(m20261208_000017_import_run_outcome::Migration),
         ]
     }
 }

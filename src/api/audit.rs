@@ -14,8 +14,8 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
 use super::investors::{default_page, default_per_page};
+use crate::service::PageRequest;
 use crate::service::audit::{self as svc, AuditFilter};
-use crate::service::{PageRequest, projects};
 use crate::state::AppState;
 
 /// One change to one record.
@@ -103,10 +103,6 @@ impl AuditApi {
         )]
         per_page: Query<u64>,
     ) -> ApiResult<Json<AuditPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN }> {
-        auth.0
-            .principal()
-            .check_read_audit()
-            .map_err(crate::service::ServiceError::from)?;
         let filter = AuditFilter {
             entity: entity.0,
             entity_id: entity_id.0,
@@ -119,7 +115,7 @@ impl AuditApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list(&state.reader, &filter, paging).await?;
+        let (total, items) = svc::list(&state.reader, &auth.0, &filter, paging).await?;
         Ok(Json(AuditPage {
             items: items.into_iter().map(Into::into).collect(),
             total,
@@ -150,16 +146,11 @@ impl AuditApi {
         )]
         per_page: Query<u64>,
     ) -> ApiResult<Json<AuditPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
-        projects::readable_project(&state.reader, &auth.0, id.0).await?;
-        let filter = AuditFilter {
-            project_id: Some(id.0),
-            ..Default::default()
-        };
         let paging = PageRequest {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list(&state.reader, &filter, paging).await?;
+        let (total, items) = svc::list_of_project(&state.reader, &auth.0, id.0, paging).await?;
         Ok(Json(AuditPage {
             items: items.into_iter().map(Into::into).collect(),
             total,

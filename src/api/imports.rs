@@ -20,24 +20,36 @@ use crate::service::PageRequest;
 use crate::service::import::{self as svc, ImportOptions};
 use crate::state::AppState;
 
-/// How an import ended.
+/// Where an import is, or how it ended. An import answers with `imported`, `dry_run` or
+/// `rejected`; the history also shows runs still `running`, and those that never got to an
+/// answer: `failed` (the server failed) and `interrupted` (the server stopped or the client
+/// went away half-way). Nothing is stored by a run that did not end `imported`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum ImportStatus {
+    /// Started, not ended yet.
+    Running,
     /// Written and committed.
     Imported,
     /// Done and rolled back, as asked: nothing was stored.
     DryRun,
     /// The file or a row had an error: nothing was stored.
     Rejected,
+    /// The server failed and the import stopped: nothing was stored.
+    Failed,
+    /// Cut short before it ended: nothing was stored.
+    Interrupted,
 }
 
 impl From<svc::ImportStatus> for ImportStatus {
     fn from(s: svc::ImportStatus) -> Self {
         match s {
+            svc::ImportStatus::Running => Self::Running,
             svc::ImportStatus::Imported => Self::Imported,
             svc::ImportStatus::DryRun => Self::DryRun,
             svc::ImportStatus::Rejected => Self::Rejected,
+            svc::ImportStatus::Failed => Self::Failed,
+            svc::ImportStatus::Interrupted => Self::Interrupted,
         }
     }
 }
@@ -141,7 +153,8 @@ pub struct ImportReport {
     pub allow_backward: bool,
     /// Why the file was rejected: `invalid_rows`, `not_xlsx`, `too_large`,
     /// `unzipped_too_large`, `too_many_rows`, `no_ledger_sheet`, `as_of_in_future` or
-    /// `write_failed`; absent when it was not.
+    /// `write_failed`; in the history also `failed` and `interrupted`; absent when it was
+    /// not.
     pub code: Option<String>,
     /// A one-line summary in Chinese.
     pub message: String,
@@ -289,10 +302,18 @@ pub struct ImportRunSummary {
     /// Who imported (kept when the user is deleted).
     pub username: String,
     pub user_id: Option<i32>,
+    /// The team the user was in when the import started; absent for administrators.
+    pub team_id: Option<i32>,
     pub file_name: String,
     pub file_bytes: i64,
     pub dry_run: bool,
     pub status: ImportStatus,
+    /// Why it did not import, when it ended otherwise: the rejection's code (as in the
+    /// report), `failed` or `interrupted`.
+    pub code: Option<String>,
+    /// How it ended, in one line, in Chinese (the report's message); for `failed`, the
+    /// failure.
+    pub message: Option<String>,
     pub as_of: Option<Date>,
     pub create_missing: bool,
     pub allow_backward: bool,
@@ -304,19 +325,25 @@ pub struct ImportRunSummary {
     /// How many errors the import found.
     pub errors: i32,
     pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
+    /// When it ended; absent while it runs and when it was cut short.
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 impl From<import_run::Model> for ImportRunSummary {
     fn from(m: import_run::Model) -> Self {
+        let status = svc::run_status(&m);
+        let ended = !matches!(status, svc::ImportStatus::Running | svc::ImportStatus::Interrupted);
         Self {
-            status: svc::run_status(&m).into(),
+            status: status.into(),
             id: m.id,
             username: m.username,
             user_id: m.user_id,
+            team_id: m.team_id,
             file_name: m.file_name,
             file_bytes: m.file_bytes,
             dry_run: m.dry_run,
+            code: m.code,
+            message: m.message.filter(|message| !message.is_empty()),
             as_of: m.as_of.map(Date),
             create_missing: m.create_missing,
             allow_backward: m.allow_backward,
@@ -327,7 +354,7 @@ impl From<import_run::Model> for ImportRunSummary {
             skipped: m.skipped,
             errors: m.errors,
             started_at: m.started_at,
-            finished_at: m.finished_at,
+            finished_at: ended.then_some(m.finished_at),
         }
     }
 }
@@ -603,12 +630,15 @@ impl ImportsApi {
     /// List ledger imports
     ///
     /// The history of imports, newest first: who, when, which file, dry run or not, how it
-    /// ended and its counts. Rejected attempts and dry runs are listed too.
+    /// stands or ended and its counts. Rejected attempts, dry runs, imports still running and
+    /// those that failed or were cut short are listed too. Leaders and administrators see
+    /// every import; team leads and members those they ran and those run by a member of
+    /// their team.
     #[oai(path = "/imports", method = "get", operation_id = "list_imports")]
     async fn list_imports(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         /// Page number, from 1.
         #[oai(
             default = "default_page",
@@ -626,7 +656,7 @@ impl ImportsApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, runs) = svc::list_imports(&state.db, request).await?;
+        let (total, runs) = svc::list_imports(&state.reader, &auth.0, request).await?;
         Ok(Json(ImportRunPage {
             items: runs.into_iter().map(Into::into).collect(),
             total,
@@ -638,15 +668,15 @@ impl ImportsApi {
     /// Get a ledger import
     ///
     /// One import of the history with its full report: every sheet, skipped row, error,
-    /// warning and change.
+    /// warning and change. Who may read it is as for `list_imports` (403 otherwise).
     #[oai(path = "/imports/:id", method = "get", operation_id = "get_import")]
     async fn get_import(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
-    ) -> ApiResult<Json<ImportRun>, { SIGNED_IN | BAD_REQUEST | NOT_FOUND }> {
-        let (run, report) = svc::get_import(&state.db, id.0).await?;
+    ) -> ApiResult<Json<ImportRun>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
+        let (run, report) = svc::get_import(&state.reader, &auth.0, id.0).await?;
         Ok(Json(ImportRun {
             summary: run.into(),
             report: report.into(),

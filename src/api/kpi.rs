@@ -459,6 +459,9 @@ impl KpiApi {
     /// the denominator is the sum of the targets set for the teams in scope. With
     /// `scale_targets` the target is multiplied by the elapsed share of the year at `as_of`
     /// (days elapsed including `as_of` ÷ days in the year).
+    ///
+    /// The figures are shared: every signed-in user reads every team's, with any filter or
+    /// grouping. The projects behind them (`list_kpi_projects`) are not.
     #[oai(path = "/kpis", method = "get", operation_id = "get_kpis")]
     #[allow(clippy::too_many_arguments)]
     async fn get_kpis(
@@ -543,6 +546,10 @@ impl KpiApi {
     /// target basis (whose denominator is a target) the projects making up the numerator; on
     /// the funds period basis also the projects signed outside the period whose payments in
     /// the period count. By project id, paged.
+    ///
+    /// The rates are open to every signed-in user, the projects behind them are not: team
+    /// leads and members see their own team's (without `team_id` too), and asking for another
+    /// team's is refused with 403.
     #[oai(path = "/kpis/:kpi/projects", method = "get", operation_id = "list_kpi_projects")]
     #[allow(clippy::too_many_arguments)]
     async fn list_kpi_projects(

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod projects;
 pub mod records;
 pub mod reference;
+pub mod security;
 pub mod settings;
 pub mod targets;
 pub mod types;

@@ -210,7 +210,8 @@ pub struct WarningPage {
     pub as_of: Date,
     /// The thresholds and defaults used.
     pub settings: Settings,
-    /// Projects with each light (within the team filter, whatever the colour filter).
+    /// Projects with each light (within the team filter, or the reader's own team for team
+    /// leads and members; whatever the colour filter).
     pub red: u64,
     pub yellow: u64,
     pub green: u64,
@@ -238,15 +239,19 @@ impl WarningsApi {
     /// `warning_due_soon_days` and not reached. Green otherwise. Production is due on the
     /// promised date or signing + the default months; full production on the promised date or
     /// production start + the default months. Worst first, paged.
+    ///
+    /// The lights name projects: team leads and members see their own team's (asking for
+    /// another team's is refused with 403); leaders and administrators every team's.
     #[oai(path = "/warnings", method = "get", operation_id = "list_warnings")]
     #[allow(clippy::too_many_arguments)]
     async fn list_warnings(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         /// The date the lights are for; default today, never later.
         as_of: Query<Option<Date>>,
-        /// Only this team's projects.
+        /// Only this team's projects (for team leads and members: their own team, the
+        /// default).
         team_id: Query<Option<i32>>,
         /// Only projects with this light.
         colour: Query<Option<Colour>>,
@@ -262,9 +267,10 @@ impl WarningsApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
-    ) -> ApiResult<Json<WarningPage>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
+    ) -> ApiResult<Json<WarningPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | INVALID }> {
         let result = warnings::warnings(
             &state.reader,
+            &auth.0,
             warnings::WarningParams {
                 as_of: as_of.0.map(|d| d.0),
                 team_id: team_id.0,

@@ -1,6 +1,30 @@
 //! Who may do what. Admins do everything; leaders read everything and write nothing; team
 //! leads and members work on their own team's projects (team leads also manage their team's
-//! members). One place for every rule, used by the services and the import alike.
+//! members). One place for every rule, used by the services and the import alike: a service
+//! asks a [`Principal`] and never writes a rule of its own.
+//!
+//! # What a list shows
+//!
+//! Reading splits in two, and every list and figure is one or the other:
+//!
+//! - **Aggregate figures** are shared inside the government: every signed-in user reads every
+//!   team's — the KPIs (`/kpis`, with any team filter or grouping), the league table, targets
+//!   and their progress, the report's cover, league and monthly trend. They are counts and
+//!   sums, with no project named; they need no check.
+//! - **Project-level rows** name projects: the project list and the ledger export, warnings,
+//!   the projects behind a rate (`/kpis/{kpi}/projects`), the report's warning and drill-down
+//!   sheets, a project's own records and trail. Leaders and administrators read every team's;
+//!   team leads and members their own team's ([`Principal::row_scope`]). A list without a team
+//!   filter is limited to the reader's team, and one whose filter names another team is
+//!   refused, saying so ([`Principal::rows_of`]). The leadership report, a mix of both, keeps
+//!   its figures and leaves out the rows the reader may not see, and says so.
+//! - **Import runs** hold a report with every row's changes, so they are rows too, by who ran
+//!   them: leaders and administrators read every run; team leads and members the runs they
+//!   ran themselves or that a member of their team ran (the runner's team when the run
+//!   started), which is what their team's ledgers went through ([`Principal::import_runs`]).
+//!   Runs of administrators, who belong to no team, are for leaders and administrators.
+//! - The audit trail of everything is for administrators and leaders; a project's own trail
+//!   follows the project.
 
 use entity::enums::Role;
 
@@ -32,6 +56,35 @@ pub enum Denied {
     LeadersDoNotImport,
     #[error("only an administrator may create teams, clusters or parks (create_missing)")]
     CreateMissingAdminOnly,
+    #[error(
+        "the projects of another task force (team {0}) are shown to leaders and administrators only; you see your own team's"
+    )]
+    OtherTeamsRows(i32),
+    #[error("import {0} was run by someone outside your task force; you see the imports you or your team ran")]
+    OtherTeamsImport(i32),
+}
+
+/// The team a team lead or member without a team is limited to: no project has it, so they
+/// see no rows (a team role always has a team; this keeps a broken user harmless).
+const NO_TEAM: i32 = -1;
+
+/// Whose import runs a user may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRuns {
+    /// Every run (leaders and administrators).
+    Every,
+    /// The runs `user_id` ran, and those run by a member of `team_id`.
+    OwnAndTeams { user_id: i32, team_id: i32 },
+}
+
+impl ImportRuns {
+    /// Whether a run by `run_by` (a member of `run_team` when it started) is among them.
+    pub fn contains(&self, run_by: Option<i32>, run_team: Option<i32>) -> bool {
+        match *self {
+            Self::Every => true,
+            Self::OwnAndTeams { user_id, team_id } => run_by == Some(user_id) || run_team == Some(team_id),
+        }
+    }
 }
 
 /// What a user's standing is made of: what they may do, where, and whether they can sign in.
@@ -53,27 +106,63 @@ pub fn check_change_standing(acting_user: i32, user: i32, before: Standing, afte
 }
 
 impl Principal {
-    /// Reads of everything are open to admins and leaders; team roles see their own team.
-    pub fn can_read_team(&self, team_id: i32) -> bool {
-        match self.role {
-            Role::Admin | Role::Leader => true,
-            Role::TeamLead | Role::Member => self.team_id == Some(team_id),
-        }
-    }
-
-    /// The team whose records a list is limited to, if any.
-    pub fn team_scope(&self) -> Option<i32> {
+    /// The team whose project-level rows this user reads: `None` for every team's (admins and
+    /// leaders), else their own team's.
+    pub fn row_scope(&self) -> Option<i32> {
         match self.role {
             Role::Admin | Role::Leader => None,
-            Role::TeamLead | Role::Member => Some(self.team_id.unwrap_or(-1)),
+            Role::TeamLead | Role::Member => Some(self.team_id.unwrap_or(NO_TEAM)),
         }
     }
 
+    /// Reading project-level rows of `team_id`: admins and leaders every team's, team roles
+    /// their own team's.
+    pub fn check_read_team_rows(&self, team_id: i32) -> Result<(), Denied> {
+        match self.row_scope() {
+            Some(own) if own != team_id => Err(Denied::OtherTeamsRows(team_id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The team a list of project-level rows is limited to, given the team its filter asks
+    /// for: the asked team when the user may read its rows (`None`, every team, only for
+    /// admins and leaders), the user's own team when none is asked; a filter naming another
+    /// team is refused.
+    pub fn rows_of(&self, asked: Option<i32>) -> Result<Option<i32>, Denied> {
+        match (self.row_scope(), asked) {
+            (None, asked) => Ok(asked),
+            (Some(own), None) => Ok(Some(own)),
+            (Some(_), Some(asked)) => self.check_read_team_rows(asked).map(|()| Some(asked)),
+        }
+    }
+
+    /// Reading one project of `team_id` (the rule of [`Self::check_read_team_rows`], said of
+    /// a project).
     pub fn check_read_project(&self, team_id: i32) -> Result<(), Denied> {
-        if self.can_read_team(team_id) {
+        self.check_read_team_rows(team_id)
+            .map_err(|_| Denied::OtherTeam(team_id))
+    }
+
+    /// The import runs this user (`user_id`) may read, with their reports.
+    pub fn import_runs(&self, user_id: i32) -> ImportRuns {
+        match self.row_scope() {
+            None => ImportRuns::Every,
+            Some(team_id) => ImportRuns::OwnAndTeams { user_id, team_id },
+        }
+    }
+
+    /// Reading import run `run` with its report: see [`Self::import_runs`].
+    pub fn check_read_import(
+        &self,
+        user_id: i32,
+        run: i32,
+        run_by: Option<i32>,
+        run_team: Option<i32>,
+    ) -> Result<(), Denied> {
+        if self.import_runs(user_id).contains(run_by, run_team) {
             Ok(())
         } else {
-            Err(Denied::OtherTeam(team_id))
+            Err(Denied::OtherTeamsImport(run))
         }
     }
 
@@ -187,7 +276,50 @@ mod tests {
         assert_eq!(MEMBER.check_write_project(2), Err(Denied::OtherTeam(2)));
         assert_eq!(MEMBER.check_read_project(2), Err(Denied::OtherTeam(2)));
         assert_eq!(MEMBER.check_assign_team(2), Err(Denied::MoveToOtherTeam(2)));
-        assert_eq!(MEMBER.team_scope(), Some(1));
+        assert_eq!(MEMBER.row_scope(), Some(1));
+    }
+
+    #[test]
+    fn team_roles_list_their_own_teams_rows_and_are_refused_another_teams() {
+        for team_role in [MEMBER, LEAD] {
+            assert_eq!(team_role.rows_of(None), Ok(Some(1)));
+            assert_eq!(team_role.rows_of(Some(1)), Ok(Some(1)));
+            assert_eq!(team_role.rows_of(Some(2)), Err(Denied::OtherTeamsRows(2)));
+            assert_eq!(team_role.check_read_team_rows(2), Err(Denied::OtherTeamsRows(2)));
+            assert!(Denied::OtherTeamsRows(2).to_string().contains("team 2"));
+        }
+        for reader in [LEADER, ADMIN] {
+            assert_eq!(reader.rows_of(None), Ok(None));
+            assert_eq!(reader.rows_of(Some(2)), Ok(Some(2)));
+        }
+        let teamless = Principal {
+            role: Role::Member,
+            team_id: None,
+        };
+        assert_eq!(teamless.rows_of(None), Ok(Some(NO_TEAM)));
+        assert_eq!(teamless.rows_of(Some(1)), Err(Denied::OtherTeamsRows(1)));
+    }
+
+    #[test]
+    fn team_roles_read_the_imports_they_or_their_team_ran() {
+        // User 7 of team 1.
+        assert_eq!(MEMBER.check_read_import(7, 10, Some(7), None), Ok(()));
+        assert_eq!(LEAD.check_read_import(7, 10, Some(8), Some(1)), Ok(()));
+        assert_eq!(
+            MEMBER.check_read_import(7, 10, Some(8), Some(2)),
+            Err(Denied::OtherTeamsImport(10))
+        );
+        // An administrator's run (no team), or one whose user is gone.
+        assert_eq!(
+            LEAD.check_read_import(7, 10, Some(1), None),
+            Err(Denied::OtherTeamsImport(10))
+        );
+        assert_eq!(
+            MEMBER.check_read_import(7, 10, None, None),
+            Err(Denied::OtherTeamsImport(10))
+        );
+        assert_eq!(LEADER.check_read_import(3, 10, Some(8), Some(2)), Ok(()));
+        assert_eq!(ADMIN.import_runs(1), ImportRuns::Every);
     }
 
     #[test]
@@ -195,7 +327,7 @@ mod tests {
         assert_eq!(LEADER.check_read_project(7), Ok(()));
         assert_eq!(LEADER.check_write_project(7), Err(Denied::ReadOnly));
         assert_eq!(LEADER.check_write_shared(), Err(Denied::ReadOnly));
-        assert_eq!(LEADER.team_scope(), None);
+        assert_eq!(LEADER.row_scope(), None);
         assert_eq!(LEADER.check_read_audit(), Ok(()));
     }
 

@@ -102,6 +102,9 @@ pub struct ReportData {
     pub months: Vec<MonthRow>,
     pub warnings: Vec<WarningRow>,
     pub drill_downs: Vec<DrillDown>,
+    /// Why the warning and drill-down sheets hold fewer teams' projects than the figures
+    /// cover, when they do: on the cover, and atop every printed page of those sheets.
+    pub rows_note: Option<String>,
 }
 
 struct Formats {
@@ -115,6 +118,7 @@ struct Formats {
     red: Format,
     yellow: Format,
     green: Format,
+    note: Format,
 }
 
 impl Formats {
@@ -135,6 +139,7 @@ impl Formats {
             red: Format::new().set_background_color("#F8CBAD"),
             yellow: Format::new().set_background_color("#FFE699"),
             green: Format::new().set_background_color("#C6EFCE"),
+            note: Format::new().set_bold().set_font_color("#C00000"),
         }
     }
 }
@@ -187,6 +192,9 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     cover.set_column_width(6, 60)?;
     cover.write_string_with_format(0, 0, &data.title, &f.title)?;
     cover.write_string(1, 0, format!("统计期间：{period}　　统计截至：{}", data.as_of))?;
+    if let Some(note) = &data.rows_note {
+        cover.write_string_with_format(2, 0, note, &f.note)?;
+    }
     let headers = ["指标", "比率", "分子", "分子数值", "分母", "分母数值", "口径"];
     for (col, header) in headers.iter().enumerate() {
         cover.write_string_with_format(3, col as u16, *header, &f.header)?;
@@ -330,6 +338,14 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
         .split_first_mut()
         .expect("the warnings sheet was just added");
     std::thread::scope(|scope| {
+        if let Some(note) = &data.rows_note {
+            // A page header holds text up to 255 characters, `&` doubled.
+            let header = format!("&L{}", note.replace('&', "&&").chars().take(250).collect::<String>());
+            warnings.set_header(&header);
+            for sheet in drills.iter_mut() {
+                sheet.set_header(&header);
+            }
+        }
         let mut threads = vec![scope.spawn(|| write_warnings(warnings, &data.warnings, &f, data.as_of))];
         for (sheet, drill) in drills.iter_mut().zip(&data.drill_downs) {
             threads.push(scope.spawn(|| write_drill_down(sheet, drill, &f, data.as_of)));
@@ -461,6 +477,7 @@ mod tests {
                     detail: "2025-03-01签约".into(),
                 }],
             }],
+            rows_note: None,
         }
     }
 

@@ -146,8 +146,35 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// A page of the trail, newest first, and how many entries match.
+/// A page of the trail of everything, newest first, and how many entries match: for
+/// administrators and leaders.
 pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> ServiceResult<(u64, Vec<audit_entry::Model>)> {
+    actor.principal().check_read_audit()?;
+    entries(db, filter, page).await
+}
+
+/// A page of one project's trail (the project and what belongs to it), newest first: for
+/// everyone who may read the project.
+pub async fn list_of_project(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+    page: PageRequest,
+) -> ServiceResult<(u64, Vec<audit_entry::Model>)> {
+    super::projects::readable_project(db, actor, project_id).await?;
+    let filter = AuditFilter {
+        project_id: Some(project_id),
+        ..AuditFilter::default()
+    };
+    entries(db, &filter, page).await
+}
+
+async fn entries(
     db: &impl ConnectionTrait,
     filter: &AuditFilter,
     page: PageRequest,

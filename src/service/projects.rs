@@ -370,17 +370,12 @@ pub async fn get_project(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> S
     Ok(view)
 }
 
-/// The condition selecting the projects a filter names that the actor may read: team roles
-/// see their own team's only, and asking for another team's is refused.
+/// The condition selecting the projects a filter names that the actor may read
+/// ([`Principal::rows_of`](crate::domain::access::Principal::rows_of)): team roles see their
+/// own team's only, and asking for another team's is refused.
 pub fn filter_condition(actor: &Actor, filter: &ProjectFilter) -> ServiceResult<Condition> {
     let mut condition = Condition::all();
-    if let Some(own) = actor.principal().team_scope() {
-        if let Some(asked) = filter.team_id.filter(|asked| *asked != own) {
-            actor.principal().check_read_project(asked)?;
-        }
-        condition = condition.add(project::Column::TeamId.eq(own));
-    }
-    if let Some(id) = filter.team_id {
+    if let Some(id) = actor.principal().rows_of(filter.team_id)? {
         condition = condition.add(project::Column::TeamId.eq(id));
     }
     if let Some(id) = filter.cluster_id {

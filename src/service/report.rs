@@ -2,6 +2,13 @@
 //! the monthly trend, the red and yellow warnings and the drill-down of each rate from the KPI
 //! engine — the same figures the KPI endpoints give for the same parameters — and writes them
 //! as a printable workbook.
+//!
+//! The figures are shared with every reader; the warnings and drill-downs name projects and
+//! hold the rows the reader may see ([`Principal::rows_of`]): a team member's district report
+//! lists their own team's projects, and a report on another team has its figures and no
+//! project rows. The cover says so whenever rows were left out.
+//!
+//! [`Principal::rows_of`]: crate::domain::access::Principal::rows_of
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -14,6 +21,7 @@ use super::kpi::warnings::{WarningParams, warnings};
 use super::kpi::{KpiParams, Rate, RateBasis, Scope, check_params, kpis};
 use super::targets::target_progress;
 use super::{Actor, PageRequest, ServiceError, ServiceResult};
+use crate::domain::access::Denied;
 use crate::domain::kpi::{FundsBasis, GroupBy, Kpi, Light, Measure, ProductionCohort, SignBasis};
 use crate::domain::money::yuan_to_wan;
 use crate::excel::report::{DrillDown, DrillRow, Headline, LeagueRow, MonthRow, ReportData, WarningRow, write_report};
@@ -77,7 +85,36 @@ pub async fn kpi_report(
     };
     // Every project behind a rate in one read: paging through it re-ran the rate's query for
     // each page (39× the writing time at 100,000 projects).
-    let drill = |kpi| kpi_projects(db, actor, kpi, kpi_params(None), everything);
+    // The project rows the reader may see: their own team's for a team member or lead, none
+    // when the report is on another team (its figures are shared, its projects are not).
+    let rows = actor.principal().rows_of(params.scope.team_id);
+    let shows_rows = rows.is_ok();
+    let drill = |kpi| async move {
+        match shows_rows {
+            true => kpi_projects(db, actor, kpi, kpi_params(None), everything)
+                .await
+                .map(|found| found.items),
+            false => Ok(Vec::new()),
+        }
+    };
+    let lights = async {
+        match shows_rows {
+            true => warnings(
+                db,
+                actor,
+                WarningParams {
+                    as_of: Some(as_of),
+                    team_id: params.scope.team_id,
+                    light: None,
+                    flagged_only: true,
+                },
+                everything,
+            )
+            .await
+            .map(|page| page.items),
+            false => Ok(Vec::new()),
+        }
+    };
     // The parts are independent reads: they run side by side, each on a connection of its
     // own where the database pools them (SQLite's reader pool, PostgreSQL's pool), as many at
     // once as there are cores, the longest first: more at once only share the cores and leave
@@ -92,20 +129,7 @@ pub async fn kpi_report(
     };
     let phase = std::time::Instant::now();
     let (lights, table, monthly, scoped_overall, sign_projects, production_projects, progress, funds_projects) = tokio::try_join!(
-        one_at_a_core(
-            &parts,
-            "warnings",
-            warnings(
-                db,
-                WarningParams {
-                    as_of: Some(as_of),
-                    team_id: params.scope.team_id,
-                    light: None,
-                    flagged_only: true,
-                },
-                everything,
-            )
-        ),
+        one_at_a_core(&parts, "warnings", lights),
         one_at_a_core(
             &parts,
             "league",
@@ -186,8 +210,14 @@ pub async fn kpi_report(
         })
         .collect();
 
+    let rows_note = rows_note(rows, params.scope.team_id, |team| {
+        table
+            .entries
+            .iter()
+            .find(|e| e.team_id == team)
+            .map_or_else(|| format!("编号{team}"), |e| e.team_name.clone())
+    });
     let warning_rows = lights
-        .items
         .iter()
         .map(|w| WarningRow {
             light: if w.light == Light::Red { "红" } else { "黄" }.into(),
@@ -207,7 +237,6 @@ pub async fn kpi_report(
     .map(|(kpi, sheet, found)| DrillDown {
         sheet: sheet.into(),
         rows: found
-            .items
             .into_iter()
             .map(|p| DrillRow {
                 detail: drill_detail(kpi, &p),
@@ -230,12 +259,33 @@ pub async fn kpi_report(
         months,
         warnings: warning_rows,
         drill_downs,
+        rows_note,
     };
     let phase = std::time::Instant::now();
     let bytes = write_report(&data)
         .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("writing the report workbook: {e}"))))?;
     tracing::debug!(took = ?phase.elapsed(), "report: workbook written");
     Ok((as_of, bytes))
+}
+
+/// What the cover says when the project sheets hold fewer teams than the figures: `rows` is
+/// what the reader may list for the report's `team` filter, `team_name` names a team.
+fn rows_note(
+    rows: Result<Option<i32>, Denied>,
+    team: Option<i32>,
+    team_name: impl Fn(i32) -> String,
+) -> Option<String> {
+    match (rows, team) {
+        (Ok(Some(own)), None) => Some(format!(
+            "预警项目及各率明细仅列本专班（{}）的项目，其他专班的项目明细仅向区领导和管理员提供；概览、赛马榜和月度趋势为全区数字。",
+            team_name(own)
+        )),
+        (Err(_), Some(other)) => Some(format!(
+            "预警项目及各率明细未列项目：{}的项目明细仅向区领导和管理员提供；概览、月度趋势为该专班的汇总数字，赛马榜为全区数字。",
+            team_name(other)
+        )),
+        _ => None,
+    }
 }
 
 /// Runs `read`, the report's part `name`, once `parts` lets it.

@@ -19,7 +19,9 @@ enum Rule {
     Public,
     /// Every signed-in user.
     AnyUser,
-    /// Reads of another team's project: admins and leaders only.
+    /// Reads of another team's project, or of its rows in a list (a filter naming another
+    /// team), or of an import run by someone outside the caller's team: admins and leaders
+    /// only.
     ProjectRead,
     /// Writes to another team's project: admins only (members write their own team's).
     ProjectWrite,
@@ -149,11 +151,11 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("import_ledger", SharedWrite, None),
         ("import_ledger_binary", SharedWrite, None),
         ("list_imports", AnyUser, None),
-        ("get_import", AnyUser, None),
+        ("get_import", ProjectRead, None),
         ("get_kpis", AnyUser, None),
         ("list_kpi_projects", ProjectRead, None),
         ("get_league", AnyUser, None),
-        ("list_warnings", AnyUser, None),
+        ("list_warnings", ProjectRead, None),
         ("list_targets", AnyUser, None),
         ("put_target", Admin, Some(json!({"projects_signed": 3}))),
         ("get_target_progress", AnyUser, None),
@@ -176,6 +178,8 @@ struct Fixture {
     spare_park: i64,
     admin_id: i64,
     spare_token: i64,
+    /// An import run by the administrator, who belongs to no team.
+    admin_import: i64,
     /// The current settings, as a valid body for `update_settings`.
     settings: Value,
 }
@@ -210,6 +214,16 @@ async fn fixture(app: &TestApp) -> Fixture {
     let spare_park = app.post("/api/v1/parks", json!({"name": "临时园区"})).await.expect(200);
     let me = app.get("/api/v1/users/me").await.expect(200);
     let spare_token = app.post("/api/v1/tokens", json!({"name": "spare"})).await.expect(200);
+    let admin_import = call(
+        app,
+        Some(&app.token),
+        "import_ledger_binary",
+        Method::POST,
+        "/api/v1/imports/binary?file_name=admin.xlsx",
+        None,
+    )
+    .await
+    .expect(422);
     Fixture {
         team_a: app.reference_id("teams", "智能电梯专班").await,
         team_b: project_b["team"]["id"].as_i64().unwrap(),
@@ -223,6 +237,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         spare_park: spare_park["id"].as_i64().unwrap(),
         admin_id: me["id"].as_i64().unwrap(),
         spare_token: spare_token["id"].as_i64().unwrap(),
+        admin_import: admin_import["report"]["id"].as_i64().unwrap(),
         settings: app.get("/api/v1/settings").await.expect(200),
     }
 }
@@ -239,7 +254,7 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         "get_team" | "update_team" => f.team_b,
         "get_user" | "update_user" | "set_password" => f.admin_id,
         "revoke_token" => f.spare_token,
-        "get_import" => 1,
+        "get_import" => f.admin_import,
         "get_cluster" | "get_park" => 1,
         _ => f.project_b,
     };
@@ -249,12 +264,13 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         .replace("{kpi}", "sign_rate")
         .replace("{year}", "2025")
         .replace("{team_id}", &f.team_b.to_string());
-    // The period every KPI operation needs; a drill-down asks for another team's projects.
+    // The period every KPI operation needs; each asks for another team's figures or rows
+    // (figures are everyone's, rows are not: see tests/api/scope.rs for what each role sees).
     match operation {
-        "get_kpis" | "get_league" | "list_warnings" | "get_target_progress" | "export_kpi_report" => {
+        "get_league" | "get_target_progress" => {
             format!("{path}?from=2025-01-01&to=2025-06-30&as_of=2025-06-30&year=2025")
         }
-        "list_kpi_projects" => format!(
+        "get_kpis" | "list_kpi_projects" | "list_warnings" | "export_kpi_report" => format!(
             "{path}?from=2025-01-01&to=2025-06-30&as_of=2025-06-30&team_id={}",
             f.team_b
         ),

@@ -1,7 +1,8 @@
 //! Crash safety: the real binary is killed with SIGKILL in the middle of a burst of
 //! concurrent writes, and in the middle of writing a large ledger import; after a restart
-//! every acknowledged write is there, the import is stored whole or not at all, and the
-//! database passes its integrity check.
+//! every acknowledged write is there, the import is stored whole or not at all (and its line
+//! in the import history says which: imported, or interrupted), and the database passes its
+//! integrity check.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -275,17 +276,11 @@ fn file_len(path: &std::path::Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
-/// Nothing of the import is stored: no project, investor, contract, payment, stage entry or
-/// import run, and no audit entry beyond the `audit_before` there were.
+/// Nothing of the import is stored: no project, investor, contract, payment or stage entry,
+/// and no audit entry beyond the `audit_before` there were; the history keeps one run, marked
+/// interrupted by the restart.
 async fn assert_nothing_imported(db: &DatabaseConnection, audit_before: i64) {
-    for table in [
-        "projects",
-        "investors",
-        "contracts",
-        "fundings",
-        "stage_history",
-        "import_runs",
-    ] {
+    for table in ["projects", "investors", "contracts", "fundings", "stage_history"] {
         assert_eq!(
             count(db, &format!("SELECT COUNT(*) FROM {table}")).await,
             0,
@@ -293,11 +288,22 @@ async fn assert_nothing_imported(db: &DatabaseConnection, audit_before: i64) {
         );
     }
     assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log").await, audit_before);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM import_runs WHERE status = 'interrupted' AND code = 'interrupted'"
+        )
+        .await,
+        1,
+        "the killed import's line says it was interrupted"
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM import_runs").await, 1);
 }
 
 /// The whole ledger of `rows` projects is stored, with its investors, contracts, payments,
-/// stage history and audit trail, and `runs` successful import runs are recorded.
-async fn assert_whole_import(db: &DatabaseConnection, rows: usize, runs: i64) {
+/// stage history and audit trail, `runs` import runs are recorded and `runs` - `interrupted`
+/// of them imported.
+async fn assert_whole_import(db: &DatabaseConnection, rows: usize, runs: i64, interrupted: i64) {
     let rows = rows as i64;
     let contracted = contracted(rows as usize);
     let checks = [
@@ -321,7 +327,10 @@ async fn assert_whole_import(db: &DatabaseConnection, rows: usize, runs: i64) {
             0,
         ),
         ("SELECT COUNT(*) FROM import_runs", runs),
-        ("SELECT COUNT(*) FROM import_runs WHERE status = 'imported'", runs),
+        (
+            "SELECT COUNT(*) FROM import_runs WHERE status = 'imported'",
+            runs - interrupted,
+        ),
     ];
     for (sql, expected) in checks {
         assert_eq!(count(db, sql).await, expected, "{sql}");
@@ -371,7 +380,7 @@ async fn an_import_killed_while_writing_is_stored_whole_or_not_at_all() {
     assert_integrity(&db).await;
     let whole = count(&db, "SELECT COUNT(*) FROM projects").await > 0;
     if whole {
-        assert_whole_import(&db, IMPORT_ROWS, 1).await;
+        assert_whole_import(&db, IMPORT_ROWS, 1, 0).await;
     } else {
         assert_nothing_imported(&db, audit_before).await;
     }
@@ -388,9 +397,71 @@ async fn an_import_killed_while_writing_is_stored_whole_or_not_at_all() {
     .expect("the second import answers");
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["status"], "imported", "{report}");
-    let (counted, expected_runs) = if whole { ("unchanged", 2) } else { ("created", 1) };
+    let (counted, interrupted) = if whole { ("unchanged", 0) } else { ("created", 1) };
     assert_eq!(report[counted], IMPORT_ROWS, "{report}");
-    assert_whole_import(&db, IMPORT_ROWS, expected_runs).await;
+    assert_whole_import(&db, IMPORT_ROWS, 2, interrupted).await;
+    drop(restarted);
+    assert_integrity(&db).await;
+}
+
+/// The import history records an import as it starts, in a write of its own: while the import
+/// runs (holding SQLite's writer in its transaction), the history already lists it as
+/// `running`; killed then, the next start of the server marks it `interrupted`, with no end
+/// time, and nothing of it is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_killed_while_running_is_listed_as_interrupted() {
+    let ledger = crate::imports::big_ledger(IMPORT_ROWS);
+    let database = ProcessDatabase::new().await;
+    let server = ServerProcess::start(&database.url);
+    let token = server.token.clone().expect("the first start prints a token");
+    let db = zhaoshang::db::connect(&database.url).await.unwrap();
+    let audit_before = count(&db, "SELECT COUNT(*) FROM audit_log").await;
+    let addr = server.addr;
+    let import = {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            let path = "/api/v1/imports/binary?file_name=killed.xlsx";
+            request(addr, "POST", path, &token, "application/octet-stream", &ledger)
+        })
+    };
+    let started = Instant::now();
+    while count(&db, "SELECT COUNT(*) FROM import_runs WHERE status = 'running'").await == 0 {
+        assert!(!import.is_finished(), "the import ended before its start was recorded");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the start was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let (status, history) = http(addr, "GET", "/api/v1/imports", &token, None).expect("the history answers");
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(history["items"][0]["status"], "running", "{history}");
+    assert_eq!(history["items"][0]["file_name"], "killed.xlsx");
+    assert!(history["items"][0].get("finished_at").is_none(), "{history}");
+    let id = history["items"][0]["id"].as_i64().unwrap();
+    server.kill();
+    assert!(import.join().unwrap().is_none(), "the import answered before the kill");
+    db.close().await.unwrap();
+
+    let restarted = ServerProcess::start(&database.url);
+    let db = zhaoshang::db::connect(&database.url).await.unwrap();
+    assert_nothing_imported(&db, audit_before).await;
+    let (status, history) = http(restarted.addr, "GET", "/api/v1/imports", &token, None).unwrap();
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(history["total"], 1, "{history}");
+    let run = &history["items"][0];
+    assert_eq!(
+        (run["id"].as_i64(), &run["status"]),
+        (Some(id), &json!("interrupted")),
+        "{run}"
+    );
+    assert_eq!(run["code"], "interrupted");
+    assert!(run["message"].as_str().unwrap().contains("中断"), "{run}");
+    assert!(run.get("finished_at").is_none(), "{run}");
+    let (status, one) = http(restarted.addr, "GET", &format!("/api/v1/imports/{id}"), &token, None).unwrap();
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["report"]["status"], "interrupted", "{one}");
+    assert_eq!(one["report"]["code"], "interrupted", "{one}");
     drop(restarted);
     assert_integrity(&db).await;
 }

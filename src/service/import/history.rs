@@ -1,35 +1,54 @@
-//! The history of imports (`import_runs`): every run, dry or rejected too, with its full
-//! report. A run is inserted inside the import's transaction and updated there when it
-//! commits; a run that rolls back is recorded again afterwards. A caller must not list runs
-//! with their reports (they can be megabytes): [`list_imports`] leaves them out.
+//! The history of imports (`import_runs`): every run, dry, rejected, failed or cut short too,
+//! with its full report. A run is recorded as `running` in a short write of its own, committed
+//! before the import's transaction begins (on SQLite's single writer it must be: the
+//! transaction holds the writer until it ends), so a run that never ends still has its line.
+//! It is updated to how it ended: inside the import's transaction when that commits, so the
+//! data and the line saying it was imported commit together; after the rollback otherwise; by
+//! a task of its own when the import is dropped half-way ([`Unfinished`]); and a run still
+//! `running` when the server starts again was cut short by the process's end
+//! ([`mark_interrupted`]).
+//!
+//! Who reads which runs is `domain::access`'s rule ([`Principal::import_runs`]). A caller must
+//! not list runs with their reports (they can be megabytes): [`list_imports`] leaves them out.
+//!
+//! [`Principal::import_runs`]: crate::domain::access::Principal::import_runs
 
 use entity::import_run;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 
-use super::report::{ImportReport, ImportStatus};
+use super::report::{ImportReport, ImportStatus, failure_in_words};
+use crate::domain::access::ImportRuns;
 use crate::service::{Actor, PageRequest, ServiceError, ServiceResult, now};
 
-pub(super) async fn insert_run(
-    db: &impl ConnectionTrait,
-    report: &ImportReport,
-    actor: &Actor,
-    id: Option<i32>,
-) -> ServiceResult<i32> {
-    let model = run_model(report, Some(actor.user_id), id);
+/// What the history says of a run that never ended.
+const INTERRUPTED: &str = "导入中断（服务停止或退出、或客户端断开），未保存任何数据";
+
+/// Records the start of a run (`running`), committed on its own; returns its id.
+pub(super) async fn start_run(db: &impl ConnectionTrait, report: &ImportReport, actor: &Actor) -> ServiceResult<i32> {
+    let mut model = run_model(report);
+    model.user_id = Set(Some(actor.user_id));
+    model.team_id = Set(actor.team_id);
     Ok(model.insert(db).await?.id)
 }
 
-pub(super) fn run_model(report: &ImportReport, user_id: Option<i32>, id: Option<i32>) -> import_run::ActiveModel {
+/// The columns a run's report decides (not who ran it).
+fn run_model(report: &ImportReport) -> import_run::ActiveModel {
     let small = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     import_run::ActiveModel {
-        id: id.map_or(NotSet, Set),
-        user_id: user_id.map_or(NotSet, |id| Set(Some(id))),
+        id: NotSet,
+        user_id: NotSet,
+        team_id: NotSet,
         username: Set(report.username.chars().take(64).collect()),
         file_name: Set(report.file_name.chars().take(255).collect()),
         file_bytes: Set(i64::try_from(report.file_bytes).unwrap_or(i64::MAX)),
         dry_run: Set(report.dry_run),
         status: Set(report.status.as_str().to_owned()),
+        code: Set(report.code.clone()),
+        message: Set(Some(report.message.clone())),
         as_of: Set(report.as_of),
         create_missing: Set(report.create_missing),
         allow_backward: Set(report.allow_backward),
@@ -45,46 +64,142 @@ pub(super) fn run_model(report: &ImportReport, user_id: Option<i32>, id: Option<
     }
 }
 
+/// Writes how the run ended (whatever the history said of it meanwhile: a run the server's
+/// start took for cut short, while another process ran it, gets its real end).
 pub(super) async fn update_run(db: &impl ConnectionTrait, report: &ImportReport) -> ServiceResult<()> {
-    run_model(report, None, Some(report.id)).update(db).await?;
+    let mut model = run_model(report);
+    model.id = Set(report.id);
+    model.update(db).await?;
     Ok(())
 }
 
-/// Records a run whose transaction was rolled back (or never began): under the id the
-/// rolled-back run had when it had one, so the `#id` in its report stays true; under a new
-/// one when that id was taken in the meantime.
-pub(super) async fn record_after_rollback(
+/// Ends a run whose transaction was rolled back (or never began).
+pub(super) async fn finish_after_rollback(
     db: &impl ConnectionTrait,
     mut report: ImportReport,
-    actor: &Actor,
 ) -> ServiceResult<ImportReport> {
     report.cap_lists();
     report.finished_at = now();
-    if report.id > 0 && insert_run(db, &report, actor, Some(report.id)).await.is_ok() {
-        return Ok(report);
-    }
-    report.id = insert_run(db, &report, actor, None).await?;
     update_run(db, &report).await?;
     Ok(report)
 }
 
-/// The history of imports, newest first.
+/// Ends a run the server's failure `err` stopped (`started` is its report as it began):
+/// `failed`, with the failure in words.
+pub(super) async fn record_failure(
+    db: &impl ConnectionTrait,
+    mut started: ImportReport,
+    err: &ServiceError,
+) -> ServiceResult<()> {
+    started.status = ImportStatus::Failed;
+    started.code = Some("failed".into());
+    started.message = format!("导入失败，未保存任何数据：{}", failure_in_words(err));
+    started.finished_at = now();
+    end_if_running(db, &started).await
+}
+
+/// Writes `report`'s end on its run unless the run has ended already.
+async fn end_if_running(db: &impl ConnectionTrait, report: &ImportReport) -> ServiceResult<()> {
+    import_run::Entity::update_many()
+        .set(run_model(report))
+        .filter(import_run::Column::Id.eq(report.id))
+        .filter(import_run::Column::Status.eq(ImportStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A started run, marked `interrupted` should the import be dropped before it ends (its
+/// client went away, the server is shutting down): the import's future is gone then, so a
+/// task of its own writes the mark once the import's transaction has let go.
+pub(super) struct Unfinished<C: ConnectionTrait + Clone + Send + Sync + 'static> {
+    db: C,
+    started: Option<ImportReport>,
+}
+
+impl<C: ConnectionTrait + Clone + Send + Sync + 'static> Unfinished<C> {
+    pub(super) fn new(db: &C, started: &ImportReport) -> Self {
+        Self {
+            db: db.clone(),
+            started: Some(started.clone()),
+        }
+    }
+
+    /// The run ended and says how: nothing to mark.
+    pub(super) fn ended(mut self) {
+        self.started = None;
+    }
+}
+
+impl<C: ConnectionTrait + Clone + Send + Sync + 'static> Drop for Unfinished<C> {
+    fn drop(&mut self) {
+        let Some(mut report) = self.started.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let db = self.db.clone();
+        runtime.spawn(async move {
+            report.status = ImportStatus::Interrupted;
+            report.code = Some("interrupted".into());
+            report.message = INTERRUPTED.into();
+            report.finished_at = now();
+            if let Err(err) = end_if_running(&db, &report).await {
+                tracing::warn!(run = report.id, error = %err, "the dropped import's run could not be marked interrupted");
+            }
+        });
+    }
+}
+
+/// Marks every run still `running` as `interrupted`: called as the server starts, when no
+/// import of its own runs, for the runs its previous process was cut short in. Returns how
+/// many there were.
+pub async fn mark_interrupted(db: &impl ConnectionTrait) -> ServiceResult<u64> {
+    let marked = import_run::Entity::update_many()
+        .col_expr(
+            import_run::Column::Status,
+            Expr::val(ImportStatus::Interrupted.as_str()).into(),
+        )
+        .col_expr(import_run::Column::Code, Expr::val("interrupted").into())
+        .col_expr(import_run::Column::Message, Expr::val(INTERRUPTED).into())
+        .filter(import_run::Column::Status.eq(ImportStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    Ok(marked.rows_affected)
+}
+
+/// The condition selecting the runs `actor` may read.
+fn readable(actor: &Actor) -> Condition {
+    match actor.principal().import_runs(actor.user_id) {
+        ImportRuns::Every => Condition::all(),
+        ImportRuns::OwnAndTeams { user_id, team_id } => Condition::any()
+            .add(import_run::Column::UserId.eq(user_id))
+            .add(import_run::Column::TeamId.eq(team_id)),
+    }
+}
+
+/// The history of imports the actor may read, newest first.
 pub async fn list_imports(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     page: PageRequest,
 ) -> ServiceResult<(u64, Vec<import_run::Model>)> {
-    let query = import_run::Entity::find();
+    let query = import_run::Entity::find().filter(readable(actor));
     let total = query.clone().count(db).await?;
     let runs = query
         .select_only()
         .columns([
             import_run::Column::Id,
             import_run::Column::UserId,
+            import_run::Column::TeamId,
             import_run::Column::Username,
             import_run::Column::FileName,
             import_run::Column::FileBytes,
             import_run::Column::DryRun,
             import_run::Column::Status,
+            import_run::Column::Code,
+            import_run::Column::Message,
             import_run::Column::AsOf,
             import_run::Column::CreateMissing,
             import_run::Column::AllowBackward,
@@ -107,17 +222,32 @@ pub async fn list_imports(
     Ok((total, runs))
 }
 
-/// One import run with its full report.
-pub async fn get_import(db: &impl ConnectionTrait, id: i32) -> ServiceResult<(import_run::Model, ImportReport)> {
+/// One import run with its full report, if the actor may read it. The report says how the run
+/// stands as the history does (a run cut short never wrote its end into its report).
+pub async fn get_import(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> ServiceResult<(import_run::Model, ImportReport)> {
     let run = import_run::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found("import", id))?;
-    let report: ImportReport = serde_json::from_str(&run.report).map_err(|e| {
+    actor
+        .principal()
+        .check_read_import(actor.user_id, run.id, run.user_id, run.team_id)?;
+    let mut report: ImportReport = serde_json::from_str(&run.report).map_err(|e| {
         ServiceError::Db(sea_orm::DbErr::Custom(format!(
             "the report of import {id} cannot be read: {e}"
         )))
     })?;
+    report.status = run_status(&run);
+    if run.code.is_some() {
+        report.code.clone_from(&run.code);
+    }
+    if let Some(message) = &run.message {
+        report.message.clone_from(message);
+    }
     Ok((run, report))
 }
 

@@ -49,7 +49,7 @@ mod plan;
 mod reading;
 mod report;
 
-pub use history::{get_import, list_imports, run_status};
+pub use history::{get_import, list_imports, mark_interrupted, run_status};
 pub use report::{
     ImportReport, ImportStatus, ListTotals, REPORT_LIST_LIMIT, ReferenceCreated, RowAction, RowChange, RowIssue,
     SheetOutcome, SkippedRowOutcome,
@@ -65,7 +65,7 @@ use tokio::task::JoinError;
 use tokio_util::task::AbortOnDropHandle;
 
 use self::apply::finish_writes;
-use self::history::{insert_run, record_after_rollback, update_run};
+use self::history::{Unfinished, finish_after_rollback, record_failure, start_run, update_run};
 use self::load::{NewProjects, Queued, write_queued};
 use self::lookups::Lookups;
 use self::plan::Planner;
@@ -162,14 +162,16 @@ impl Context<'_> {
 // ---------------------------------------------------------------------------------------
 // The entry point
 
-/// Imports a ledger file on behalf of `actor`: reads it (on a blocking thread), matches and
-/// checks every row, writes everything in one transaction unless something is wrong or
-/// `dry_run` is set, and records the run. Returns the report whether the file was imported
-/// or rejected; `Err` only for a caller who may not import, or a database failure.
+/// Imports a ledger file on behalf of `actor`: records the run as started, reads the file (on
+/// a blocking thread), matches and checks every row, writes everything in one transaction
+/// unless something is wrong or `dry_run` is set, and records how the run ended. Returns the
+/// report whether the file was imported or rejected; `Err` only for a caller who may not
+/// import, or a failure of the server (the run is then recorded as `failed`; dropped
+/// half-way, as `interrupted`).
 ///
 /// Leaders may not import; `create_missing` (which creates reference data) is for
 /// administrators.
-pub async fn import_ledger<C: ConnectionTrait + TransactionTrait>(
+pub async fn import_ledger<C: ConnectionTrait + TransactionTrait + Clone + Send + Sync + 'static>(
     db: &C,
     bytes: Vec<u8>,
     options: ImportOptions,
@@ -181,6 +183,33 @@ where
 {
     actor.principal().check_import(options.create_missing)?;
     let mut report = ImportReport::new(&options, actor, bytes.len());
+    // The run's line, committed before the import's transaction begins: the transaction
+    // holds SQLite's one writer until it ends.
+    report.id = start_run(db, &report, actor).await?;
+    let unfinished = Unfinished::new(db, &report);
+    let started = report.clone();
+    let ended = run(db, bytes, options, actor, progress, report).await;
+    unfinished.ended();
+    if let Err(err) = &ended {
+        if let Err(unrecorded) = record_failure(db, started, err).await {
+            tracing::error!(error = %unrecorded, "the failed import's run could not be recorded");
+        }
+    }
+    ended
+}
+
+/// The import of a run recorded as started.
+async fn run<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    bytes: Vec<u8>,
+    options: ImportOptions,
+    actor: &Actor,
+    progress: Option<&ProgressFn>,
+    mut report: ImportReport,
+) -> ServiceResult<ImportReport>
+where
+    C::Transaction: Sync + 'static,
+{
     let today = today();
     if let Some(Err(future)) = options.as_of.map(|as_of| PastDate::not_after(as_of, today)) {
         let (as_of, today) = (future.date, future.today);
@@ -188,7 +217,7 @@ where
             "as_of_in_future",
             format!("统计截至日期 {as_of} 晚于今天（{today}），未导入"),
         );
-        return record_after_rollback(db, report, actor).await;
+        return finish_after_rollback(db, report).await;
     }
     if let Some(progress) = progress {
         progress(ImportProgress::Reading);
@@ -198,8 +227,7 @@ where
     // while the import's transaction begins and loads what matching needs.
     let mut reading = Reading::start(bytes, options.limits, options.as_of).await;
     let phase = Instant::now();
-    let (txn, run_id, mut lookups) = reading.meanwhile(begin(db, &report, actor)).await?;
-    report.id = run_id;
+    let (txn, mut lookups) = reading.meanwhile(begin(db)).await?;
     tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
 
     // Rows wait until the as-of date they are checked against is known.
@@ -220,7 +248,7 @@ where
         None
     };
     let read = match read {
-        Some(Err(err)) => return reject_file(db, txn, report, actor, &err).await,
+        Some(Err(err)) => return reject_file(db, txn, report, &err).await,
         other => other,
     };
     let as_of_assumed = as_of.is_none();
@@ -232,7 +260,7 @@ where
             "as_of_in_future",
             format!("台账的统计截至日期 {as_of} 晚于今天（{today}），未导入"),
         );
-        return rolled_back(db, txn, report, actor).await;
+        return rolled_back(db, txn, report).await;
     }
     lookups.count_funds(&txn, as_of).await?;
     let ctx = Context {
@@ -285,7 +313,7 @@ where
     };
     let ledger = match read {
         Ok(ledger) => ledger,
-        Err(err) => return reject_file(db, txn, report, actor, &err).await,
+        Err(err) => return reject_file(db, txn, report, &err).await,
     };
     let Planner {
         plans,
@@ -318,19 +346,14 @@ where
         }
         tracing::debug!(took = ?phase.elapsed(), "ledger import: indexes rebuilt, stored projects written");
     }
-    conclude(db, txn, report, options.dry_run, actor).await
+    conclude(db, txn, report, options.dry_run).await
 }
 
-/// Begins the import's transaction, records the run in it, and loads what matching needs.
-async fn begin<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    report: &ImportReport,
-    actor: &Actor,
-) -> ServiceResult<(C::Transaction, i32, Lookups)> {
+/// Begins the import's transaction and loads what matching needs.
+async fn begin<C: ConnectionTrait + TransactionTrait>(db: &C) -> ServiceResult<(C::Transaction, Lookups)> {
     let txn = crate::db::begin_write(db).await?;
-    let id = insert_run(&txn, report, actor, None).await?;
     let lookups = Lookups::load(&txn).await?;
-    Ok((txn, id, lookups))
+    Ok((txn, lookups))
 }
 
 /// The rows on their way from the reader, through the planner, to the bulk load's writer:
@@ -433,22 +456,20 @@ async fn reject_file<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     txn: C::Transaction,
     mut report: ImportReport,
-    actor: &Actor,
     err: &LedgerFileError,
 ) -> ServiceResult<ImportReport> {
     report.reject(err.code(), err.message());
-    rolled_back(db, txn, report, actor).await
+    rolled_back(db, txn, report).await
 }
 
-/// Rolls the import's transaction back and records the run outside it.
+/// Rolls the import's transaction back and records the run's end outside it.
 async fn rolled_back<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     txn: C::Transaction,
     report: ImportReport,
-    actor: &Actor,
 ) -> ServiceResult<ImportReport> {
     txn.rollback().await?;
-    record_after_rollback(db, report, actor).await
+    finish_after_rollback(db, report).await
 }
 
 /// Ends the import: rolled back when a row has an error or it is a dry run, else committed,
@@ -458,7 +479,6 @@ async fn conclude<C: ConnectionTrait + TransactionTrait>(
     txn: C::Transaction,
     mut report: ImportReport,
     dry_run: bool,
-    actor: &Actor,
 ) -> ServiceResult<ImportReport> {
     report.cap_lists();
     report.finished_at = now();
@@ -473,7 +493,7 @@ async fn conclude<C: ConnectionTrait + TransactionTrait>(
             report.reject(code, format!("发现{count}处错误，整个文件未导入，未保存任何数据"));
         }
         forget_new_ids(&mut report);
-        return rolled_back(db, txn, report, actor).await;
+        return rolled_back(db, txn, report).await;
     }
     if dry_run {
         report.status = ImportStatus::DryRun;
@@ -482,7 +502,7 @@ async fn conclude<C: ConnectionTrait + TransactionTrait>(
             report.created, report.updated, report.unchanged, report.totals.skipped
         );
         forget_new_ids(&mut report);
-        return rolled_back(db, txn, report, actor).await;
+        return rolled_back(db, txn, report).await;
     }
     report.status = ImportStatus::Imported;
     report.message = format!(

@@ -15,31 +15,44 @@ use crate::domain::money;
 use crate::excel::ledger::Ledger;
 use crate::service::{Actor, ServiceError, now};
 
-/// How an import ended.
+/// Where an import is, or how it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
+    /// Started and not ended yet (the run is recorded before the file is read).
+    Running,
     /// Written and committed.
     Imported,
     /// Done and rolled back, as asked; nothing was wrong.
     DryRun,
     /// The file or some row had an error: nothing was stored.
     Rejected,
+    /// The server failed (the database, mostly) and the import stopped: nothing was stored.
+    Failed,
+    /// The import was cut short (the server stopped or died, or the client went away) and
+    /// never ended: nothing was stored.
+    Interrupted,
 }
 
 impl ImportStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Running => "running",
             Self::Imported => "imported",
             Self::DryRun => "dry_run",
             Self::Rejected => "rejected",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
         }
     }
 
     pub(super) fn parse(text: &str) -> Self {
         match text {
+            "running" => Self::Running,
             "imported" => Self::Imported,
             "dry_run" => Self::DryRun,
+            "failed" => Self::Failed,
+            "interrupted" => Self::Interrupted,
             _ => Self::Rejected,
         }
     }
@@ -203,7 +216,7 @@ impl ImportReport {
         let at = now();
         Self {
             id: 0,
-            status: ImportStatus::Rejected,
+            status: ImportStatus::Running,
             dry_run: options.dry_run,
             file_name: options.file_name.clone(),
             file_bytes: file_bytes as u64,
@@ -327,6 +340,9 @@ impl ImportReport {
             ImportStatus::DryRun => "试运行，未保存",
             ImportStatus::Rejected if self.dry_run => "试运行，已拒绝",
             ImportStatus::Rejected => "已拒绝，未保存任何数据",
+            ImportStatus::Running => "进行中",
+            ImportStatus::Failed => "失败，未保存任何数据",
+            ImportStatus::Interrupted => "中断，未保存任何数据",
         };
         let _ = writeln!(out, "台账导入 #{}（{kind}）：{}", self.id, self.file_name);
         if let Some(as_of) = self.as_of {
@@ -507,14 +523,19 @@ pub(super) fn tally_created(report: &mut ImportReport, lookups: &Lookups) {
     }
 }
 
+/// A failure of the server in words a user reads: the database's own words stay in the log.
+pub(super) fn failure_in_words(err: &ServiceError) -> String {
+    match err {
+        ServiceError::Db(_) => "数据库错误（已记录日志）".to_owned(),
+        other => other.to_string(),
+    }
+}
+
 pub(super) fn write_failed(sheet: &str, row: u32, err: &ServiceError) -> Box<RowIssue> {
     if let ServiceError::Db(cause) = err {
         tracing::error!(error = %cause, "ledger import write failed");
     }
-    let what = match err {
-        ServiceError::Db(_) => "数据库错误（已记录日志）".to_owned(),
-        other => other.to_string(),
-    };
+    let what = failure_in_words(err);
     Box::new(RowIssue {
         sheet: sheet.to_owned(),
         row,

@@ -30,7 +30,7 @@ use super::sql::Query;
 use crate::domain::PastDate;
 use crate::domain::kpi::{FundsState, Light, Milestone, MilestoneState, Settings, WarningReason, warning_light};
 use crate::service::settings::{StoredSettings, get_settings};
-use crate::service::{PageRequest, Problems, ServiceResult};
+use crate::service::{Actor, PageRequest, Problems, ServiceResult};
 
 /// A warnings request.
 #[derive(Debug, Clone, Default)]
@@ -268,11 +268,18 @@ async fn signed_projects(
 
 /// Lists the lights of signed, not terminated projects, worst first: red, yellow, green, then
 /// the most overdue milestone first, then by project id.
+///
+/// Warnings are project-level rows: a team member or lead sees their own team's, and a
+/// `team_id` naming another team is refused ([`Principal::rows_of`]).
+///
+/// [`Principal::rows_of`]: crate::domain::access::Principal::rows_of
 pub async fn warnings(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     params: WarningParams,
     paging: PageRequest,
 ) -> ServiceResult<WarningPage> {
+    let team_id = actor.principal().rows_of(params.team_id)?;
     let mut problems = Problems::default();
     let as_of = problems.check("as_of", PastDate::or_today(params.as_of));
     problems.finish()?;
@@ -287,7 +294,7 @@ pub async fn warnings(
     let (mut red, mut yellow, mut green) = (0, 0, 0);
     let mut after = 0;
     loop {
-        let rows = signed_projects(db, &settings, as_of, params.team_id, after).await?;
+        let rows = signed_projects(db, &settings, as_of, team_id, after).await?;
         let last_chunk = rows.len() < CHUNK;
         after = rows.last().map_or(after, |r| r.id);
         for row in rows {
