@@ -56,6 +56,8 @@
 //! | rule | where |
 //! |---|---|
 //! | who may do what | [`domain::access`], applied by the services; `tests/api/access.rs` checks every operation of the spec against it |
+//! | which teams' rows a list shows (figures are everyone's, project rows and import runs of other teams only leaders' and admins') | [`domain::access`] (`Principal::rows_of`, `Principal::import_runs`); `tests/api/scope.rs` checks what each role sees of another team |
+//! | the security headers, and the Content-Security-Policy fitted to the Swagger UI | [`api::security`] |
 //! | stages, their order and which moves are allowed | [`domain::stage`], for the API and the import alike |
 //! | money: 万元 with four decimals in, whole yuan stored | [`domain::money`] |
 //! | dates: no recorded event later than today (China time) | [`domain::date`] |

@@ -93,7 +93,7 @@ const HEADERS: [&str; 19] = [
 
 /// A ledger as teams write them: a merged title, the as-of line, the header, the rows
 /// (header → text), a total row and a note.
-fn ledger(as_of: &str, rows: &[Vec<(&str, &str)>]) -> Vec<u8> {
+pub fn ledger(as_of: &str, rows: &[Vec<(&str, &str)>]) -> Vec<u8> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("招商项目台账").expect("name");
@@ -123,7 +123,12 @@ fn ledger(as_of: &str, rows: &[Vec<(&str, &str)>]) -> Vec<u8> {
 }
 
 /// A signed project row of team 五金刀具专班.
-fn signed_row<'a>(code: &'a str, name: &'a str, signed_on: &'a str, cumulative: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn signed_row<'a>(
+    code: &'a str,
+    name: &'a str,
+    signed_on: &'a str,
+    cumulative: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("项目编号", code),
         ("项目名称", name),
@@ -1307,7 +1312,7 @@ async fn an_import_larger_than_one_statement_stores_every_record_once() {
 }
 
 /// The administrator, to call the import service directly.
-async fn admin_actor(app: &TestApp) -> zhaoshang::service::Actor {
+pub async fn admin_actor(app: &TestApp) -> zhaoshang::service::Actor {
     let admin = zhaoshang::service::users::find_by_username(&app.db, "admin")
         .await
         .unwrap();

@@ -159,10 +159,10 @@ pub async fn mark_interrupted(db: &impl ConnectionTrait) -> ServiceResult<u64> {
     let marked = import_run::Entity::update_many()
         .col_expr(
             import_run::Column::Status,
-            Expr::val(ImportStatus::Interrupted.as_str()).into(),
+            Expr::val(ImportStatus::Interrupted.as_str()),
         )
-        .col_expr(import_run::Column::Code, Expr::val("interrupted").into())
-        .col_expr(import_run::Column::Message, Expr::val(INTERRUPTED).into())
+        .col_expr(import_run::Column::Code, Expr::val("interrupted"))
+        .col_expr(import_run::Column::Message, Expr::val(INTERRUPTED))
         .filter(import_run::Column::Status.eq(ImportStatus::Running.as_str()))
         .exec(db)
         .await?;

@@ -2,7 +2,8 @@
 //! the stored projects, reconciled and written in one transaction, with every problem
 //! reported by sheet, row and cell. Nothing of a file with an error is stored; a dry run does
 //! the real import and rolls it back. Every run, dry or rejected too, is kept in
-//! `import_runs` with its full report.
+//! `import_runs` with its full report: recorded as running before it begins, and then how it
+//! ended, failed or cut short too (see `history`).
 //!
 //! How a row is taken:
 //! - it is matched by 项目编号 when the row has one; else by 统一社会信用代码 + normalised
@@ -190,10 +191,10 @@ where
     let started = report.clone();
     let ended = run(db, bytes, options, actor, progress, report).await;
     unfinished.ended();
-    if let Err(err) = &ended {
-        if let Err(unrecorded) = record_failure(db, started, err).await {
-            tracing::error!(error = %unrecorded, "the failed import's run could not be recorded");
-        }
+    if let Err(err) = &ended
+        && let Err(unrecorded) = record_failure(db, started, err).await
+    {
+        tracing::error!(error = %unrecorded, "the failed import's run could not be recorded");
     }
     ended
 }
