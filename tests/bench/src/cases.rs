@@ -49,6 +49,15 @@ pub enum Job {
         database: PathBuf,
         projects: usize,
     },
+    /// Next month's ledger into a copy of `template`, where the first was imported: it must
+    /// make exactly `changes`.
+    ImportChanged {
+        ledger: PathBuf,
+        template: PathBuf,
+        database: PathBuf,
+        projects: usize,
+        changes: ledger::Changes,
+    },
     /// The ledger export of every project of a copy of `template`; the workbook is saved to
     /// `output` (after the clock stops) for the writer baseline.
     Export {
@@ -107,7 +116,7 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
             remove_sqlite(&database)?;
             let db = db::connect_and_migrate(&sqlite_url(&database)).await?;
             let actor = admin(&db, true).await?;
-            let measured = import(&db, &ledger, &actor, projects, false).await?;
+            let measured = import(&db, &ledger, &actor, projects, Expect::AllNew).await?;
             db.close().await?;
             Ok(measured)
         }
@@ -121,7 +130,7 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
             drop(url);
             let result = async {
                 let actor = admin(&db, true).await?;
-                import(&db, &ledger, &actor, projects, false).await
+                import(&db, &ledger, &actor, projects, Expect::AllNew).await
             }
             .await;
             db.close().await?;
@@ -137,7 +146,25 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
             copy_sqlite(&template, &database)?;
             let db = db::connect_and_migrate(&sqlite_url(&database)).await?;
             let actor = admin(&db, false).await?;
-            let measured = import(&db, &ledger, &actor, projects, true).await?;
+            let measured = import(&db, &ledger, &actor, projects, Expect::AllUnchanged).await?;
+            db.close().await?;
+            Ok(measured)
+        }
+        Job::ImportChanged {
+            ledger,
+            template,
+            database,
+            projects,
+            changes,
+        } => {
+            ensure!(
+                changes.rows > 0,
+                "next month's ledger changes no project: nothing to measure"
+            );
+            copy_sqlite(&template, &database)?;
+            let db = db::connect_and_migrate(&sqlite_url(&database)).await?;
+            let actor = admin(&db, false).await?;
+            let measured = import(&db, &ledger, &actor, projects, Expect::Changed(changes)).await?;
             db.close().await?;
             Ok(measured)
         }
@@ -260,12 +287,24 @@ fn calamine_alone(ledger: &Path) -> anyhow::Result<Measured> {
     })
 }
 
+/// What an import of the benchmark's ledgers must report.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Every project created (the first ledger into a fresh database).
+    AllNew,
+    /// Every project found and left as it is (the same ledger again).
+    AllUnchanged,
+    /// Next month's ledger: exactly these rows updated, with these stage moves and payments,
+    /// the others unchanged.
+    Changed(ledger::Changes),
+}
+
 async fn import(
     db: &DatabaseConnection,
     ledger: &Path,
     actor: &Actor,
     projects: usize,
-    again: bool,
+    expect: Expect,
 ) -> anyhow::Result<Measured> {
     memory::reset_peak();
     let started = Instant::now();
@@ -286,16 +325,33 @@ async fn import(
             report.list_totals().errors
         );
     }
-    let (expect_created, expect_unchanged) = if again { (0, projects) } else { (projects, 0) };
+    let (created, updated) = match expect {
+        Expect::AllNew => (projects, 0),
+        Expect::AllUnchanged => (0, 0),
+        Expect::Changed(changes) => (0, changes.rows),
+    };
+    let unchanged = projects - created - updated;
     ensure!(
-        report.created as usize == expect_created
-            && report.unchanged as usize == expect_unchanged
-            && report.updated == 0,
-        "expected {expect_created} created and {expect_unchanged} unchanged, got {} created, {} updated, {} unchanged",
+        (
+            report.created as usize,
+            report.updated as usize,
+            report.unchanged as usize
+        ) == (created, updated, unchanged),
+        "expected {created} created, {updated} updated and {unchanged} unchanged, got {} created, {} updated, {} unchanged",
         report.created,
         report.updated,
         report.unchanged
     );
+    if let Expect::Changed(changes) = expect {
+        ensure!(
+            (report.stage_moves as usize, report.payments_added as usize) == (changes.stage_moves, changes.payments),
+            "expected {} stage moves and {} payments, got {} and {}",
+            changes.stage_moves,
+            changes.payments,
+            report.stage_moves,
+            report.payments_added
+        );
+    }
     if let Some(w) = report.warnings.first() {
         bail!(
             "the ledger imported with {} warnings, first: row {} {}: {} ({})",
@@ -312,7 +368,9 @@ async fn import(
         detail: serde_json::json!({
             "rows_read": report.rows_read,
             "created": report.created,
+            "updated": report.updated,
             "unchanged": report.unchanged,
+            "stage_moves": report.stage_moves,
             "skipped": report.list_totals().skipped,
             "payments_added": report.payments_added,
             "investors_created": report.investors_created,

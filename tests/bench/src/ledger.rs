@@ -15,6 +15,13 @@
 //! Every row is consistent (dates in order and not after the as-of date, funds only for signed
 //! projects, this year's funds within the cumulative ones), so the whole file imports without
 //! an error or a warning.
+//!
+//! [`write_changed_ledger`] writes the same ledger a month later, with a tenth of its projects
+//! changed (see [`changed`]).
+
+mod changed;
+
+pub use changed::{Changes, write_changed_ledger};
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -245,13 +252,29 @@ pub struct LedgerStats {
 
 /// Writes a ledger of `projects` project rows to `path`.
 pub fn write_ledger(path: &Path, projects: usize, reference: &Reference) -> anyhow::Result<LedgerStats> {
+    write(path, projects, reference, None)
+}
+
+/// Writes the ledger, or with `next_month` the same ledger a month later: the main generator
+/// draws exactly as it does for the first, so every row that does not change is the same.
+fn write(
+    path: &Path,
+    projects: usize,
+    reference: &Reference,
+    mut next_month: Option<&mut changed::NextMonth>,
+) -> anyhow::Result<LedgerStats> {
     let mut rng = ChaCha8Rng::seed_from_u64(0x5a48_414f_5348_414e);
     let investors = investor_pool(&mut rng, (projects / 3).max(1));
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     let sheet = workbook.add_worksheet_with_low_memory()?;
     sheet.set_name("招商项目台账")?;
-    write_heading(sheet, &formats)?;
+    let stated_as_of = if next_month.is_some() {
+        changed::as_of()
+    } else {
+        as_of()
+    };
+    write_heading(sheet, &formats, stated_as_of)?;
 
     let mut row: u32 = 4;
     let mut written = 0usize;
@@ -272,14 +295,16 @@ pub fn write_ledger(path: &Path, projects: usize, reference: &Reference) -> anyh
         for _ in 0..block {
             written += 1;
             let investor = investors.choose(&mut rng).expect("investors");
-            let project = project(&mut rng);
+            let mut project = project(&mut rng);
+            let park = reference.parks.choose(&mut rng).expect("parks");
+            let mut cells = project_cells(&mut rng, written, investor, cluster, park, &project);
+            if let Some(month) = next_month.as_mut() {
+                month.change(written, &mut project, &mut cells);
+            }
             contracted += project.contracted.unwrap_or_default();
             this_year += project.funds_this_year.unwrap_or_default();
             cumulative += project.funds_cumulative.unwrap_or_default();
-            let park = reference.parks.choose(&mut rng).expect("parks");
-            write_project(
-                sheet, &formats, &mut rng, row, written, investor, cluster, park, &project,
-            )?;
+            write_cells(sheet, &formats, row, cells)?;
             row += 1;
         }
         // The block's subtotal: count and sums, as teams add them.
@@ -330,8 +355,7 @@ impl Formats {
 }
 
 /// The title, the as-of line and the two-row header, merged as in the sample.
-fn write_heading(sheet: &mut Worksheet, f: &Formats) -> Result<(), XlsxError> {
-    let as_of = as_of();
+fn write_heading(sheet: &mut Worksheet, f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
     sheet.merge_range(0, 0, 0, col::LAST, "大足区2025年招商引资项目台账", &f.title)?;
     let line = format!(
         "填报单位：区投资促进中心　　　统计截至：{}年{}月{}日　　　单位：万元",
@@ -619,18 +643,15 @@ fn month_start_on_or_after(date: NaiveDate) -> NaiveDate {
     first + Months::new(1)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_project(
-    sheet: &mut Worksheet,
-    f: &Formats,
+/// The cells of one project's row, column by column, as teams write them.
+fn project_cells(
     rng: &mut ChaCha8Rng,
-    row: u32,
     seq: usize,
     investor: &Investor,
     cluster: &str,
     park: &str,
     p: &Project,
-) -> Result<(), XlsxError> {
+) -> Vec<(u16, Cell)> {
     let mut cells: Vec<(u16, Cell)> = Vec::with_capacity(24);
     let year = p.negotiating.map_or(2025, |d| d.year());
     cells.push((col::SEQ, Cell::Number(seq as f64)));
@@ -726,6 +747,11 @@ fn write_project(
     if rng.random_bool(0.4) {
         cells.push((col::NOTES, Cell::Text(NOTES.choose(rng).expect("notes").to_string())));
     }
+    cells
+}
+
+/// Writes one row's cells, in column order.
+fn write_cells(sheet: &mut Worksheet, f: &Formats, row: u32, mut cells: Vec<(u16, Cell)>) -> Result<(), XlsxError> {
     cells.sort_by_key(|(c, _)| *c);
     for (column, cell) in cells {
         match cell {

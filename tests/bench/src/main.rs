@@ -47,8 +47,8 @@ struct Cli {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Only these cases (repeat or separate with commas): import-sqlite, import-postgres,
-    /// reimport-sqlite, export-ledger, report, kpis-sqlite, kpis-postgres, http-project,
-    /// http-projects-filtered.
+    /// reimport-sqlite, import-changed-sqlite, export-ledger, report, kpis-sqlite,
+    /// kpis-postgres, http-project, http-projects-filtered.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Seconds of load per HTTP run.
@@ -57,7 +57,7 @@ struct Cli {
     /// Concurrent keep-alive clients of the HTTP cases.
     #[arg(long, default_value_t = 32)]
     clients: usize,
-    /// Generate the cached data (ledger, KPI databases) again instead of reusing it.
+    /// Generate the cached data (ledgers, KPI databases) again instead of reusing it.
     #[arg(long)]
     regenerate: bool,
 

@@ -30,10 +30,11 @@ pub struct Settings {
 }
 
 /// The cases, in the order they run and print.
-pub const CASES: [&str; 9] = [
+pub const CASES: [&str; 10] = [
     "import-sqlite",
     "import-postgres",
     "reimport-sqlite",
+    "import-changed-sqlite",
     "export-ledger",
     "report",
     "kpis-sqlite",
@@ -83,29 +84,54 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
     let ledger_path = dirs
         .data
         .join(format!("ledger-{ledger_rows}-v{}.xlsx", ledger::GENERATOR_VERSION));
-    if needs_ledger && (settings.regenerate || !ledger_path.exists()) {
-        step(&format!("generating the ledger ({ledger_rows} projects)"));
-        let reference = runtime.block_on(async {
+    let reference = || {
+        runtime.block_on(async {
             let db = zhaoshang::db::connect_and_migrate("sqlite::memory:").await?;
             ledger::Reference::load(&db).await
-        })?;
+        })
+    };
+    if needs_ledger && (settings.regenerate || !ledger_path.exists()) {
+        step(&format!("generating the ledger ({ledger_rows} projects)"));
         let partial = ledger_path.with_extension("partial.xlsx");
-        let stats = ledger::write_ledger(&partial, ledger_rows, &reference)?;
+        let stats = ledger::write_ledger(&partial, ledger_rows, &reference()?)?;
         std::fs::rename(&partial, &ledger_path)?;
-        println!(
-            "  {} ({} sheet rows, {:.1} MiB)",
-            ledger_path.display(),
-            stats.sheet_rows,
-            std::fs::metadata(&ledger_path)?.len() as f64 / 1048576.0
-        );
+        print_ledger(&ledger_path, stats)?;
     }
+    // Next month's ledger, and what it changes (kept beside it as JSON).
+    let changed_path = dirs.data.join(format!(
+        "ledger-{ledger_rows}-changed-v{}.xlsx",
+        ledger::GENERATOR_VERSION
+    ));
+    let changes_path = changed_path.with_extension("json");
+    let changes = if wanted("import-changed-sqlite") {
+        let cached = (!settings.regenerate && changed_path.exists())
+            .then(|| std::fs::read_to_string(&changes_path).ok())
+            .flatten()
+            .and_then(|json| serde_json::from_str::<ledger::Changes>(&json).ok());
+        match cached {
+            Some(changes) => changes,
+            None => {
+                step(&format!("generating next month's ledger ({ledger_rows} projects)"));
+                let partial = changed_path.with_extension("partial.xlsx");
+                let (stats, changes) = ledger::write_changed_ledger(&partial, ledger_rows, &reference()?)?;
+                std::fs::write(&changes_path, serde_json::to_string(&changes)?)?;
+                std::fs::rename(&partial, &changed_path)?;
+                print_ledger(&changed_path, stats)?;
+                println!("  changes: {changes:?}");
+                changes
+            }
+        }
+    } else {
+        ledger::Changes::default()
+    };
 
-    // The database the ledger was imported into: what re-import, export, report and the
-    // server start from. Made afresh every run by the import itself (which also proves that
-    // the ledger imports cleanly).
+    // The database the ledger was imported into: what re-import, next month's import, export,
+    // report and the server start from. Made afresh every run by the import itself (which also
+    // proves that the ledger imports cleanly).
     let template = dirs.data.join(format!("imported-{ledger_rows}.sqlite"));
     let needs_template = [
         "reimport-sqlite",
+        "import-changed-sqlite",
         "export-ledger",
         "report",
         "http-project",
@@ -204,6 +230,31 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
                 projects: ledger_rows,
             },
             || calamine.clone(),
+            None,
+        ));
+    }
+    if wanted("import-changed-sqlite") {
+        step("import-changed-sqlite");
+        let calamine_changed = Job::Calamine {
+            ledger: changed_path.clone(),
+        };
+        record(measure_row(
+            "import-changed-sqlite",
+            format!(
+                "import of next month's ledger into SQLite ({} of the {ledger_rows} projects change)",
+                changes.rows
+            ),
+            "calamine alone reading next month's ledger into memory",
+            Target::ratio(3.0).with_memory(300.0),
+            runs,
+            || Job::ImportChanged {
+                ledger: changed_path.clone(),
+                template: template.clone(),
+                database: work("import-changed.sqlite"),
+                projects: ledger_rows,
+                changes,
+            },
+            || calamine_changed.clone(),
             None,
         ));
     }
@@ -342,6 +393,17 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
 
 fn step(what: &str) {
     println!("\n== {what}");
+}
+
+/// Prints where a generated ledger is, and its size.
+fn print_ledger(path: &Path, stats: ledger::LedgerStats) -> anyhow::Result<()> {
+    println!(
+        "  {} ({} sheet rows, {:.1} MiB)",
+        path.display(),
+        stats.sheet_rows,
+        std::fs::metadata(path)?.len() as f64 / 1048576.0
+    );
+    Ok(())
 }
 
 /// Checks that the API's KPI figures and the hand-written queries' agree.
