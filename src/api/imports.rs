@@ -493,7 +493,20 @@ async fn run_import(
         allow_backward: params.allow_backward,
         ..ImportOptions::new(file_name)
     };
-    let report = match svc::import_ledger(&state.db, bytes, options, actor, None).await {
+    // A dry run reads on a connection of its own, leaving the writer to others.
+    let snapshot = match options.dry_run {
+        true => state.reader.snapshot().await,
+        false => Ok(None),
+    };
+    let snapshot = match snapshot {
+        Ok(snapshot) => snapshot,
+        Err(err) => return ApiError::from(crate::service::ServiceError::from(err)).into(),
+    };
+    let imported = svc::import_ledger_with(&state.db, snapshot.as_ref(), bytes, options, actor, None).await;
+    if let Some(snapshot) = snapshot {
+        snapshot.close().await.ok();
+    }
+    let report = match imported {
         Ok(report) => report,
         Err(err) => return ApiError::from(err).into(),
     };

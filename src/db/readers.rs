@@ -33,6 +33,26 @@ pub enum Readers {
     Sqlite(Arc<SqliteReaders>),
 }
 
+impl Readers {
+    /// A connection of its own for a long read that must see one state of the database
+    /// throughout, in a transaction (a dry-run import): on a SQLite file a new read-only one,
+    /// which holds no lock a writer waits for and leaves the readers free; `None` where the
+    /// readers are the writer's pool (use it: on PostgreSQL a read takes no lock either).
+    pub async fn snapshot(&self) -> Result<Option<DatabaseConnection>, DbErr> {
+        match self {
+            Self::Writer(_) => Ok(None),
+            Self::Sqlite(readers) => {
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(readers.options.clone())
+                    .await
+                    .map_err(conn_err)?;
+                Ok(Some(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)))
+            }
+        }
+    }
+}
+
 impl From<DatabaseConnection> for Readers {
     fn from(db: DatabaseConnection) -> Self {
         Self::Writer(db)

@@ -103,3 +103,35 @@ async fn a_token_use_is_written_later_and_shown_at_once() {
         "the member's and the admin's"
     );
 }
+
+/// A dry run writes nothing, so it holds no lock while it reads and plans: a write sent while
+/// a large dry run is under way is answered before the dry run is.
+#[tokio::test]
+async fn a_dry_run_leaves_writes_free() {
+    let app = TestApp::spawn().await;
+    let team = app.reference_id("teams", "智能电梯专班").await;
+    let ledger = crate::imports::big_ledger(20_000);
+    let dry_run = async {
+        let reply = crate::imports::upload(&app, "?dry_run=true", "big.xlsx", ledger).await;
+        (reply, Instant::now())
+    };
+    let write = async {
+        // Once the dry run has begun reading and planning.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let reply = app
+            .post(
+                "/api/v1/projects",
+                json!({"code": "DRY-1", "name": "试运行时新建项目", "team_id": team}),
+            )
+            .await;
+        (reply, Instant::now())
+    };
+    let ((dry, dry_answered), (written, written_at)) = tokio::join!(dry_run, write);
+    let report = dry.expect(200);
+    assert_eq!(report["status"], "dry_run", "{}", report["message"]);
+    assert_eq!(report["created"], 20_000);
+    written.expect(200);
+    assert!(written_at < dry_answered, "the write waited for the dry run to end");
+    assert_eq!(app.count_where("projects", "code = 'DRY-1'").await, 1);
+    assert_eq!(app.count("projects").await, 1, "the dry run stored nothing");
+}

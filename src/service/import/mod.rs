@@ -1,7 +1,8 @@
 //! Ledger import (台账导入): a task force's Excel ledger, read by `excel::ledger`, matched to
 //! the stored projects, reconciled and written in one transaction, with every problem
-//! reported by sheet, row and cell. Nothing of a file with an error is stored; a dry run does
-//! the real import and rolls it back. Every run, dry or rejected too, is kept in
+//! reported by sheet, row and cell. Nothing of a file with an error is stored; a dry run reads
+//! and plans every row as the import does and writes nothing, on a snapshot of its own where
+//! the caller gives one (so it never holds the writer). Every run, dry or rejected too, is kept in
 //! `import_runs` with its full report: recorded as running before it begins, and then how it
 //! ended, failed or cut short too (see `history`).
 //!
@@ -60,7 +61,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr, TransactionSession, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionSession, TransactionTrait};
 use tokio::sync::mpsc;
 use tokio::task::JoinError;
 use tokio_util::task::AbortOnDropHandle;
@@ -182,6 +183,23 @@ pub async fn import_ledger<C: ConnectionTrait + TransactionTrait + Clone + Send 
 where
     C::Transaction: Sync + 'static,
 {
+    import_ledger_with(db, None, bytes, options, actor, progress).await
+}
+
+/// [`import_ledger`], with a dry run reading on `snapshot` when given: a connection of its own
+/// (`db::Readers::snapshot`), so that the dry run, which writes nothing, never holds the
+/// writer (on SQLite the one connection every write goes through) while it reads and plans.
+pub async fn import_ledger_with<C: ConnectionTrait + TransactionTrait + Clone + Send + Sync + 'static>(
+    db: &C,
+    snapshot: Option<&DatabaseConnection>,
+    bytes: Vec<u8>,
+    options: ImportOptions,
+    actor: &Actor,
+    progress: Option<&ProgressFn>,
+) -> ServiceResult<ImportReport>
+where
+    C::Transaction: Sync + 'static,
+{
     actor.principal().check_import(options.create_missing)?;
     let mut report = ImportReport::new(&options, actor, bytes.len());
     // The run's line, committed before the import's transaction begins: the transaction
@@ -189,7 +207,10 @@ where
     report.id = start_run(db, &report, actor).await?;
     let unfinished = Unfinished::new(db, &report);
     let started = report.clone();
-    let ended = run(db, bytes, options, actor, progress, report).await;
+    let ended = match snapshot.filter(|_| options.dry_run) {
+        Some(snapshot) => run(db, snapshot, bytes, options, actor, progress, report).await,
+        None => run(db, db, bytes, options, actor, progress, report).await,
+    };
     unfinished.ended();
     if let Err(err) = &ended
         && let Err(unrecorded) = record_failure(db, started, err).await
@@ -199,9 +220,11 @@ where
     ended
 }
 
-/// The import of a run recorded as started.
-async fn run<C: ConnectionTrait + TransactionTrait>(
+/// The import of a run recorded as started, its transaction on `source` (the writer `db`, or
+/// for a dry run a snapshot of its own); the run's end is recorded on `db`.
+async fn run<C: ConnectionTrait + TransactionTrait, S: ConnectionTrait + TransactionTrait>(
     db: &C,
+    source: &S,
     bytes: Vec<u8>,
     options: ImportOptions,
     actor: &Actor,
@@ -209,7 +232,7 @@ async fn run<C: ConnectionTrait + TransactionTrait>(
     mut report: ImportReport,
 ) -> ServiceResult<ImportReport>
 where
-    C::Transaction: Sync + 'static,
+    S::Transaction: Sync + 'static,
 {
     let today = today();
     if let Some(Err(future)) = options.as_of.map(|as_of| PastDate::not_after(as_of, today)) {
@@ -228,7 +251,7 @@ where
     // while the import's transaction begins and loads what matching needs.
     let mut reading = Reading::start(bytes, options.limits, options.as_of).await;
     let phase = Instant::now();
-    let (txn, mut lookups) = reading.meanwhile(begin(db)).await?;
+    let (txn, mut lookups) = reading.meanwhile(begin(source, options.dry_run)).await?;
     tracing::debug!(took = ?phase.elapsed(), projects = lookups.projects.len(), "ledger import: lookups loaded");
 
     // Rows wait until the as-of date they are checked against is known.
@@ -282,6 +305,9 @@ where
         planner.add_sheet(sheet);
     }
     let mut new = NewProjects::start(&txn).await?;
+    // A dry run plans every row and writes nothing: what it would create and change is
+    // counted from the plans, as for a file with an error.
+    new.stopped = options.dry_run;
     let (queue, queued) = mpsc::channel::<Queued>(STATEMENTS_AHEAD);
     let txn = Arc::new(txn);
     // Aborted should the import be dropped half-way (a client that went away), rather than
@@ -293,7 +319,7 @@ where
     )));
     let pipeline = Pipeline {
         txn: &*txn,
-        outside: db,
+        outside: source,
         ctx: &ctx,
         planner: &mut planner,
         new: &mut new,
@@ -337,8 +363,8 @@ where
     report.take_problems(errors, warnings, [built.err(), wrote.err()]);
 
     // Rows of stored projects are written once every row is planned, and only when no row
-    // has an error.
-    if report.errors.is_empty() {
+    // has an error (and it is not a dry run).
+    if report.errors.is_empty() && !options.dry_run {
         let phase = Instant::now();
         let stored = new.stored.iter().chain(&plans);
         let written = finish_writes(&txn, &ctx, stored, &lookups, &new.created, loads.finish(), progress).await;
@@ -351,8 +377,16 @@ where
 }
 
 /// Begins the import's transaction and loads what matching needs.
-async fn begin<C: ConnectionTrait + TransactionTrait>(db: &C) -> ServiceResult<(C::Transaction, Lookups)> {
-    let txn = crate::db::begin_write(db).await?;
+async fn begin<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    dry_run: bool,
+) -> ServiceResult<(C::Transaction, Lookups)> {
+    // A dry run only reads: its transaction is a snapshot, and takes no write lock.
+    let txn = if dry_run {
+        db.begin().await?
+    } else {
+        crate::db::begin_write(db).await?
+    };
     let lookups = Lookups::load(&txn).await?;
     Ok((txn, lookups))
 }
@@ -455,7 +489,7 @@ fn writer_ended(
 /// ledger sheet, …): nothing is stored.
 async fn reject_file<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    txn: C::Transaction,
+    txn: impl TransactionSession,
     mut report: ImportReport,
     err: &LedgerFileError,
 ) -> ServiceResult<ImportReport> {
@@ -466,7 +500,7 @@ async fn reject_file<C: ConnectionTrait + TransactionTrait>(
 /// Rolls the import's transaction back and records the run's end outside it.
 async fn rolled_back<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    txn: C::Transaction,
+    txn: impl TransactionSession,
     report: ImportReport,
 ) -> ServiceResult<ImportReport> {
     txn.rollback().await?;
@@ -477,7 +511,7 @@ async fn rolled_back<C: ConnectionTrait + TransactionTrait>(
 /// and the run recorded either way.
 async fn conclude<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    txn: C::Transaction,
+    txn: impl TransactionSession + ConnectionTrait,
     mut report: ImportReport,
     dry_run: bool,
 ) -> ServiceResult<ImportReport> {
