@@ -249,10 +249,10 @@ async fn main() -> anyhow::Result<()> {
                         team_id,
                         ..Default::default()
                     };
-                    (
-                        export::ledger(&db, &actor, &filter, &heading(as_of.unwrap_or(today), language)).await?,
-                        output,
-                    )
+                    let written =
+                        export::ledger(&db, &actor, &filter, &heading(as_of.unwrap_or(today), language)).await?;
+                    warn_of_cuts(written.cut_cells);
+                    (written.bytes, output)
                 }
                 ExportWhat::Template { output } => (
                     export::template(&db, &heading(today, HeaderLanguage::Chinese)).await?,
@@ -285,8 +285,9 @@ async fn main() -> anyhow::Result<()> {
                 },
             };
             let reader = db::connect_reader(&cli.database_url, &db).await?;
-            let (_, bytes) = report::kpi_report(&reader, &actor, params).await?;
-            std::fs::write(&output, bytes).with_context(|| format!("writing {}", output.display()))?;
+            let (_, written) = report::kpi_report(&reader, &actor, params).await?;
+            warn_of_cuts(written.cut_cells);
+            std::fs::write(&output, written.bytes).with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {}", output.display());
             Ok(())
         }
@@ -403,6 +404,17 @@ async fn import_ledger(database_url: &str, args: ImportArgs) -> anyhow::Result<(
 }
 
 /// The user an import from the command line is recorded for.
+/// Tells the person at the terminal that a workbook has texts cut to fit Excel's cells.
+fn warn_of_cuts(cut_cells: usize) {
+    if cut_cells > 0 {
+        eprintln!(
+            "note: {cut_cells} cell(s) held more text than Excel allows and were cut, marked with {}; the sheet {} lists them",
+            zhaoshang::excel::cell::CUT_MARK,
+            zhaoshang::excel::cell::CUT_NOTES_SHEET
+        );
+    }
+}
+
 async fn import_actor(db: &DatabaseConnection, username: &str) -> anyhow::Result<Actor> {
     let user = match users::find_by_username(db, username).await {
         Ok(user) => user,

@@ -14,6 +14,8 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
 use super::investors::{default_page, default_per_page};
+use super::text::{Line, TextRule};
+use crate::domain::text;
 use crate::service::PageRequest;
 use crate::service::audit::{self as svc, AuditFilter};
 use crate::state::AppState;
@@ -79,7 +81,8 @@ impl AuditApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         /// Only this kind of record, e.g. `project`.
-        entity: Query<Option<String>>,
+        #[oai(validator(custom = "TextRule::default()"))]
+        entity: Query<Option<Line<{ text::AUDIT_ENTITY }>>>,
         /// Only this record (with `entity`).
         entity_id: Query<Option<i32>>,
         /// Only changes by this user.
@@ -104,7 +107,7 @@ impl AuditApi {
         per_page: Query<u64>,
     ) -> ApiResult<Json<AuditPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN }> {
         let filter = AuditFilter {
-            entity: entity.0,
+            entity: entity.0.map(String::from),
             entity_id: entity_id.0,
             user_id: user_id.0,
             project_id: project_id.0,

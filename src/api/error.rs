@@ -286,6 +286,8 @@ pub async fn render_framework_error(err: poem::Error) -> Response {
             field: param.name.to_string(),
             message: param.reason.clone(),
         });
+    } else if let Some(payload) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
+        body.details.extend(failed_field(&payload.reason));
     }
     if status == StatusCode::UNAUTHORIZED {
         body.message = "a valid bearer token is required: send `Authorization: Bearer <token>`".into();
@@ -307,6 +309,19 @@ pub async fn render_framework_error(err: poem::Error) -> Response {
         "details": body.details.iter().map(|d| serde_json::json!({"field": d.field, "message": d.message})).collect::<Vec<_>>(),
     })))
         .into_response()
+}
+
+/// The field a body's validator refused, from poem-openapi's message for it ("field `name`
+/// verification failed. must be at most 200 characters", with " (occurred while parsing
+/// …)" after it when the field is in a nested or flattened object).
+fn failed_field(reason: &str) -> Option<ErrorDetail> {
+    let (_, rest) = reason.split_once("field `")?;
+    let (field, rest) = rest.split_once("` verification failed. ")?;
+    let message = rest.split(" (occurred while parsing").next().unwrap_or(rest);
+    Some(ErrorDetail {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    })
 }
 
 fn code_for(status: StatusCode) -> &'static str {
@@ -343,6 +358,17 @@ mod tests {
             .map(|response| response.status)
             .collect();
         assert_eq!(documented, [Some(401), Some(404), Some(500), Some(503)]);
+    }
+
+    #[test]
+    fn a_refused_field_of_a_body_is_named() {
+        let detail = failed_field(
+            "failed to parse \"ProjectCreate\": field `name` verification failed. must be at most 200 characters (occurred while parsing \"ProjectCreate\")",
+        )
+        .expect("a field");
+        assert_eq!(detail.field, "name");
+        assert_eq!(detail.message, "must be at most 200 characters");
+        assert!(failed_field("expected type \"string\"").is_none());
     }
 
     #[test]

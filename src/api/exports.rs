@@ -10,8 +10,10 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::text::{Line, TextRule};
 use super::types::{Date, Stage};
-use crate::domain::{PastDate, today};
+use crate::domain::{PastDate, text, today};
+use crate::excel::cell::Written;
 use crate::excel::export::{HeaderLanguage, LedgerHeading};
 use crate::service::ServiceError;
 use crate::service::export as svc;
@@ -26,17 +28,26 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 /// A workbook download.
 #[derive(Debug, ApiResponse)]
 pub enum Workbook {
-    /// The workbook; its file name (in `Content-Disposition`) carries the as-of date.
+    /// The workbook; its file name (in `Content-Disposition`) carries the as-of date. A text
+    /// longer than an Excel cell holds (32,767 characters) is cut, ending with "…（已截断）";
+    /// the workbook then opens on a sheet (截断说明) listing those cells.
     #[oai(
         status = 200,
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )]
-    Ok(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
+    Ok(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Disposition")] String,
+        /// How many cells had their text cut to fit Excel; absent when none.
+        #[oai(header = "X-Truncated-Cells")]
+        Option<u64>,
+    ),
 }
 
 impl Workbook {
     /// A download named `<stem>_<as_of>.xlsx` (RFC 6266 with a UTF-8 name for Chinese stems).
-    pub fn named(bytes: Vec<u8>, stem: &str, ascii_stem: &str, as_of: chrono::NaiveDate) -> Self {
+    pub fn named(written: Written, stem: &str, ascii_stem: &str, as_of: chrono::NaiveDate) -> Self {
+        let Written { bytes, cut_cells } = written;
         let utf8: String = format!("{stem}_{as_of}.xlsx")
             .bytes()
             .map(|b| {
@@ -50,6 +61,7 @@ impl Workbook {
         Self::Ok(
             Binary(bytes),
             format!("attachment; filename=\"{ascii_stem}_{as_of}.xlsx\"; filename*=UTF-8''{utf8}"),
+            (cut_cells > 0).then_some(cut_cells as u64),
         )
     }
 }
@@ -109,7 +121,8 @@ impl ExportsApi {
         /// Only projects signed on or before this date.
         signed_to: Query<Option<Date>>,
         /// Text in the project name, project code or investor name.
-        q: Query<Option<String>>,
+        #[oai(validator(custom = "TextRule::default()"))]
+        q: Query<Option<Line<{ text::SEARCH }>>>,
         /// The date the fund figures are counted to; defaults to today.
         as_of: Query<Option<Date>>,
         /// Header language; default Chinese.
@@ -123,14 +136,14 @@ impl ExportsApi {
             stage: stage.0.map(Into::into),
             signed_from: signed_from.0.map(|d| d.0),
             signed_to: signed_to.0.map(|d| d.0),
-            q: q.0,
+            q: q.0.map(String::from),
         };
         let language = match lang.0.unwrap_or_default() {
             HeaderLang::Zh => HeaderLanguage::Chinese,
             HeaderLang::En => HeaderLanguage::English,
         };
-        let bytes = svc::ledger(&state.db, &auth.0, &filter, &heading(as_of, language)).await?;
-        Ok(Workbook::named(bytes, "招商项目台账", "ledger", as_of))
+        let written = svc::ledger(&state.db, &auth.0, &filter, &heading(as_of, language)).await?;
+        Ok(Workbook::named(written, "招商项目台账", "ledger", as_of))
     }
 
     /// Download the leadership report
@@ -169,8 +182,8 @@ impl ExportsApi {
                 park_id: park_id.0,
             },
         };
-        let (as_of, bytes) = report::kpi_report(&state.reader, &auth.0, params).await?;
-        Ok(Workbook::named(bytes, "招商引资通报", "kpi-report", as_of))
+        let (as_of, written) = report::kpi_report(&state.reader, &auth.0, params).await?;
+        Ok(Workbook::named(written, "招商引资通报", "kpi-report", as_of))
     }
 
     /// Download the fill-in template
@@ -182,6 +195,7 @@ impl ExportsApi {
     async fn export_template(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Workbook, { SIGNED_IN }> {
         let as_of = today();
         let bytes = svc::template(&state.db, &heading(as_of, HeaderLanguage::Chinese)).await?;
-        Ok(Workbook::named(bytes, "招商项目台账模板", "ledger-template", as_of))
+        let written = Written { bytes, cut_cells: 0 };
+        Ok(Workbook::named(written, "招商项目台账模板", "ledger-template", as_of))
     }
 }

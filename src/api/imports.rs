@@ -14,8 +14,10 @@ use super::auth::BearerAuth;
 use super::error::status::*;
 use super::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use super::investors::{default_page, default_per_page};
+use super::text::{Line, TextRule};
 use super::types::{Date, Wan};
 use crate::domain::money;
+use crate::domain::text::{self, Rule};
 use crate::service::PageRequest;
 use crate::service::import::{self as svc, ImportOptions};
 use crate::state::AppState;
@@ -152,9 +154,9 @@ pub struct ImportReport {
     pub create_missing: bool,
     pub allow_backward: bool,
     /// Why the file was rejected: `invalid_rows`, `not_xlsx`, `too_large`,
-    /// `unzipped_too_large`, `too_many_rows`, `no_ledger_sheet`, `as_of_in_future` or
-    /// `write_failed`; in the history also `failed` and `interrupted`; absent when it was
-    /// not.
+    /// `unzipped_too_large`, `too_many_rows`, `no_ledger_sheet`, `as_of_in_future`,
+    /// `as_of_too_early` or `write_failed`; in the history also `failed` and `interrupted`;
+    /// absent when it was not.
     pub code: Option<String>,
     /// A one-line summary in Chinese.
     pub message: String,
@@ -545,14 +547,31 @@ impl ImportResponse {
     }
 }
 
-/// The upload's file name, without any directory a browser may send.
+/// The upload's file name, without any directory a browser may send, cut to the longest a
+/// file name may be.
 fn clean_file_name(name: Option<&str>) -> String {
     let name = name
         .and_then(|n| n.rsplit(['/', '\\']).next())
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .unwrap_or("ledger.xlsx");
-    name.chars().take(255).collect()
+    name.chars().take(text::FILE_NAME).collect()
+}
+
+/// A multipart upload's file name by the rule of file names (the binary upload's `file_name`
+/// is checked as its parameter is read): a 400 naming `file` when it breaks it.
+fn check_file_name(file_name: &str) -> Result<(), ImportResponse> {
+    Rule::line(text::FILE_NAME).check(file_name).map_err(|refused| {
+        let message = format!("the file name {refused}");
+        ImportResponse::BadRequest(Json(ErrorBody {
+            code: "bad_request".into(),
+            message: format!("field `file` verification failed. {message}"),
+            details: vec![ErrorDetail {
+                field: "file".into(),
+                message,
+            }],
+        }))
+    })
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Imports")]
@@ -588,6 +607,9 @@ impl ImportsApi {
         upload: LedgerUpload,
     ) -> ImportResponse {
         let file_name = clean_file_name(upload.file.file_name());
+        if let Err(refused) = check_file_name(&file_name) {
+            return refused;
+        }
         let bytes = match upload.file.into_vec().await {
             Ok(bytes) => bytes,
             Err(err) => {
@@ -617,7 +639,8 @@ impl ImportsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         /// The file's name, for the history.
-        file_name: Query<Option<String>>,
+        #[oai(validator(custom = "TextRule::default()"))]
+        file_name: Query<Option<Line<{ text::FILE_NAME }>>>,
         /// Check and report everything, store nothing.
         #[oai(default)]
         dry_run: Query<bool>,
@@ -637,7 +660,8 @@ impl ImportsApi {
             create_missing: create_missing.0,
             allow_backward: allow_backward.0,
         };
-        run_import(&state, &auth, clean_file_name(file_name.0.as_deref()), body.0, params).await
+        let file_name = file_name.0.map(String::from);
+        run_import(&state, &auth, clean_file_name(file_name.as_deref()), body.0, params).await
     }
 
     /// List ledger imports

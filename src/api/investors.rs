@@ -10,8 +10,10 @@ use poem_openapi::{Object, OpenApi};
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::text::{Line, Name, TextRule};
 use super::types::Text;
 use super::{ApiTags, DEFAULT_PER_PAGE, Deleted};
+use crate::domain::text;
 use crate::service::{PageRequest, investors as svc};
 use crate::state::AppState;
 
@@ -50,18 +52,19 @@ impl From<investor::Model> for Investor {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct InvestorInput {
-    /// Company name, at most 200 characters.
-    #[oai(validator(
-        max_length = 200,
-        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    ))]
-    pub name: Text,
+    /// Company name.
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub name: Name<{ text::INVESTOR_NAME }>,
     /// 统一社会信用代码: 18 digits and capital letters (not I, O, Z, S, V); lower case is
-    /// taken as upper case, surrounding spaces are ignored, an empty code means none.
-    #[oai(nullable, validator(pattern = "^ *([0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18})? *$"))]
+    /// taken as upper case, an empty (or blank) code means none.
+    #[oai(
+        nullable,
+        validator(max_length = 18, pattern = "^ *([0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18})? *$")
+    )]
     pub credit_code: Option<Text>,
-    #[oai(nullable)]
-    pub origin_region: Option<Text>,
+    /// Where the investor comes from, e.g. 上海市.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub origin_region: Option<Line<{ text::ORIGIN_REGION }>>,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
     /// is refused with 409.
     #[oai(nullable)]
@@ -71,7 +74,7 @@ pub struct InvestorInput {
 impl From<InvestorInput> for svc::InvestorInput {
     fn from(i: InvestorInput) -> Self {
         Self {
-            name: i.name.0,
+            name: i.name.into_inner(),
             credit_code: i.credit_code.map(String::from),
             origin_region: i.origin_region.map(String::from),
         }
@@ -102,7 +105,8 @@ impl InvestorsApi {
         state: Data<&AppState>,
         _auth: BearerAuth,
         /// Text in the name or credit code.
-        q: Query<Option<String>>,
+        #[oai(validator(custom = "TextRule::default()"))]
+        q: Query<Option<Line<{ text::SEARCH }>>>,
         /// Page number, from 1.
         #[oai(
             default = "default_page",
@@ -120,7 +124,7 @@ impl InvestorsApi {
             page: page.0,
             per_page: per_page.0,
         };
-        let (total, items) = svc::list_investors(&state.reader, q.0.as_deref(), paging).await?;
+        let (total, items) = svc::list_investors(&state.reader, q.0.as_ref().map(|q| q.as_str()), paging).await?;
         Ok(Json(InvestorPage {
             items: items.into_iter().map(Into::into).collect(),
             total,

@@ -13,8 +13,9 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
 use super::projects::Project;
-use super::types::{AgreementType, Date, Stage, Text, Wan};
-use crate::domain::money;
+use super::text::{Prose, TextRule};
+use super::types::{AgreementType, Date, Stage, Wan};
+use crate::domain::{money, text};
 use crate::service::lifecycle as svc;
 use crate::state::AppState;
 
@@ -63,7 +64,7 @@ impl From<contract::Model> for Contract {
 #[oai(skip_serializing_if_is_none)]
 pub struct ContractInput {
     pub agreement_type: AgreementType,
-    /// Not later than today.
+    /// Not later than today, not before 1990.
     pub signed_on: Date,
     /// 万元, more than zero.
     pub contracted_investment: Wan,
@@ -110,8 +111,8 @@ pub struct TransitionRequest {
     #[oai(nullable)]
     pub date: Option<Date>,
     /// Required to move backwards, to terminate, or to reopen a terminated project.
-    #[oai(nullable)]
-    pub reason: Option<Text>,
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub reason: Option<Prose<{ text::PROSE }>>,
     /// Contract terms to record with a move to `signed` (needed unless already recorded).
     pub contract: Option<ContractInput>,
     /// The project version you read; when sent and stale, the move is refused with 409.

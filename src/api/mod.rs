@@ -17,6 +17,7 @@ pub mod reference;
 pub mod security;
 pub mod settings;
 pub mod targets;
+pub mod text;
 pub mod types;
 pub mod users;
 pub mod warnings;

@@ -11,9 +11,10 @@ use super::error::ApiResult;
 use super::error::status::*;
 use super::investors::{Investor, default_page, default_per_page};
 use super::lifecycle::Contract;
+use super::text::{Line, Name, Prose, TextRule};
 use super::types::{Date, KeptJson, Mu, SortOrder, Stage, Text, Wan};
 use super::{ApiTags, Deleted};
-use crate::domain::money;
+use crate::domain::{money, text};
 use crate::service::projects::{self as svc, ProjectFilter, ProjectSort, ProjectView};
 use crate::service::{PageRequest, ServiceError};
 use crate::state::AppState;
@@ -140,21 +141,19 @@ impl From<ProjectView> for Project {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ProjectFields {
-    /// 项目编号: letters, digits, `-`, `_`, unique. Generated on creation when absent
-    /// (`P` + year + number); kept on update when absent.
+    /// 项目编号: letters, digits, `-`, `_`, unique, at most 64. Generated on creation when
+    /// absent (`P` + year + number); kept on update when absent.
     #[oai(
         nullable,
         validator(
+            max_length = 64,
             pattern = "^[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[A-Za-z0-9_-]{0,64}[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
         )
     )]
     pub code: Option<Text>,
-    /// 项目名称, at most 200 characters.
-    #[oai(validator(
-        max_length = 200,
-        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    ))]
-    pub name: Text,
+    /// 项目名称.
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub name: Name<{ text::PROJECT_NAME }>,
     #[oai(nullable)]
     pub investor_id: Option<i32>,
     #[oai(nullable)]
@@ -166,39 +165,42 @@ pub struct ProjectFields {
     #[oai(nullable)]
     pub owner_id: Option<i32>,
     /// 包保领导.
-    #[oai(nullable)]
-    pub sponsoring_leader: Option<Text>,
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub sponsoring_leader: Option<Line<{ text::PERSON_NAME }>>,
     /// Lead source: 以商招商, 驻外招商, 商会, 平台推介…
-    #[oai(nullable)]
-    pub source: Option<Text>,
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub source: Option<Line<{ text::SOURCE }>>,
     /// 万元, not negative.
     #[oai(nullable)]
     pub planned_investment: Option<Wan>,
     /// 亩, not negative.
     #[oai(nullable)]
     pub land_area: Option<Mu>,
-    /// Not later than today.
+    /// Not later than today, not before 1990.
     #[oai(nullable)]
     pub registered_on: Option<Date>,
     /// 万元, not negative.
     #[oai(nullable)]
     pub registered_capital: Option<Wan>,
-    /// Not later than today.
+    /// Not later than today, not before 1990.
     #[oai(nullable)]
     pub land_supplied_on: Option<Date>,
-    #[oai(nullable)]
-    pub progress: Option<Text>,
-    #[oai(nullable)]
-    pub issues: Option<Text>,
-    #[oai(nullable)]
-    pub notes: Option<Text>,
+    /// 项目进展.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub progress: Option<Prose<{ text::PROSE }>>,
+    /// 存在问题.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub issues: Option<Prose<{ text::PROSE }>>,
+    /// 备注.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub notes: Option<Prose<{ text::PROSE }>>,
 }
 
 impl From<ProjectFields> for svc::ProjectInput {
     fn from(f: ProjectFields) -> Self {
         Self {
             code: f.code.map(String::from),
-            name: f.name.0,
+            name: f.name.into_inner(),
             investor_id: f.investor_id,
             cluster_id: f.cluster_id,
             park_id: f.park_id,
@@ -224,7 +226,7 @@ impl From<ProjectFields> for svc::ProjectInput {
 pub struct ProjectCreate {
     #[oai(flatten)]
     pub fields: ProjectFields,
-    /// When the lead was logged; defaults to today, not later than today.
+    /// When the lead was logged; defaults to today, not later than today, not before 1990.
     #[oai(nullable)]
     pub lead_on: Option<Date>,
 }
@@ -304,7 +306,8 @@ impl ProjectsApi {
         /// Only projects signed on or before this date.
         signed_to: Query<Option<Date>>,
         /// Text in the project name, project code or investor name.
-        q: Query<Option<String>>,
+        #[oai(validator(custom = "TextRule::default()"))]
+        q: Query<Option<Line<{ text::SEARCH }>>>,
         /// Sort key; default `created_at`.
         sort: Query<Option<ProjectSortKey>>,
         /// Sort direction; default `desc`.
@@ -329,7 +332,7 @@ impl ProjectsApi {
             stage: stage.0.map(Into::into),
             signed_from: signed_from.0.map(|d| d.0),
             signed_to: signed_to.0.map(|d| d.0),
-            q: q.0,
+            q: q.0.map(String::from),
         };
         let paging = PageRequest {
             page: page.0,

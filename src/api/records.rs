@@ -11,9 +11,10 @@ use poem_openapi::{Object, OpenApi};
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
-use super::types::{ActivityKind, Date, FundingKind, Text, Wan};
+use super::text::{Line, Prose, Statement, TextRule};
+use super::types::{ActivityKind, Date, FundingKind, Wan};
 use super::{ApiTags, Deleted};
-use crate::domain::money;
+use crate::domain::{money, text};
 use crate::service::records as svc;
 use crate::state::AppState;
 
@@ -53,7 +54,7 @@ impl From<funding::Model> for Funding {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct FundingInput {
-    /// Not later than today.
+    /// Not later than today, not before 1990.
     pub arrived_on: Date,
     /// 万元, more than zero, at most four decimals.
     pub amount: Wan,
@@ -61,8 +62,9 @@ pub struct FundingInput {
     /// Counts for assessment; defaults to true. Local or government money does not count.
     #[oai(nullable, default = "yes")]
     pub counted: bool,
-    #[oai(nullable)]
-    pub note: Option<Text>,
+    /// A note on the payment.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub note: Option<Prose<{ text::PROSE }>>,
 }
 
 fn yes() -> bool {
@@ -109,18 +111,18 @@ impl From<activity::Model> for Activity {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ActivityInput {
-    /// Not later than today.
+    /// Not later than today, not before 1990.
     pub occurred_on: Date,
     pub kind: ActivityKind,
-    #[oai(nullable)]
-    pub people: Option<Text>,
+    /// Who took part.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub people: Option<Line<{ text::PEOPLE }>>,
     /// What happened; not blank.
-    #[oai(validator(
-        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    ))]
-    pub summary: Text,
-    #[oai(nullable)]
-    pub next_step: Option<Text>,
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub summary: Statement<{ text::PROSE }>,
+    /// What is to be done next.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub next_step: Option<Prose<{ text::PROSE }>>,
     /// Not before the activity.
     #[oai(nullable)]
     pub due_on: Option<Date>,
@@ -159,7 +161,7 @@ impl From<output_report::Model> for OutputReport {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct OutputInput {
-    /// Not later than today.
+    /// Not later than today, not before 1990.
     pub period_start: Date,
     /// Not before the start.
     pub period_end: Date,
@@ -264,7 +266,7 @@ impl RecordsApi {
             occurred_on: a.occurred_on.0,
             kind: a.kind.into(),
             people: a.people.map(String::from),
-            summary: a.summary.0,
+            summary: a.summary.into_inner(),
             next_step: a.next_step.map(String::from),
             due_on: a.due_on.map(|d| d.0),
         };

@@ -10,8 +10,9 @@ use poem_openapi::{Object, OpenApi};
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
-use super::types::Text;
+use super::text::{Line, Name, TextRule};
 use super::{ApiTags, Deleted};
+use crate::domain::text;
 use crate::service::reference as svc;
 use crate::state::AppState;
 
@@ -53,16 +54,14 @@ impl From<team::Model> for Team {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct TeamInput {
-    /// Unique name, at most 100 characters.
-    #[oai(validator(
-        max_length = 100,
-        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    ))]
-    pub name: Text,
+    /// Unique name.
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub name: Name<{ text::REFERENCE_NAME }>,
     #[oai(nullable)]
     pub cluster_id: Option<i32>,
-    #[oai(nullable)]
-    pub lead_official: Option<Text>,
+    /// The district official who leads the task force.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub lead_official: Option<Line<{ text::PERSON_NAME }>>,
     /// Defaults to false.
     #[oai(nullable, default)]
     pub archived: bool,
@@ -75,7 +74,7 @@ pub struct TeamInput {
 impl From<TeamInput> for svc::TeamInput {
     fn from(i: TeamInput) -> Self {
         Self {
-            name: i.name.0,
+            name: i.name.into_inner(),
             cluster_id: i.cluster_id,
             lead_official: i.lead_official.map(String::from),
             archived: i.archived,
@@ -117,14 +116,12 @@ impl From<cluster::Model> for Cluster {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ClusterInput {
-    /// Unique name, at most 100 characters.
-    #[oai(validator(
-        max_length = 100,
-        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    ))]
-    pub name: Text,
-    #[oai(nullable)]
-    pub category: Option<Text>,
+    /// Unique name.
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub name: Name<{ text::REFERENCE_NAME }>,
+    /// e.g. 主导产业, 特色产业, 新兴产业.
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
+    pub category: Option<Line<{ text::CATEGORY }>>,
     #[oai(nullable, default)]
     pub archived: bool,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
@@ -136,7 +133,7 @@ pub struct ClusterInput {
 impl From<ClusterInput> for svc::ClusterInput {
     fn from(i: ClusterInput) -> Self {
         Self {
-            name: i.name.0,
+            name: i.name.into_inner(),
             category: i.category.map(String::from),
             archived: i.archived,
         }
@@ -174,12 +171,9 @@ impl From<park::Model> for Park {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ParkInput {
-    /// Unique name, at most 100 characters.
-    #[oai(validator(
-        max_length = 100,
-        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    ))]
-    pub name: Text,
+    /// Unique name.
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub name: Name<{ text::REFERENCE_NAME }>,
     #[oai(nullable, default)]
     pub archived: bool,
     /// Required when replacing: the version you read (or send it as `If-Match`); a stale one
@@ -191,7 +185,7 @@ pub struct ParkInput {
 impl From<ParkInput> for svc::ParkInput {
     fn from(i: ParkInput) -> Self {
         Self {
-            name: i.name.0,
+            name: i.name.into_inner(),
             archived: i.archived,
         }
     }

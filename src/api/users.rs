@@ -11,8 +11,10 @@ use poem_openapi::{Object, OpenApi};
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::text::{Line, Name, TextRule};
 use super::types::{Role, Text};
 use super::{ApiTags, Deleted};
+use crate::domain::text;
 use crate::service::{auth as auth_svc, users as svc};
 use crate::state::AppState;
 
@@ -60,12 +62,13 @@ impl From<user::Model> for User {
 pub struct UserInput {
     /// 2 to 64 letters, digits, `_`, `-` or `.`; unique.
     #[oai(validator(
+        max_length = 64,
         pattern = "^[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[A-Za-z0-9_.-]{2,64}[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
     ))]
     pub username: Text,
     /// Name shown in lists; defaults to the username.
-    #[oai(nullable, default)]
-    pub display_name: Text,
+    #[oai(nullable, default, validator(custom = "TextRule::default()"))]
+    pub display_name: Line<{ text::DISPLAY_NAME }>,
     pub role: Role,
     /// Required for team leads and members, absent for admins and leaders.
     #[oai(nullable)]
@@ -82,7 +85,7 @@ impl From<UserInput> for svc::UserInput {
     fn from(i: UserInput) -> Self {
         Self {
             username: i.username.0,
-            display_name: i.display_name.0,
+            display_name: i.display_name.into_inner(),
             role: i.role.into(),
             team_id: i.team_id,
             archived: i.archived,
@@ -94,9 +97,9 @@ impl From<UserInput> for svc::UserInput {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct PasswordInput {
-    /// 10 to 200 characters; stored only as an argon2 hash.
-    #[oai(validator(min_length = 10, max_length = 200), write_only)]
-    pub password: Text,
+    /// 10 to 200 characters, no control characters; stored only as an argon2 hash.
+    #[oai(validator(min_length = 10, custom = "TextRule::default()"), write_only)]
+    pub password: Line<{ text::PASSWORD }>,
 }
 
 /// A request for a new bearer token.
@@ -104,11 +107,8 @@ pub struct PasswordInput {
 #[oai(skip_serializing_if_is_none)]
 pub struct TokenRequest {
     /// What the token is for, e.g. `excel-sync`.
-    #[oai(validator(
-        max_length = 100,
-        pattern = "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    ))]
-    pub name: Text,
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub name: Name<{ text::TOKEN_NAME }>,
     /// The user the token acts as; defaults to the caller. Only administrators may issue
     /// tokens for others.
     #[oai(nullable)]
@@ -169,9 +169,10 @@ impl IssuedToken {
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SessionRequest {
-    pub username: Text,
-    #[oai(write_only)]
-    pub password: Text,
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub username: Line<{ text::USERNAME }>,
+    #[oai(write_only, validator(custom = "TextRule::default()"))]
+    pub password: Line<{ text::PASSWORD }>,
 }
 
 pub struct UsersApi;
@@ -261,7 +262,7 @@ impl UsersApi {
         id: Path<i32>,
         body: Json<PasswordInput>,
     ) -> ApiResult<Deleted, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | INVALID }> {
-        auth_svc::set_password(&state.db, &auth.0, id.0, &body.0.password.0).await?;
+        auth_svc::set_password(&state.db, &auth.0, id.0, body.0.password.as_str()).await?;
         state.tokens.clear();
         Ok(Deleted::NoContent)
     }
@@ -299,7 +300,7 @@ impl UsersApi {
     ) -> ApiResult<Json<IssuedToken>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | INVALID }> {
         let body = body.0;
         let (token, model) =
-            auth_svc::create_token(&state.db, &auth.0, body.user_id, &body.name.0, body.expires_at).await?;
+            auth_svc::create_token(&state.db, &auth.0, body.user_id, body.name.as_str(), body.expires_at).await?;
         Ok(Json(IssuedToken::new(token, model)))
     }
 
@@ -338,8 +339,8 @@ impl UsersApi {
             &state.db,
             &state.login_throttle,
             &client,
-            &body.0.username.0,
-            &body.0.password.0,
+            body.0.username.as_str(),
+            body.0.password.as_str(),
         )
         .await?;
         Ok(Json(IssuedToken::new(token, model)))

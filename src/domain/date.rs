@@ -1,7 +1,9 @@
-//! Dates of recorded events: nothing that happened can be later than today in China. The rule
-//! is a type, [`PastDate`], made only by [`PastDate::new`] (or [`PastDate::today`]), so an
-//! input checked once cannot be unchecked again further on. Callers take a `PastDate` where
-//! they need the rule and never compare a date with [`today`] themselves.
+//! Dates of recorded events: nothing that happened can be later than today in China, nor
+//! earlier than 1990, before any project a district's ledgers follow (a year-0000 payment is a
+//! typing error, not history). The rule is a type, [`PastDate`], made only by
+//! [`PastDate::new`] (or [`PastDate::today`]), so an input checked once cannot be unchecked
+//! again further on. Callers take a `PastDate` where they need the rule and never compare a
+//! date with [`today`] or [`EARLIEST`] themselves.
 
 use std::fmt;
 
@@ -13,48 +15,68 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&china).date_naive()
 }
 
-/// A date not later than today: when something was recorded, or the as-of date of a figure.
+/// The earliest date a record may carry: 1 January 1990.
+pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1990, 1, 1) {
+    Some(date) => date,
+    None => panic!("1990-01-01 is a date"),
+};
+
+/// A date from [`EARLIEST`] to today: when something was recorded, or the as-of date of a
+/// figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PastDate(NaiveDate);
 
-/// A date later than today, refused.
+/// A date refused: later than today, or earlier than [`EARLIEST`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("{date} is later than today ({today})")]
-pub struct FutureDate {
-    pub date: NaiveDate,
-    pub today: NaiveDate,
+pub enum DateRefused {
+    #[error("{date} is later than today ({today})")]
+    Future { date: NaiveDate, today: NaiveDate },
+    #[error("{date} is earlier than {}", EARLIEST)]
+    TooEarly { date: NaiveDate },
 }
 
-impl FutureDate {
+impl DateRefused {
+    /// The date refused.
+    pub fn date(&self) -> NaiveDate {
+        match *self {
+            Self::Future { date, .. } | Self::TooEarly { date } => date,
+        }
+    }
+
     /// The refusal in Chinese, for ledgers and the console.
     pub fn chinese(&self) -> String {
-        format!("{}晚于今天（{}）", self.date, self.today)
+        match self {
+            Self::Future { date, today } => format!("{date}晚于今天（{today}）"),
+            Self::TooEarly { date } => format!("{date}早于{EARLIEST}"),
+        }
     }
 }
 
 impl PastDate {
-    /// Takes `date` if it is not later than today in China.
-    pub fn new(date: NaiveDate) -> Result<Self, FutureDate> {
+    /// Takes `date` if it is from [`EARLIEST`] to today in China.
+    pub fn new(date: NaiveDate) -> Result<Self, DateRefused> {
         Self::not_after(date, today())
     }
 
-    /// Takes `date` if it is not later than `today` (for a caller that has read the clock once
-    /// for a whole batch).
-    pub fn not_after(date: NaiveDate, today: NaiveDate) -> Result<Self, FutureDate> {
+    /// Takes `date` if it is from [`EARLIEST`] to `today` (for a caller that has read the
+    /// clock once for a whole batch).
+    pub fn not_after(date: NaiveDate, today: NaiveDate) -> Result<Self, DateRefused> {
         if date > today {
-            Err(FutureDate { date, today })
+            Err(DateRefused::Future { date, today })
+        } else if date < EARLIEST {
+            Err(DateRefused::TooEarly { date })
         } else {
             Ok(Self(date))
         }
     }
 
     /// Takes an optional date, passing `None` through.
-    pub fn optional(date: Option<NaiveDate>) -> Result<Option<Self>, FutureDate> {
+    pub fn optional(date: Option<NaiveDate>) -> Result<Option<Self>, DateRefused> {
         date.map(Self::new).transpose()
     }
 
     /// Takes an optional date, today when there is none (an as-of date a caller may leave out).
-    pub fn or_today(date: Option<NaiveDate>) -> Result<Self, FutureDate> {
+    pub fn or_today(date: Option<NaiveDate>) -> Result<Self, DateRefused> {
         Ok(Self::optional(date)?.unwrap_or_else(Self::today))
     }
 
@@ -93,6 +115,17 @@ mod tests {
         let err = PastDate::not_after(tomorrow, today).unwrap_err();
         assert_eq!(err.to_string(), "2026-12-08 is later than today (2026-12-07)");
         assert_eq!(err.chinese(), "2026-12-08晚于今天（2026-12-07）");
+    }
+
+    #[test]
+    fn nothing_before_1990() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        assert!(PastDate::not_after(EARLIEST, today).is_ok());
+        let year_zero = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let err = PastDate::not_after(year_zero, today).unwrap_err();
+        assert_eq!(err, DateRefused::TooEarly { date: year_zero });
+        assert_eq!(err.to_string(), "0000-01-01 is earlier than 1990-01-01");
+        assert_eq!(err.chinese(), "0000-01-01早于1990-01-01");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The rules of the domain, independent of HTTP and SQL: money, dates, project codes and names,
-//! stages and transitions, access, and the KPI definitions.
+//! the limits of every text, stages and transitions, access, and the KPI definitions.
 
 pub mod access;
 pub mod date;
@@ -8,5 +8,6 @@ pub mod kpi;
 pub mod money;
 pub mod project;
 pub mod stage;
+pub mod text;
 
 pub use date::{PastDate, today};

@@ -1,13 +1,12 @@
 //! What a project's identifying text may be: its code (项目编号), its name, and the names of
-//! investors and reference records (teams, clusters, parks). The API, the import and the
-//! console all check through these functions; none of them writes the limits again.
+//! investors and reference records (teams, clusters, parks). The services check through these
+//! functions, by the limits and characters of `domain::text`; none of them writes the limits
+//! again.
+
+use super::text::{self, Rule, TextError};
 
 /// The longest 项目编号, in bytes (codes are ASCII).
-pub const CODE_MAX_LEN: usize = 64;
-/// The longest project or investor name, in characters.
-pub const NAME_MAX_CHARS: usize = 200;
-/// The longest name of a team, cluster or park, in characters.
-pub const REFERENCE_NAME_MAX_CHARS: usize = 100;
+pub const CODE_MAX_LEN: usize = text::CODE;
 
 /// Takes a 项目编号: 1 to 64 letters, digits, `-` or `_`, surrounding blanks trimmed.
 pub fn project_code(code: &str) -> Result<&str, String> {
@@ -25,46 +24,24 @@ pub fn project_code(code: &str) -> Result<&str, String> {
     }
 }
 
-/// A name refused: blank, or longer than its limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum NameError {
-    #[error("must not be blank")]
-    Blank,
-    #[error("must be at most {0} characters")]
-    TooLong(usize),
+/// Takes a project name by the rule of [`text::PROJECT_NAME`]: surrounding blanks trimmed.
+pub fn name(name: &str) -> Result<&str, TextError> {
+    checked(name, Rule::name(text::PROJECT_NAME))
 }
 
-/// Takes a project or investor name: surrounding blanks trimmed, not blank, at most
-/// [`NAME_MAX_CHARS`] characters.
-pub fn name(name: &str) -> Result<&str, NameError> {
-    limited(name, NAME_MAX_CHARS)
+/// Takes an investor name by the rule of [`text::INVESTOR_NAME`]: surrounding blanks trimmed.
+pub fn investor_name(name: &str) -> Result<&str, TextError> {
+    checked(name, Rule::name(text::INVESTOR_NAME))
 }
 
-/// Takes a team, cluster or park name: surrounding blanks trimmed, not blank, at most
-/// [`REFERENCE_NAME_MAX_CHARS`] characters.
-pub fn reference_name(name: &str) -> Result<&str, NameError> {
-    limited(name, REFERENCE_NAME_MAX_CHARS)
+/// Takes a team, cluster or park name by the rule of [`text::REFERENCE_NAME`]: surrounding
+/// blanks trimmed.
+pub fn reference_name(name: &str) -> Result<&str, TextError> {
+    checked(name, Rule::name(text::REFERENCE_NAME))
 }
 
-fn limited(name: &str, max_chars: usize) -> Result<&str, NameError> {
-    let name = name.trim();
-    if name.is_empty() {
-        Err(NameError::Blank)
-    } else if name.chars().count() > max_chars {
-        Err(NameError::TooLong(max_chars))
-    } else {
-        Ok(name)
-    }
-}
-
-/// Whether a project or investor name is short enough.
-pub fn name_fits(name: &str) -> bool {
-    name.chars().count() <= NAME_MAX_CHARS
-}
-
-/// Whether a team, cluster or park name is short enough.
-pub fn reference_name_fits(name: &str) -> bool {
-    name.chars().count() <= REFERENCE_NAME_MAX_CHARS
+fn checked(name: &str, rule: Rule) -> Result<&str, TextError> {
+    rule.check(name).map(|()| name.trim())
 }
 
 #[cfg(test)]
@@ -82,12 +59,13 @@ mod tests {
 
     #[test]
     fn names() {
-        assert!(name_fits(&"项".repeat(200)));
-        assert!(!name_fits(&"项".repeat(201)));
-        assert!(reference_name_fits(&"园".repeat(100)));
-        assert!(!reference_name_fits(&"园".repeat(101)));
+        assert!(name(&"项".repeat(200)).is_ok());
+        assert!(name(&"项".repeat(201)).is_err());
+        assert!(reference_name(&"园".repeat(100)).is_ok());
+        assert!(reference_name(&"园".repeat(101)).is_err());
         assert_eq!(name(" 大足项目 "), Ok("大足项目"));
-        assert_eq!(name("  "), Err(NameError::Blank));
+        assert_eq!(name("  "), Err(TextError::Blank));
+        assert_eq!(name("大足\0项目"), Err(TextError::Control(text::Lines::One)));
         assert_eq!(
             name(&"项".repeat(201)).unwrap_err().to_string(),
             "must be at most 200 characters"

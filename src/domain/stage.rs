@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 pub use entity::enums::Stage;
 
-use super::date::{FutureDate, PastDate};
+use super::date::{DateRefused, EARLIEST, PastDate};
 
 /// The ordered stages a project moves forward through (`terminated` stands apart).
 pub const ORDERED: [Stage; 6] = [
@@ -108,8 +108,10 @@ pub struct PlannedTransition {
 pub enum TransitionError {
     #[error("the project is already at stage `{0:?}`")]
     AlreadyThere(Stage),
-    #[error("the date {}", FutureDate { date: *on, today: *today })]
+    #[error("the date {}", DateRefused::Future { date: *on, today: *today })]
     DateInFuture { on: NaiveDate, today: NaiveDate },
+    #[error("the date {}", DateRefused::TooEarly { date: *on })]
+    DateTooEarly { on: NaiveDate },
     #[error("the date {on} is earlier than {previous}, when the project reached `{stage:?}`")]
     DateBeforePrevious {
         on: NaiveDate,
@@ -126,9 +128,12 @@ pub enum TransitionError {
     SkipsStage { from: Stage, to: Stage },
 }
 
-impl From<FutureDate> for TransitionError {
-    fn from(FutureDate { date, today }: FutureDate) -> Self {
-        Self::DateInFuture { on: date, today }
+impl From<DateRefused> for TransitionError {
+    fn from(refused: DateRefused) -> Self {
+        match refused {
+            DateRefused::Future { date, today } => Self::DateInFuture { on: date, today },
+            DateRefused::TooEarly { date } => Self::DateTooEarly { on: date },
+        }
     }
 }
 
@@ -138,6 +143,7 @@ impl TransitionError {
         match self {
             Self::DateBeforePrevious { .. } => "date_out_of_order",
             Self::DateInFuture { .. } => "date_in_future",
+            Self::DateTooEarly { .. } => "date_too_early",
             Self::SkipsStage { .. } => "skips_stage",
             Self::ContractRequired => "missing_contract_terms",
             Self::SignedDateMismatch { .. } => "signed_date_mismatch",
@@ -153,6 +159,7 @@ impl TransitionError {
                 format!("日期早于{}的日期（{previous}）", chinese_name(*stage))
             }
             Self::DateInFuture { today, .. } => format!("日期晚于今天（{today}）"),
+            Self::DateTooEarly { .. } => format!("日期早于{EARLIEST}"),
             Self::SkipsStage { from, to } => format!(
                 "不能从{}直接到{}：签约后各阶段须依次经过",
                 chinese_name(*from),

@@ -1,12 +1,15 @@
 //! Ledger export: the projects as a ledger (台账) in the import's column layout, laid out
 //! like the ledgers teams keep (title row, as-of line, frozen header) and readable back by
 //! [`super::ledger::read_ledger`] unchanged. Rows stream through a constant-memory worksheet.
+//! A text longer than a cell holds is cut with a mark and listed on a sheet of notes
+//! ([`super::cell`]); it never fails the export.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
+use super::cell::{Cuts, add_cut_notes, merge_text, write_text};
 use super::ledger::{LedgerField, LedgerValues};
 use crate::domain::stage::chinese_name;
 use entity::enums::{AgreementType, Stage};
@@ -101,13 +104,18 @@ fn width(field: LedgerField) -> f64 {
 
 /// Writes the title lines and the header, sets widths and freezes the panes: everything above
 /// the first data row.
-pub fn write_heading(sheet: &mut Worksheet, heading: &LedgerHeading, formats: &LedgerFormats) -> Result<(), XlsxError> {
+pub fn write_heading(
+    sheet: &mut Worksheet,
+    heading: &LedgerHeading,
+    formats: &LedgerFormats,
+    cuts: &mut Cuts,
+) -> Result<(), XlsxError> {
     let last_col = (LedgerField::ALL.len() - 1) as u16;
     for (col, field) in LedgerField::ALL.iter().enumerate() {
         sheet.set_column_width(col as u16, width(*field))?;
     }
     sheet.set_row_height(0, 28)?;
-    sheet.merge_range(0, 0, 0, last_col, &heading.title, &formats.title)?;
+    merge_text(sheet, 0, (0, last_col), &heading.title, &formats.title, cuts)?;
     let as_of = heading.as_of;
     let line = format!(
         "填报单位：{}　　　统计截至：{}年{}月{}日　　　单位：万元",
@@ -116,13 +124,13 @@ pub fn write_heading(sheet: &mut Worksheet, heading: &LedgerHeading, formats: &L
         as_of.month(),
         as_of.day()
     );
-    sheet.merge_range(1, 0, 1, last_col, &line, &formats.subtitle)?;
+    merge_text(sheet, 1, (0, last_col), &line, &formats.subtitle, cuts)?;
     for (col, field) in LedgerField::ALL.iter().enumerate() {
         let name = match heading.language {
             HeaderLanguage::Chinese => header_with_unit(*field),
             HeaderLanguage::English => field.english().to_string(),
         };
-        sheet.write_string_with_format(HEADER_ROW, col as u16, name, &formats.header)?;
+        write_text(sheet, HEADER_ROW, col as u16, &name, Some(&formats.header), cuts)?;
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, 2)?;
     Ok(())
@@ -142,18 +150,20 @@ pub fn header_with_unit(field: LedgerField) -> String {
     }
 }
 
-/// Writes one project as a ledger row at `row` (0-based).
+/// Writes one project as a ledger row at `row` (0-based); a text too long for a cell is cut
+/// and noted in `cuts`.
 pub fn write_row(
     sheet: &mut Worksheet,
     row: u32,
     values: &LedgerValues,
     formats: &LedgerFormats,
+    cuts: &mut Cuts,
 ) -> Result<(), XlsxError> {
     for (col, field) in LedgerField::ALL.iter().enumerate() {
         let col = col as u16;
         match cell(values, *field) {
             Cell::Text(Some(text)) => {
-                sheet.write_string_with_format(row, col, text, &formats.text)?;
+                write_text(sheet, row, col, text, Some(&formats.text), cuts)?;
             }
             Cell::Money(Some(amount)) => {
                 sheet.write_number_with_format(row, col, to_f64(amount), &formats.money)?;
@@ -228,19 +238,25 @@ fn cell(v: &LedgerValues, field: LedgerField) -> Cell<'_> {
     }
 }
 
-/// Writes a whole ledger workbook from rows in order, in constant memory.
+/// The name of the ledger's sheet.
+pub const LEDGER_SHEET: &str = "招商项目台账";
+
+/// Writes a whole ledger workbook from rows in order, in constant memory; a text too long for
+/// a cell is cut, and a sheet of notes says which.
 pub fn write_ledger(
     heading: &LedgerHeading,
     rows: impl IntoIterator<Item = LedgerValues>,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = LedgerFormats::new();
+    let mut cuts = Cuts::default();
     let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name("招商项目台账")?;
-    write_heading(sheet, heading, &formats)?;
+    sheet.set_name(LEDGER_SHEET)?;
+    write_heading(sheet, heading, &formats, &mut cuts)?;
     for (row, values) in (HEADER_ROW + 1..).zip(rows) {
-        write_row(sheet, row, &values, &formats)?;
+        write_row(sheet, row, &values, &formats, &mut cuts)?;
     }
+    add_cut_notes(&mut workbook, &cuts)?;
     workbook.save_to_buffer()
 }
 
@@ -321,5 +337,33 @@ mod tests {
             assert_eq!(*ledger.rows[1].values, terminated, "{language:?}");
             assert_eq!(ledger.rows[0].row, HEADER_ROW + 2, "Excel row numbers are 1-based");
         }
+    }
+
+    #[test]
+    fn a_text_too_long_for_a_cell_is_cut_and_the_notes_say_so() {
+        use calamine::{Reader, Xlsx};
+
+        use crate::excel::cell::{CUT_MARK, CUT_NOTES_SHEET};
+
+        let heading = LedgerHeading {
+            title: "台账".into(),
+            reporting_unit: "区投资促进中心".into(),
+            as_of: d("2025-10-31"),
+            language: HeaderLanguage::Chinese,
+        };
+        let long = LedgerValues {
+            notes: Some("备".repeat(32_768)),
+            ..full_row()
+        };
+        let bytes = write_ledger(&heading, [full_row(), long]).unwrap();
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), [LEDGER_SHEET, CUT_NOTES_SHEET]);
+        let sheet = book.worksheet_range(LEDGER_SHEET).unwrap();
+        let notes_col = LedgerField::ALL.iter().position(|f| *f == LedgerField::Notes).unwrap() as u32;
+        let cell = sheet.get_value((HEADER_ROW + 2, notes_col)).unwrap().to_string();
+        assert!(cell.ends_with(CUT_MARK), "{}", &cell[cell.len() - 40..]);
+        let notes = book.worksheet_range(CUT_NOTES_SHEET).unwrap();
+        assert!(notes.get_value((0, 0)).unwrap().to_string().contains("1个单元格"));
+        assert_eq!(notes.get_value((3, 1)).unwrap().to_string(), "32768");
     }
 }

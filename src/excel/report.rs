@@ -3,6 +3,7 @@
 //! monthly trend with native charts, the warnings, and the drill-down of each rate. Pure:
 //! it writes what it is given; the figures come from the KPI engine.
 
+use super::cell::{Cuts, Written, add_cut_notes, cut_summary, write_text};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -166,18 +167,24 @@ fn write_optional(
     value: Option<Decimal>,
     format: &Format,
     text: &Format,
+    cuts: &mut Cuts,
 ) -> Result<(), XlsxError> {
     match value {
-        Some(v) => sheet.write_number_with_format(row, col, number(v), format)?,
-        None => sheet.write_string_with_format(row, col, "—", text)?,
+        Some(v) => {
+            sheet.write_number_with_format(row, col, number(v), format)?;
+        }
+        None => write_text(sheet, row, col, "—", Some(text), cuts)?,
     };
     Ok(())
 }
 
-/// Writes the report workbook.
-pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
+/// Writes the report workbook. A text too long for a cell (a name stored before the limits)
+/// is cut with a mark; the cover says so and a sheet of notes lists them.
+pub fn write_report(data: &ReportData) -> Result<Written, XlsxError> {
     let mut workbook = Workbook::new();
     let f = Formats::new();
+    let mut cut = Cuts::default();
+    let cuts = &mut cut;
     let period = format!("{} 至 {}", data.from, data.to);
 
     // Cover: the headline rates, their parts and their basis in words.
@@ -190,24 +197,31 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     cover.set_column_width(4, 22)?;
     cover.set_column_width(5, 18)?;
     cover.set_column_width(6, 60)?;
-    cover.write_string_with_format(0, 0, &data.title, &f.title)?;
-    cover.write_string(1, 0, format!("统计期间：{period}　　统计截至：{}", data.as_of))?;
+    write_text(cover, 0, 0, &data.title, Some(&f.title), cuts)?;
+    write_text(
+        cover,
+        1,
+        0,
+        &format!("统计期间：{period}　　统计截至：{}", data.as_of),
+        None,
+        cuts,
+    )?;
     if let Some(note) = &data.rows_note {
-        cover.write_string_with_format(2, 0, note, &f.note)?;
+        write_text(cover, 2, 0, note, Some(&f.note), cuts)?;
     }
     let headers = ["指标", "比率", "分子", "分子数值", "分母", "分母数值", "口径"];
     for (col, header) in headers.iter().enumerate() {
-        cover.write_string_with_format(3, col as u16, *header, &f.header)?;
+        write_text(cover, 3, col as u16, header, Some(&f.header), cuts)?;
     }
     for (i, h) in data.headlines.iter().enumerate() {
         let row = 4 + i as u32;
-        cover.write_string_with_format(row, 0, &h.name, &f.text)?;
-        write_optional(cover, row, 1, h.rate, &f.percent, &f.text)?;
-        cover.write_string_with_format(row, 2, &h.numerator_label, &f.text)?;
+        write_text(cover, row, 0, &h.name, Some(&f.text), cuts)?;
+        write_optional(cover, row, 1, h.rate, &f.percent, &f.text, cuts)?;
+        write_text(cover, row, 2, &h.numerator_label, Some(&f.text), cuts)?;
         cover.write_number_with_format(row, 3, number(h.numerator), &f.money)?;
-        cover.write_string_with_format(row, 4, &h.denominator_label, &f.text)?;
+        write_text(cover, row, 4, &h.denominator_label, Some(&f.text), cuts)?;
         cover.write_number_with_format(row, 5, number(h.denominator), &f.money)?;
-        cover.write_string_with_format(row, 6, &h.basis, &f.text)?;
+        write_text(cover, row, 6, &h.basis, Some(&f.text), cuts)?;
     }
     print_setup(cover, (3, 3), data.as_of)?;
 
@@ -227,27 +241,44 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
         "序时进度",
         "超/欠进度",
     ];
-    league.write_string_with_format(0, 0, format!("{}　赛马榜（{period}）", data.title), &f.title)?;
+    write_text(
+        league,
+        0,
+        0,
+        &format!("{}　赛马榜（{period}）", data.title),
+        Some(&f.title),
+        cuts,
+    )?;
     for (col, header) in headers.iter().enumerate() {
-        league.write_string_with_format(1, col as u16, *header, &f.header)?;
+        write_text(league, 1, col as u16, header, Some(&f.header), cuts)?;
         league.set_column_width(col as u16, if col == 2 { 22 } else { 12 })?;
     }
     for (i, r) in data.league.iter().enumerate() {
         let row = 2 + i as u32;
         league.write_number_with_format(row, 0, f64::from(r.rank), &f.count)?;
         match r.rank_change {
-            Some(change) => league.write_number_with_format(row, 1, f64::from(change), &f.count)?,
-            None => league.write_string_with_format(row, 1, "—", &f.text)?,
+            Some(change) => {
+                league.write_number_with_format(row, 1, f64::from(change), &f.count)?;
+            }
+            None => write_text(league, row, 1, "—", Some(&f.text), cuts)?,
         };
-        league.write_string_with_format(row, 2, &r.team, &f.text)?;
+        write_text(league, row, 2, &r.team, Some(&f.text), cuts)?;
         league.write_number_with_format(row, 3, number(r.score), &f.number)?;
-        write_optional(league, row, 4, r.sign_rate, &f.percent, &f.text)?;
-        write_optional(league, row, 5, r.funds_arrival_rate, &f.percent, &f.text)?;
-        write_optional(league, row, 6, r.production_effectiveness_rate, &f.percent, &f.text)?;
-        write_optional(league, row, 7, r.target, &f.money, &f.text)?;
-        write_optional(league, row, 8, r.completion, &f.percent, &f.text)?;
-        write_optional(league, row, 9, r.progress, &f.percent, &f.text)?;
-        write_optional(league, row, 10, r.ahead, &f.percent, &f.text)?;
+        write_optional(league, row, 4, r.sign_rate, &f.percent, &f.text, cuts)?;
+        write_optional(league, row, 5, r.funds_arrival_rate, &f.percent, &f.text, cuts)?;
+        write_optional(
+            league,
+            row,
+            6,
+            r.production_effectiveness_rate,
+            &f.percent,
+            &f.text,
+            cuts,
+        )?;
+        write_optional(league, row, 7, r.target, &f.money, &f.text, cuts)?;
+        write_optional(league, row, 8, r.completion, &f.percent, &f.text, cuts)?;
+        write_optional(league, row, 9, r.progress, &f.percent, &f.text, cuts)?;
+        write_optional(league, row, 10, r.ahead, &f.percent, &f.text, cuts)?;
     }
     let last = 1 + data.league.len().max(1) as u32;
     // Red when more than 10 points behind time-proportional progress, yellow when behind,
@@ -297,14 +328,14 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     // Monthly trend with a line chart.
     let trend = workbook.add_worksheet();
     trend.set_name("月度趋势")?;
-    trend.write_string_with_format(0, 0, "月度签约与资金到位（万元）", &f.title)?;
+    write_text(trend, 0, 0, "月度签约与资金到位（万元）", Some(&f.title), cuts)?;
     for (col, header) in ["月份", "签约合同投资额", "到位资金"].iter().enumerate() {
-        trend.write_string_with_format(1, col as u16, *header, &f.header)?;
+        write_text(trend, 1, col as u16, header, Some(&f.header), cuts)?;
         trend.set_column_width(col as u16, 18)?;
     }
     for (i, m) in data.months.iter().enumerate() {
         let row = 2 + i as u32;
-        trend.write_string_with_format(row, 0, &m.month, &f.text)?;
+        write_text(trend, row, 0, &m.month, Some(&f.text), cuts)?;
         trend.write_number_with_format(row, 1, number(m.contracted_signed), &f.money)?;
         trend.write_number_with_format(row, 2, number(m.funds_arrived), &f.money)?;
     }
@@ -337,7 +368,7 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
     let (warnings, drills) = workbook.worksheets_mut()[first_long..]
         .split_first_mut()
         .expect("the warnings sheet was just added");
-    std::thread::scope(|scope| {
+    let long_cuts = std::thread::scope(|scope| {
         if let Some(note) = &data.rows_note {
             // A page header holds text up to 255 characters, `&` doubled.
             let header = format!("&L{}", note.replace('&', "&&").chars().take(250).collect::<String>());
@@ -352,22 +383,43 @@ pub fn write_report(data: &ReportData) -> Result<Vec<u8>, XlsxError> {
         }
         threads
             .into_iter()
-            .try_for_each(|thread| thread.join().expect("a report sheet's thread panicked"))
+            .map(|thread| thread.join().expect("a report sheet's thread panicked"))
+            .collect::<Result<Vec<Cuts>, XlsxError>>()
     })?;
-    workbook.save_to_buffer()
+    for sheet_cuts in long_cuts {
+        cut.extend(sheet_cuts);
+    }
+    if !cut.is_empty() {
+        // Below the headlines, where a reader of the cover (printed, often) sees it.
+        let row = 5 + data.headlines.len() as u32;
+        let cover = workbook.worksheet_from_index(0)?;
+        write_text(cover, row, 0, &cut_summary(&cut), Some(&f.note), &mut Cuts::default())?;
+    }
+    add_cut_notes(&mut workbook, &cut)?;
+    Ok(Written {
+        bytes: workbook.save_to_buffer()?,
+        cut_cells: cut.len(),
+    })
 }
 
 /// A long sheet's first row: its column headers, with the columns' widths.
-fn write_header(sheet: &mut Worksheet, columns: &[(&str, f64)], f: &Formats) -> Result<(), XlsxError> {
+fn write_header(sheet: &mut Worksheet, columns: &[(&str, f64)], f: &Formats, cuts: &mut Cuts) -> Result<(), XlsxError> {
     for (col, (header, width)) in columns.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *header, &f.header)?;
+        write_text(sheet, 0, col as u16, header, Some(&f.header), cuts)?;
         sheet.set_column_width(col as u16, *width)?;
     }
     Ok(())
 }
 
-/// The warnings sheet: one row per red or yellow project.
-fn write_warnings(sheet: &mut Worksheet, rows: &[WarningRow], f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
+/// The warnings sheet: one row per red or yellow project; returns the cells cut.
+fn write_warnings(
+    sheet: &mut Worksheet,
+    rows: &[WarningRow],
+    f: &Formats,
+    as_of: NaiveDate,
+) -> Result<Cuts, XlsxError> {
+    let mut cut = Cuts::default();
+    let cuts = &mut cut;
     write_header(
         sheet,
         &[
@@ -378,21 +430,30 @@ fn write_warnings(sheet: &mut Worksheet, rows: &[WarningRow], f: &Formats, as_of
             ("原因", 70.0),
         ],
         f,
+        cuts,
     )?;
     for (i, w) in rows.iter().enumerate() {
         let row = 1 + i as u32;
         let light = if w.light == "红" { &f.red } else { &f.yellow };
-        sheet.write_string_with_format(row, 0, &w.light, light)?;
-        sheet.write_string_with_format(row, 1, &w.code, &f.text)?;
-        sheet.write_string_with_format(row, 2, &w.name, &f.text)?;
-        sheet.write_string_with_format(row, 3, &w.team, &f.text)?;
-        sheet.write_string_with_format(row, 4, &w.reasons, &f.text)?;
+        write_text(sheet, row, 0, &w.light, Some(light), cuts)?;
+        write_text(sheet, row, 1, &w.code, Some(&f.text), cuts)?;
+        write_text(sheet, row, 2, &w.name, Some(&f.text), cuts)?;
+        write_text(sheet, row, 3, &w.team, Some(&f.text), cuts)?;
+        write_text(sheet, row, 4, &w.reasons, Some(&f.text), cuts)?;
     }
-    print_setup(sheet, (0, 0), as_of)
+    print_setup(sheet, (0, 0), as_of)?;
+    Ok(cut)
 }
 
-/// The drill-down sheet of one rate: every project behind it.
-fn write_drill_down(sheet: &mut Worksheet, drill: &DrillDown, f: &Formats, as_of: NaiveDate) -> Result<(), XlsxError> {
+/// The drill-down sheet of one rate: every project behind it; returns the cells cut.
+fn write_drill_down(
+    sheet: &mut Worksheet,
+    drill: &DrillDown,
+    f: &Formats,
+    as_of: NaiveDate,
+) -> Result<Cuts, XlsxError> {
+    let mut cut = Cuts::default();
+    let cuts = &mut cut;
     write_header(
         sheet,
         &[
@@ -403,16 +464,18 @@ fn write_drill_down(sheet: &mut Worksheet, drill: &DrillDown, f: &Formats, as_of
             ("依据", 70.0),
         ],
         f,
+        cuts,
     )?;
     for (i, r) in drill.rows.iter().enumerate() {
         let row = 1 + i as u32;
-        sheet.write_string_with_format(row, 0, &r.code, &f.text)?;
-        sheet.write_string_with_format(row, 1, &r.name, &f.text)?;
-        sheet.write_string_with_format(row, 2, &r.team, &f.text)?;
-        sheet.write_string_with_format(row, 3, if r.counts { "是" } else { "否" }, &f.text)?;
-        sheet.write_string_with_format(row, 4, &r.detail, &f.text)?;
+        write_text(sheet, row, 0, &r.code, Some(&f.text), cuts)?;
+        write_text(sheet, row, 1, &r.name, Some(&f.text), cuts)?;
+        write_text(sheet, row, 2, &r.team, Some(&f.text), cuts)?;
+        write_text(sheet, row, 3, if r.counts { "是" } else { "否" }, Some(&f.text), cuts)?;
+        write_text(sheet, row, 4, &r.detail, Some(&f.text), cuts)?;
     }
-    print_setup(sheet, (0, 0), as_of)
+    print_setup(sheet, (0, 0), as_of)?;
+    Ok(cut)
 }
 
 #[cfg(test)]
@@ -483,7 +546,7 @@ mod tests {
 
     #[test]
     fn the_report_has_its_sheets_figures_charts_and_print_setup() {
-        let bytes = write_report(&sample()).unwrap();
+        let bytes = write_report(&sample()).unwrap().bytes;
         let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
         assert_eq!(
             book.sheet_names(),

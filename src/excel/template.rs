@@ -4,6 +4,7 @@
 
 use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, Format, Formula, Workbook, XlsxError};
 
+use super::cell::{Cuts, add_cut_notes, write_text};
 use super::export::{HEADER_ROW, LedgerFormats, LedgerHeading, agreement_chinese, write_heading};
 use super::ledger::LedgerField;
 use crate::domain::stage::{ORDERED, chinese_name};
@@ -68,6 +69,7 @@ fn explanation(field: LedgerField) -> &'static str {
 pub fn write_template(heading: &LedgerHeading, choices: &Choices) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = LedgerFormats::new();
+    let mut cuts = Cuts::default();
 
     // The lists behind the drop-downs live on a hidden sheet: an inline list is limited to
     // 255 characters, which 24 team names exceed.
@@ -94,7 +96,7 @@ pub fn write_template(heading: &LedgerHeading, choices: &Choices) -> Result<Vec<
 
     let sheet = workbook.add_worksheet();
     sheet.set_name("招商项目台账")?;
-    write_heading(sheet, heading, &formats)?;
+    write_heading(sheet, heading, &formats, &mut cuts)?;
     let first = HEADER_ROW + 1;
     let last = HEADER_ROW + INPUT_ROWS;
     let input_formats = [
@@ -159,9 +161,9 @@ pub fn write_template(heading: &LedgerHeading, choices: &Choices) -> Result<Vec<
     let options = workbook.add_worksheet();
     options.set_name("选项")?;
     for (col, (title, items)) in lists.iter().enumerate() {
-        options.write_string(0, col as u16, *title)?;
+        write_text(options, 0, col as u16, title, None, &mut cuts)?;
         for (row, item) in items.iter().enumerate() {
-            options.write_string(row as u32 + 1, col as u16, *item)?;
+            write_text(options, row as u32 + 1, col as u16, item, None, &mut cuts)?;
         }
     }
     options.set_hidden(true);
@@ -172,31 +174,25 @@ pub fn write_template(heading: &LedgerHeading, choices: &Choices) -> Result<Vec<
     help.set_column_width(0, 20)?;
     help.set_column_width(1, 12)?;
     help.set_column_width(2, 90)?;
-    help.write_string_with_format(0, 0, "填表说明", &bold)?;
-    help.write_string(
-        1,
-        0,
+    let lines = [
         "金额单位均为万元（可写“1.2亿”“5000万元”等，导入时自动换算）；面积单位为亩。",
-    )?;
-    help.write_string(
-        2,
-        0,
         "日期可写为日期单元格，或“2025-03-15”“2025/3/15”“2025.3.15”“2025年3月15日”“2025年3月”“202503”；只写到月份时按当月1日计。",
-    )?;
-    help.write_string(
-        3,
-        0,
         "空白或“-”“/”“无”“暂无”表示没有数据。小计、合计行和表下注释行导入时自动跳过。",
-    )?;
+    ];
+    write_text(help, 0, 0, "填表说明", Some(&bold), &mut cuts)?;
+    for (row, line) in (1..).zip(lines) {
+        write_text(help, row, 0, line, None, &mut cuts)?;
+    }
     for (col, text) in ["列名", "英文列名", "说明"].iter().enumerate() {
-        help.write_string_with_format(5, col as u16, *text, &bold)?;
+        write_text(help, 5, col as u16, text, Some(&bold), &mut cuts)?;
     }
     for (i, field) in LedgerField::ALL.iter().enumerate() {
         let row = 6 + i as u32;
-        help.write_string(row, 0, super::export::header_with_unit(*field))?;
-        help.write_string(row, 1, field.english())?;
-        help.write_string(row, 2, explanation(*field))?;
+        write_text(help, row, 0, &super::export::header_with_unit(*field), None, &mut cuts)?;
+        write_text(help, row, 1, field.english(), None, &mut cuts)?;
+        write_text(help, row, 2, explanation(*field), None, &mut cuts)?;
     }
+    add_cut_notes(&mut workbook, &cuts)?;
     workbook.save_to_buffer()
 }
 

@@ -1,6 +1,8 @@
-//! The error of the service layer: what went wrong in domain terms, never an HTTP status.
+//! The error of the service layer: what went wrong in domain terms, never an HTTP status. A
+//! database's refusal of a statement (a duplicate, a missing reference) becomes the field at
+//! fault here, the same on SQLite and PostgreSQL.
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr, SqlxPostgresError};
 
 /// A problem with one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +77,12 @@ impl ServiceError {
         Self::Invalid { message, details }
     }
 
+    /// Whether this is a unique value taken (a duplicate the database refused), not a stale
+    /// version.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Self::Conflict { details, .. } if details.iter().all(|d| d.field != "version"))
+    }
+
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::Conflict {
@@ -110,29 +118,161 @@ pub fn is_busy(err: &DbErr) -> bool {
 }
 
 impl From<DbErr> for ServiceError {
-    /// Constraint violations are the caller's doing and say so; a busy database says to try
-    /// again; anything else is ours.
+    /// Constraint violations are the caller's doing and say so, naming the field: a duplicate
+    /// is a conflict (409), a missing or still-used reference a broken rule (422), on either
+    /// database. Constraint names are the schema's business and never reach a message. A busy
+    /// database says to try again; anything else is ours.
     fn from(err: DbErr) -> Self {
         if is_busy(&err) {
             tracing::warn!(error = %err, "the database was busy");
             return Self::Busy;
         }
+        match Violation::of(&err) {
+            Some(violation) => violation.into(),
+            None => Self::Db(err),
+        }
+    }
+}
+
+/// What a statement the database refused broke, in terms of the fields of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Violation {
+    /// A unique value taken: the columns of the key, when the database says.
+    Unique(Vec<String>),
+    /// A reference to a record that does not exist (the referring columns), or a record still
+    /// referred to (by the table named).
+    ForeignKey {
+        fields: Vec<String>,
+        referred_by: Option<String>,
+    },
+    /// A required column left empty.
+    NotNull(Option<String>),
+    /// A check constraint.
+    Check,
+    /// A text longer than its column (PostgreSQL; the API's limits keep it from happening).
+    TooLong,
+    /// A character the database cannot store, such as NUL in PostgreSQL's text (the API's
+    /// rules keep it from happening).
+    Unstorable,
+}
+
+impl Violation {
+    fn of(err: &DbErr) -> Option<Self> {
+        let (DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause))) = err else {
+            return None;
+        };
+        let sea_orm::sqlx::Error::Database(cause) = cause.as_ref() else {
+            return None;
+        };
+        if let Some(pg) = cause.try_downcast_ref::<SqlxPostgresError>() {
+            let detail = pg.detail().unwrap_or_default();
+            return match pg.code() {
+                "23505" | "23P01" => Some(Self::Unique(key_columns(detail))),
+                "23503" => Some(Self::ForeignKey {
+                    fields: key_columns(detail),
+                    referred_by: quoted_after(detail, "referenced from table "),
+                }),
+                "23502" => Some(Self::NotNull(pg.column().map(str::to_owned))),
+                "23514" => Some(Self::Check),
+                "22001" => Some(Self::TooLong),
+                "22021" | "22P05" => Some(Self::Unstorable),
+                _ => None,
+            };
+        }
+        // SQLite: "UNIQUE constraint failed: investors.credit_code", "FOREIGN KEY constraint
+        // failed" (also for an `ON DELETE RESTRICT` refusal, SQLITE_CONSTRAINT_TRIGGER, which
+        // sea-orm does not classify), "NOT NULL constraint failed: projects.name".
+        let message = cause.message();
+        let columns = || {
+            message
+                .split_once("constraint failed: ")
+                .map(|(_, columns)| {
+                    columns
+                        .split(", ")
+                        .map(|column| column.rsplit('.').next().unwrap_or(column).to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(detail)) => Self::Conflict {
-                message: format!("a record with the same unique value exists ({detail})"),
+            Some(SqlErr::UniqueConstraintViolation(_)) => Some(Self::Unique(columns())),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Some(Self::ForeignKey {
+                fields: vec![],
+                referred_by: None,
+            }),
+            _ if message.contains("FOREIGN KEY constraint failed") => Some(Self::ForeignKey {
+                fields: vec![],
+                referred_by: None,
+            }),
+            _ if message.contains("NOT NULL constraint failed") => Some(Self::NotNull(columns().pop())),
+            _ if message.contains("CHECK constraint failed") => Some(Self::Check),
+            _ => None,
+        }
+    }
+}
+
+/// The columns of PostgreSQL's "Key (team_id, year)=(3, 2025) already exists."
+fn key_columns(detail: &str) -> Vec<String> {
+    detail
+        .strip_prefix("Key (")
+        .and_then(|rest| rest.split_once(")="))
+        .map(|(columns, _)| columns.split(", ").map(|c| c.trim_matches('"').to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// The quoted name after `marker` in `text`: `projects` in `… referenced from table "projects".`
+fn quoted_after(text: &str, marker: &str) -> Option<String> {
+    let (_, rest) = text.split_once(marker)?;
+    let rest = rest.strip_prefix('"')?;
+    rest.split_once('"').map(|(name, _)| name.to_owned())
+}
+
+impl From<Violation> for ServiceError {
+    fn from(violation: Violation) -> Self {
+        let details = |fields: &[String], message: &str| -> Vec<FieldError> {
+            fields.iter().map(|field| FieldError::new(field, message)).collect()
+        };
+        match violation {
+            Violation::Unique(fields) if fields.is_empty() => Self::Conflict {
+                message: "a record with the same unique value exists".into(),
                 details: vec![],
             },
-            Some(SqlErr::ForeignKeyConstraintViolation(detail)) => Self::Invalid {
-                message: format!("the record refers to, or is referred to by, another record ({detail})"),
+            Violation::Unique(fields) => Self::Conflict {
+                message: format!("another record has the same {}", fields.join(" and ")),
+                details: details(&fields, "is already taken by another record"),
+            },
+            Violation::ForeignKey {
+                referred_by: Some(table),
+                ..
+            } => Self::Invalid {
+                message: format!("the record is still referred to by {table}"),
                 details: vec![],
             },
-            // SQLite reports an `ON DELETE RESTRICT` refusal as SQLITE_CONSTRAINT_TRIGGER (1811),
-            // which sea-orm does not classify.
-            _ if err.to_string().contains("FOREIGN KEY constraint failed") => Self::Invalid {
+            Violation::ForeignKey { fields, .. } if fields.is_empty() => Self::Invalid {
                 message: "the record refers to, or is referred to by, another record".into(),
                 details: vec![],
             },
-            _ => Self::Db(err),
+            Violation::ForeignKey { fields, .. } => Self::Invalid {
+                message: format!("{} refers to a record that does not exist", fields.join(" and ")),
+                details: details(&fields, "refers to a record that does not exist"),
+            },
+            Violation::NotNull(Some(field)) => Self::invalid(field, "must not be empty"),
+            Violation::NotNull(None) => Self::Invalid {
+                message: "a required value is missing".into(),
+                details: vec![],
+            },
+            Violation::Check => Self::Invalid {
+                message: "a value breaks a rule of the stored data".into(),
+                details: vec![],
+            },
+            Violation::TooLong => Self::Invalid {
+                message: "a text is longer than its field holds".into(),
+                details: vec![],
+            },
+            Violation::Unstorable => Self::Invalid {
+                message: "a text holds a character that cannot be stored (NUL)".into(),
+                details: vec![],
+            },
         }
     }
 }
@@ -162,5 +302,43 @@ impl Problems {
 impl From<crate::domain::access::Denied> for ServiceError {
     fn from(denied: crate::domain::access::Denied) -> Self {
         Self::Forbidden(denied.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgresql_details_name_the_columns() {
+        assert_eq!(
+            key_columns("Key (credit_code)=(91500000MA5U000001) already exists."),
+            ["credit_code"]
+        );
+        assert_eq!(
+            key_columns("Key (team_id, year)=(3, 2025) already exists."),
+            ["team_id", "year"]
+        );
+        assert!(key_columns("Failing row contains (1).").is_empty());
+        assert_eq!(
+            quoted_after(
+                "Key (id)=(3) is still referenced from table \"projects\".",
+                "referenced from table "
+            ),
+            Some("projects".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_duplicate_names_its_field_never_the_constraint() {
+        let err = ServiceError::from(Violation::Unique(vec!["credit_code".into()]));
+        let ServiceError::Conflict { message, details } = err else {
+            panic!("a conflict")
+        };
+        assert_eq!(message, "another record has the same credit_code");
+        assert_eq!(
+            details,
+            [FieldError::new("credit_code", "is already taken by another record")]
+        );
     }
 }

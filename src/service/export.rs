@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use entity::{cluster, contract, funding, investor, park, project, team, user};
-use rust_xlsxwriter::{Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::projects::{ProjectFilter, filter_condition};
@@ -16,7 +16,8 @@ use super::{Actor, ServiceError, ServiceResult, reference};
 use crate::db::packed;
 use crate::domain::money::{centimu_to_mu, yuan_to_wan};
 use crate::domain::stage::Stage;
-use crate::excel::export::{HEADER_ROW, LedgerFormats, LedgerHeading, write_heading, write_row};
+use crate::excel::cell::{Cuts, Written, add_cut_notes};
+use crate::excel::export::{HEADER_ROW, LEDGER_SHEET, LedgerFormats, LedgerHeading, write_heading, write_row};
 use crate::excel::ledger::LedgerValues;
 use crate::excel::template::{Choices, write_template};
 
@@ -36,13 +37,14 @@ pub async fn ledger(
     actor: &Actor,
     filter: &ProjectFilter,
     heading: &LedgerHeading,
-) -> ServiceResult<Vec<u8>> {
+) -> ServiceResult<Written> {
     let condition = filter_condition(actor, filter)?;
-    let mut workbook = Workbook::new();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
     let formats = LedgerFormats::new();
+    let mut cuts = Cuts::default();
     let sheet = workbook.add_worksheet_with_constant_memory().map_err(workbook_error)?;
-    sheet.set_name("招商项目台账").map_err(workbook_error)?;
-    write_heading(sheet, heading, &formats).map_err(workbook_error)?;
+    sheet.set_name(LEDGER_SHEET).map_err(workbook_error)?;
+    write_heading(sheet, heading, &formats, &mut cuts).map_err(workbook_error)?;
     let names = Names::load(db).await?;
     let next_batch = |after: i32| {
         let select = project::Entity::find()
@@ -65,7 +67,7 @@ pub async fn ledger(
     while let Some(after) = last {
         let write = async {
             for (at, project) in values.iter().enumerate() {
-                write_row(sheet, row, project, &formats)?;
+                write_row(sheet, row, project, &formats, &mut cuts)?;
                 row += 1;
                 if at % YIELD_EVERY == YIELD_EVERY - 1 {
                     tokio::task::yield_now().await;
@@ -77,7 +79,11 @@ pub async fn ledger(
         written.map_err(workbook_error)?;
         (last, values) = next?;
     }
-    workbook.save_to_buffer().map_err(workbook_error)
+    add_cut_notes(&mut workbook, &cuts).map_err(workbook_error)?;
+    Ok(Written {
+        bytes: workbook.save_to_buffer().map_err(workbook_error)?,
+        cut_cells: cuts.len(),
+    })
 }
 
 /// The names of the reference data, loaded once per export (they are few).

@@ -47,7 +47,9 @@ pub fn check_credit_code(code: &str) -> Result<String, String> {
 
 fn check(input: InvestorInput) -> ServiceResult<InvestorInput> {
     let mut problems = Problems::default();
-    let name = problems.check("name", project::name(&input.name)).map(str::to_string);
+    let name = problems
+        .check("name", project::investor_name(&input.name))
+        .map(str::to_string);
     let credit_code = clean(input.credit_code).and_then(|c| problems.check("credit_code", check_credit_code(&c)));
     problems.finish()?;
     Ok(InvestorInput {
@@ -172,7 +174,7 @@ pub async fn update_investor<C: ConnectionTrait + TransactionTrait>(
     )
     .await
     .map_err(|e| match e {
-        ServiceError::Conflict { details, .. } if details.is_empty() => ServiceError::conflict(
+        e if e.is_duplicate() => ServiceError::conflict(
             "credit_code",
             format!(
                 "an investor with credit code `{}` exists",

@@ -66,7 +66,9 @@ fn set_stage_dates(model: &mut project::ActiveModel, dates: StageDates) {
 /// Why a move was refused, as a 422 naming the field at fault.
 fn refused(err: TransitionError) -> ServiceError {
     let field = match err {
-        TransitionError::DateInFuture { .. } | TransitionError::DateBeforePrevious { .. } => "date",
+        TransitionError::DateInFuture { .. }
+        | TransitionError::DateTooEarly { .. }
+        | TransitionError::DateBeforePrevious { .. } => "date",
         TransitionError::ReasonRequired => "reason",
         TransitionError::ContractRequired | TransitionError::SignedDateMismatch { .. } => "contract",
         TransitionError::AlreadyThere(_) | TransitionError::SkipsStage { .. } => "stage",

@@ -69,12 +69,10 @@ fn required_name(name: &str) -> ServiceResult<String> {
         .map_err(|e| ServiceError::invalid("name", e.to_string()))
 }
 
-/// A unique-name violation (a conflict without field details) as a 409 naming the field.
+/// A unique-name violation (not a stale version) as a 409 naming the field.
 fn duplicate_name(err: ServiceError, what: &str, name: &str) -> ServiceError {
     match err {
-        ServiceError::Conflict { details, .. } if details.is_empty() => {
-            ServiceError::conflict("name", format!("a {what} named `{name}` already exists"))
-        }
+        err if err.is_duplicate() => ServiceError::conflict("name", format!("a {what} named `{name}` already exists")),
         other => other,
     }
 }

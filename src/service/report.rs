@@ -24,6 +24,7 @@ use super::{Actor, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::Denied;
 use crate::domain::kpi::{FundsBasis, GroupBy, Kpi, Light, Measure, ProductionCohort, SignBasis};
 use crate::domain::money::yuan_to_wan;
+use crate::excel::cell::Written;
 use crate::excel::report::{DrillDown, DrillRow, Headline, LeagueRow, MonthRow, ReportData, WarningRow, write_report};
 
 /// What the report covers.
@@ -65,7 +66,7 @@ pub async fn kpi_report(
     db: &impl ConnectionTrait,
     actor: &Actor,
     params: ReportParams,
-) -> ServiceResult<(NaiveDate, Vec<u8>)> {
+) -> ServiceResult<(NaiveDate, Written)> {
     let kpi_params = |group_by| KpiParams {
         from: params.from,
         to: params.to,
@@ -262,10 +263,10 @@ pub async fn kpi_report(
         rows_note,
     };
     let phase = std::time::Instant::now();
-    let bytes = write_report(&data)
+    let written = write_report(&data)
         .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("writing the report workbook: {e}"))))?;
     tracing::debug!(took = ?phase.elapsed(), "report: workbook written");
-    Ok((as_of, bytes))
+    Ok((as_of, written))
 }
 
 /// What the cover says when the project sheets hold fewer teams than the figures: `rows` is

@@ -214,9 +214,7 @@ pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
     )
     .await
     .map_err(|e| match e {
-        ServiceError::Conflict { details, .. } if details.is_empty() => {
-            ServiceError::conflict("username", format!("the username `{username}` is taken"))
-        }
+        e if e.is_duplicate() => ServiceError::conflict("username", format!("the username `{username}` is taken")),
         other => other,
     })?;
     audit::record(

@@ -6,6 +6,7 @@ use entity::enums::Stage;
 use serde::Serialize;
 
 use super::text::{half_width, is_invisible};
+use crate::domain::text::{self, Rule};
 
 /// One column of the ledger, in ledger column order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -279,6 +280,22 @@ impl LedgerField {
             | Self::PromisedTax => FieldKind::Amount,
             Self::LandArea => FieldKind::Area,
             _ => FieldKind::Text,
+        }
+    }
+
+    /// The rule a text field's values must pass, the API's rule for the same field
+    /// (`domain::text`); only meaningful for fields of [`FieldKind::Text`].
+    pub(crate) fn text_rule(self) -> Rule {
+        match self {
+            Self::Code => Rule::line(text::CODE),
+            Self::CreditCode => Rule::line(text::CREDIT_CODE),
+            Self::Name => Rule::name(text::PROJECT_NAME),
+            Self::Investor => Rule::name(text::INVESTOR_NAME),
+            Self::Cluster | Self::Park | Self::Team => Rule::name(text::REFERENCE_NAME),
+            Self::SponsoringLeader => Rule::line(text::PERSON_NAME),
+            Self::Owner => Rule::line(text::DISPLAY_NAME),
+            Self::Source => Rule::line(text::SOURCE),
+            _ => Rule::prose(text::PROSE),
         }
     }
 

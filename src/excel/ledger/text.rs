@@ -38,6 +38,20 @@ pub(crate) fn compact(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// A one-line value with its tabs and line breaks (a cell wrapped by hand) made spaces.
+pub(crate) fn fold_lines(text: String) -> String {
+    if !text.chars().any(is_line_break) {
+        return text;
+    }
+    text.chars().map(|c| if is_line_break(c) { ' ' } else { c }).collect()
+}
+
+/// Tab, line feed, vertical tab, form feed, carriage return, next line: the blanks that are
+/// control characters.
+fn is_line_break(c: char) -> bool {
+    c.is_whitespace() && c.is_control()
+}
+
 /// "-", "—", "/", "无", "暂无", "空" and blanks: the cell holds no value.
 pub(crate) fn is_empty_marker(text: &str) -> bool {
     // No marker has more than three visible characters: most cells are ruled out unallocated.

@@ -61,7 +61,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionSession, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, TransactionSession, TransactionTrait};
 use tokio::sync::mpsc;
 use tokio::task::JoinError;
 use tokio_util::task::AbortOnDropHandle;
@@ -75,7 +75,7 @@ use self::reading::{Intake, Reading, finish_reading};
 use self::report::{forget_new_ids, tally, tally_created};
 use super::{Actor, ServiceError, ServiceResult, now};
 use crate::db::bulk;
-use crate::domain::date::{PastDate, today};
+use crate::domain::date::{DateRefused, EARLIEST, PastDate, today};
 use crate::excel::ledger::{CellError, LedgerEvent, LedgerFileError, LedgerRow, ReadLimits};
 
 /// Rows planned between two looks at whether the writer can start its next statement.
@@ -235,12 +235,8 @@ where
     S::Transaction: Sync + 'static,
 {
     let today = today();
-    if let Some(Err(future)) = options.as_of.map(|as_of| PastDate::not_after(as_of, today)) {
-        let (as_of, today) = (future.date, future.today);
-        report.reject(
-            "as_of_in_future",
-            format!("统计截至日期 {as_of} 晚于今天（{today}），未导入"),
-        );
+    if let Some(Err(refused)) = options.as_of.map(|as_of| PastDate::not_after(as_of, today)) {
+        reject_as_of(&mut report, refused, "统计截至日期");
         return finish_after_rollback(db, report).await;
     }
     if let Some(progress) = progress {
@@ -278,12 +274,8 @@ where
     let as_of_assumed = as_of.is_none();
     let as_of = as_of.unwrap_or(today);
     report.as_of = Some(as_of);
-    if let Err(future) = PastDate::not_after(as_of, today) {
-        let (as_of, today) = (future.date, future.today);
-        report.reject(
-            "as_of_in_future",
-            format!("台账的统计截至日期 {as_of} 晚于今天（{today}），未导入"),
-        );
+    if let Err(refused) = PastDate::not_after(as_of, today) {
+        reject_as_of(&mut report, refused, "台账的统计截至日期");
         return rolled_back(db, txn, report).await;
     }
     lookups.count_funds(&txn, as_of).await?;
@@ -376,7 +368,21 @@ where
     conclude(db, txn, report, options.dry_run).await
 }
 
-/// Begins the import's transaction and loads what matching needs.
+/// Rejects the import for its as-of date (`what` says whose): later than today, or earlier
+/// than any record may be.
+fn reject_as_of(report: &mut ImportReport, refused: DateRefused, what: &str) {
+    match refused {
+        DateRefused::Future { date, today } => {
+            report.reject("as_of_in_future", format!("{what} {date} 晚于今天（{today}），未导入"))
+        }
+        DateRefused::TooEarly { date } => {
+            report.reject("as_of_too_early", format!("{what} {date} 早于{EARLIEST}，未导入"))
+        }
+    }
+}
+
+/// Begins the import's transaction, waits for any import before it (a real one: a dry run
+/// writes nothing), and loads what matching needs.
 async fn begin<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     dry_run: bool,
@@ -385,10 +391,33 @@ async fn begin<C: ConnectionTrait + TransactionTrait>(
     let txn = if dry_run {
         db.begin().await?
     } else {
-        crate::db::begin_write(db).await?
+        let txn = crate::db::begin_write(db).await?;
+        serialise_imports(&txn).await?;
+        txn
     };
     let lookups = Lookups::load(&txn).await?;
     Ok((txn, lookups))
+}
+
+/// The advisory lock imports take on PostgreSQL: a class of the service's own, and the schema
+/// (two services sharing a database in two schemas do not wait for each other).
+const IMPORT_LOCK_CLASS: i32 = 0x7a73;
+
+/// Makes imports wait for each other: each runs as if alone, from matching to commit, so the
+/// same ledger imported eight times at once creates its projects once and finds them after
+/// (instead of eight transactions inserting the same investors, all but one then refused by
+/// the unique credit code). On PostgreSQL an advisory lock held to the end of the import's
+/// transaction; SQLite's single writer serialises imports already. An import waits for the
+/// one before as any write waits for the database ([`crate::db::DATABASE_WAIT`], PostgreSQL's
+/// `lock_timeout`), then answers busy, on either database.
+async fn serialise_imports(txn: &impl ConnectionTrait) -> ServiceResult<()> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({IMPORT_LOCK_CLASS}, hashtext(current_schema()))"
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// The rows on their way from the reader, through the planner, to the bulk load's writer:

@@ -75,7 +75,7 @@ pub struct ImportReport {
     pub allow_backward: bool,
     /// Why the file was rejected, when it was: `invalid_rows`, a file error (`not_xlsx`,
     /// `too_large`, `unzipped_too_large`, `too_many_rows`, `no_ledger_sheet`),
-    /// `as_of_in_future` or `write_failed`.
+    /// `as_of_in_future`, `as_of_too_early` or `write_failed`.
     pub code: Option<String>,
     /// One line for a person, in Chinese.
     pub message: String,

@@ -185,7 +185,9 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
             };
             memory::reset_peak();
             let started = Instant::now();
-            let bytes = export::ledger(&db, &actor, &ProjectFilter::default(), &heading).await?;
+            let bytes = export::ledger(&db, &actor, &ProjectFilter::default(), &heading)
+                .await?
+                .bytes;
             let seconds = started.elapsed().as_secs_f64();
             let peak_mib = memory::peak_mib(None)?;
             db.close().await?;
@@ -220,7 +222,7 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
             let reader = db::connect_reader(&sqlite_url(&database), &db).await?;
             memory::reset_peak();
             let started = Instant::now();
-            let (_, bytes) = kpi_report(&reader, &actor, params).await?;
+            let bytes = kpi_report(&reader, &actor, params).await?.1.bytes;
             let seconds = started.elapsed().as_secs_f64();
             let peak_mib = memory::peak_mib(None)?;
             db.close().await?;

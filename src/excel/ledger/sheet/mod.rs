@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use entity::enums::Stage;
 
 use super::field::{FieldKind, FieldSet, HeaderMeaning, LedgerField, Unit, names_field_alone, resolve_header};
-use super::text::{compact, trim_text};
+use super::text::{compact, fold_lines, trim_text};
 use super::value::{
     Problem, Raw, parse_date_text, read_agreement_type, read_amount, read_area, read_date, read_stage, read_text,
 };
@@ -21,6 +21,7 @@ use super::{
     CellError, ColumnRef, IgnoredColumn, Ledger, LedgerFileError, LedgerRow, LedgerValues, ReadLimits, RowStream,
     STREAMED_ROWS, SheetReport, SkipReason, SkippedRow,
 };
+use crate::domain::text::{Lines, Rule, is_direction_override};
 
 /// The header must be among the first rows of a sheet.
 const HEADER_SCAN_ROWS: u32 = 20;

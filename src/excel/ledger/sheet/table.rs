@@ -323,7 +323,9 @@ pub(super) fn read_value(
     let field = column.field;
     match field.kind() {
         FieldKind::Text => {
-            let value = read_text(raw)?;
+            let value = read_text(raw)?
+                .map(|text| one_value(text, field.text_rule()))
+                .transpose()?;
             let set = value.is_some();
             let slot = match field {
                 F::Code => &mut values.code,
@@ -394,8 +396,38 @@ pub(super) fn read_value(
     }
 }
 
+/// A text cell's value by the rule of its field (`domain::text`), as the API takes the same
+/// field: a one-line field's tabs and line breaks (a name wrapped in its cell) become spaces;
+/// any other control character, a direction override in a one-line field, or a text longer
+/// than the field holds is an error.
+fn one_value(text: String, rule: Rule) -> Result<String, Problem> {
+    let text = match rule.lines {
+        Lines::One => fold_lines(text),
+        Lines::Many => text,
+    };
+    match rule.check(&text) {
+        Ok(()) => Ok(text),
+        Err(refused) => Err(Problem {
+            code: refused.code(),
+            what: refused.chinese(),
+        }),
+    }
+}
+
 pub(super) fn cell_error(sheet: &str, row: u32, column: &ColumnRef, raw: &Raw, problem: Problem) -> CellError {
-    let mut value: String = raw.display().chars().take(MAX_QUOTED_CHARS).collect();
+    // Control and direction characters are quoted as U+FFFD, so the message shows where they are.
+    let mut value: String = raw
+        .display()
+        .chars()
+        .take(MAX_QUOTED_CHARS)
+        .map(|c| {
+            if c.is_control() || is_direction_override(c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
     if raw.display().chars().count() > MAX_QUOTED_CHARS {
         value.push('…');
     }

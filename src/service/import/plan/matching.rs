@@ -4,7 +4,6 @@
 //! row once: matching claims the project for that row.
 
 use super::{Planner, RowResult};
-use crate::domain::project::{NAME_MAX_CHARS, REFERENCE_NAME_MAX_CHARS, name_fits, reference_name_fits};
 use crate::excel::ledger::{LedgerField, LedgerRow, normalise_name};
 use crate::service::import::lookups::{NewInvestor, NewTeam, Ref, StoredKeys};
 
@@ -122,18 +121,6 @@ impl Planner<'_> {
 
     pub(super) fn resolve_investor(&mut self, row: &LedgerRow, credit_code: Option<&str>) -> RowResult<Option<Ref>> {
         let name = row.values.investor.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        if let Some(name) = name
-            && !name_fits(name)
-        {
-            self.error(
-                row,
-                LedgerField::Investor,
-                name,
-                "name_too_long",
-                &format!("投资方名称不能超过{NAME_MAX_CHARS}个字符"),
-            );
-            return Err(());
-        }
         let l = &mut self.lookups;
         if let Some(code) = credit_code {
             if let Some(found) = l.investor_by_code.get(code) {
@@ -222,16 +209,6 @@ impl Planner<'_> {
                     _ => "unknown_park",
                 },
                 &format!("系统中没有这个{what}（请先在系统中添加，或使用 create_missing 选项自动创建）"),
-            );
-            return Err(());
-        }
-        if !reference_name_fits(name) {
-            self.error(
-                row,
-                field,
-                name,
-                "name_too_long",
-                &format!("{what}名称不能超过{REFERENCE_NAME_MAX_CHARS}个字符"),
             );
             return Err(());
         }

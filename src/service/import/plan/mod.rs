@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use super::Context;
 use super::lookups::{Lookups, Ref};
 use super::report::RowIssue;
-use crate::domain::project::{CODE_MAX_LEN, NAME_MAX_CHARS, name_fits, project_code};
+use crate::domain::project::{CODE_MAX_LEN, project_code};
 use crate::domain::stage::StageDates;
 use crate::excel::ledger::{CellError, ColumnRef, LedgerField, LedgerRow, SheetReport, normalise_name};
 use crate::service::investors::check_credit_code;
@@ -216,17 +216,8 @@ impl<'a> Planner<'a> {
 
     pub(super) fn try_plan(&mut self, row: &LedgerRow) -> RowResult<RowPlan> {
         let v = &row.values;
+        // Its texts passed the rules of their fields (`domain::text`) as the file was read.
         let name = v.name.clone().unwrap_or_default();
-        if !name_fits(&name) {
-            self.error(
-                row,
-                LedgerField::Name,
-                &name,
-                "name_too_long",
-                &format!("项目名称不能超过{NAME_MAX_CHARS}个字符"),
-            );
-            return Err(());
-        }
         let credit_code = match v.credit_code.as_deref() {
             Some(code) => match check_credit_code(code) {
                 Ok(code) => Some(code),
