@@ -16,6 +16,7 @@ mod kpi;
 mod layout;
 mod league;
 mod lifecycle;
+mod limits;
 mod projects;
 mod reference;
 mod report;

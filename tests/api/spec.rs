@@ -108,3 +108,99 @@ fn every_operation_documents_the_statuses_it_can_answer_and_no_others() {
         }
     }
 }
+
+/// The schema `schema` stands for, following a `$ref` into the components.
+fn resolved<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            &spec["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+/// Every string a client can send in `schema`, with where it is.
+fn strings_in<'a>(spec: &'a Value, schema: &'a Value, at: String, found: &mut Vec<(String, &'a Value)>) {
+    let schema = resolved(spec, schema);
+    if schema["type"] == "string" {
+        found.push((at.clone(), schema));
+    }
+    for part in ["allOf", "anyOf", "oneOf"] {
+        for (n, inner) in schema[part].as_array().into_iter().flatten().enumerate() {
+            strings_in(spec, inner, format!("{at}/{part}{n}"), found);
+        }
+    }
+    for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+        if property["readOnly"] != true {
+            strings_in(spec, property, format!("{at}.{name}"), found);
+        }
+    }
+    if schema["items"].is_object() {
+        strings_in(spec, &schema["items"], format!("{at}[]"), found);
+    }
+}
+
+/// Every text a client sends, in a body or a query, states how long it may be: `maxLength`, or
+/// a form that bounds it (a date, an enumeration, an upload, a pattern of bounded length).
+#[test]
+fn every_text_a_client_sends_states_its_limit() {
+    let spec: Value = serde_json::from_str(&zhaoshang::openapi_json()).unwrap();
+    let mut found = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "query" {
+                    let name = parameter["name"].as_str().unwrap();
+                    strings_in(&spec, &parameter["schema"], format!("{id} ?{name}"), &mut found);
+                }
+            }
+            for (media, content) in operation["requestBody"]["content"].as_object().into_iter().flatten() {
+                strings_in(&spec, &content["schema"], format!("{id} {media}"), &mut found);
+            }
+            let _ = (path, method);
+        }
+    }
+    assert!(found.len() > 30, "{} texts found", found.len());
+    let unbounded: Vec<&String> = found
+        .iter()
+        .filter(|(_, schema)| {
+            let bounded_pattern = schema["pattern"]
+                .as_str()
+                .is_some_and(|p| !p.contains('*') && !p.contains('+'));
+            schema["maxLength"].is_null()
+                && schema["enum"].is_null()
+                && !matches!(schema["format"].as_str(), Some("date" | "date-time" | "binary"))
+                && !bounded_pattern
+        })
+        .map(|(at, _)| at)
+        .collect();
+    assert!(unbounded.is_empty(), "texts without a limit: {unbounded:?}");
+}
+
+/// The limits written as literals in attributes (texts of a fixed form) are the domain's.
+#[test]
+fn the_fixed_form_texts_have_the_domains_limits() {
+    use zhaoshang::domain::text;
+
+    let spec: Value = serde_json::from_str(&zhaoshang::openapi_json()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    for (schema, field, limit) in [
+        ("ProjectCreate", "code", text::CODE),
+        ("ProjectUpdate", "code", text::CODE),
+        ("UserInput", "username", text::USERNAME),
+        ("InvestorInput", "credit_code", text::CREDIT_CODE),
+        ("PasswordInput", "password", text::PASSWORD),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["maxLength"].as_u64(),
+            Some(limit as u64),
+            "{schema}.{field}"
+        );
+    }
+    assert_eq!(
+        schemas["PasswordInput"]["properties"]["password"]["minLength"].as_u64(),
+        Some(text::PASSWORD_MIN as u64)
+    );
+}

@@ -11,7 +11,8 @@ pub struct ReadLimits {
     pub max_unzipped_bytes: u64,
     /// Most rows read below the header, over all imported sheets together.
     pub max_rows: usize,
-    /// Longest text accepted in one cell, in characters.
+    /// Longest text accepted in one cell, in characters: by default the longest any text field
+    /// takes (`domain::text::PROSE`); each field's own limit is checked after.
     pub max_cell_chars: usize,
 }
 
@@ -27,7 +28,7 @@ impl Default for ReadLimits {
             max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES,
             max_unzipped_bytes: 200 * 1024 * 1024,
             max_rows: 200_000,
-            max_cell_chars: 4_000,
+            max_cell_chars: crate::domain::text::PROSE,
         }
     }
 }
