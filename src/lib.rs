@@ -27,7 +27,8 @@
 //!   one transaction. Errors are [`service::ServiceError`], never HTTP statuses.
 //! - [`domain`]: the rules, independent of HTTP and SQL, each written once (see below).
 //! - [`excel`]: reading ledgers (calamine) and writing workbooks (rust_xlsxwriter), given and
-//!   returning plain values.
+//!   returning plain values. Every text goes into a cell through [`excel::cell`], which cuts
+//!   what Excel cannot hold instead of failing the workbook.
 //! - [`db`]: opening the database (SQLite with WAL by default, PostgreSQL in production) and
 //!   the modules that exist for speed (bulk loads, columnar INSERTs, packed rows, read-only
 //!   SQLite connections, the project-list cache, SQLite's allocator), each opening with what a
@@ -40,9 +41,10 @@
 //! `PUT /api/v1/projects/{id}`, for example: [`app`] gives the request an id (the
 //! `x-request-id` header and every log line of it), refuses an oversized body, and routes it to
 //! the operation in `api::projects`. poem-openapi parses the path, the headers and the JSON
-//! into the DTO, checking what the spec states (types, lengths, patterns); a failure is a 400
-//! in the API's error shape. The bearer token is checked by `api::auth` (a token seen in the
-//! last five seconds is trusted from a cache) and becomes the `Actor`. The handler turns the
+//! into the DTO, checking what the spec states (types, lengths, patterns; every text by its
+//! rule in [`domain::text`]); a failure is a 400 in the API's error shape naming the field.
+//! The bearer token is checked by `api::auth` (a token seen in the last five seconds is
+//! trusted from a cache) and becomes the `Actor`. The handler turns the
 //! DTO into the service's input and calls `service::projects`, which checks the actor's rights
 //! ([`domain::access`]) and the values by the domain's rules (amounts into whole yuan through
 //! [`domain::money`], dates, codes and names), opens a transaction, checks that the project is
@@ -60,11 +62,14 @@
 //! | the security headers, and the Content-Security-Policy fitted to the Swagger UI | [`api::security`] |
 //! | stages, their order and which moves are allowed | [`domain::stage`], for the API and the import alike |
 //! | money: 万元 with four decimals in, whole yuan stored | [`domain::money`] |
-//! | dates: no recorded event later than today (China time) | [`domain::date`] |
+//! | dates: no recorded event later than today (China time), none before 1990 | [`domain::date`] |
+//! | how long each text may be and which characters it may hold | [`domain::text`]; stated in the spec and checked by [`api::text`]'s types, checked by the import cell by cell |
 //! | project codes, names and the names of investors and reference records | [`domain::project`] |
 //! | the KPI definitions, league score and warning lights | [`domain::kpi`] (the definitions in words: `src/domain/kpi.md`); their SQL in `service::kpi` |
 //! | optimistic locking of editable records | [`service::versioned`] |
 //! | the audit trail | [`service::audit`] |
+//! | a text longer than an Excel cell holds: cut with a mark, and said so | [`excel::cell`] |
+//! | a database's refusal (duplicate, missing reference) as the field at fault | `service::error` |
 //! | header words, units and value forms of a ledger | `excel::ledger` |
 //! | how the import matches rows to projects and reconciles funds | `service::import` |
 //! | connections, pools, WAL, storage tricks | [`db`] |

@@ -1,8 +1,13 @@
 # Shared by the end-to-end checks (tests/schemathesis/run, tests/clients/run); source it.
-# Gives them the pinned Python tools and a release server on a fresh SQLite database.
+# Gives them the pinned Python tools and a release server on a fresh database: SQLite, or
+# PostgreSQL when SERVER_DATABASE_URL names a server (postgres://…), where each server gets a
+# schema of its own, dropped when the servers stop. SERVER_BIN, when set, is the server
+# binary to run instead of building the release one (a debug build, for a check on a busy
+# machine).
 
 HARNESS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVER_PIDS=()
+SERVER_SCHEMAS=()
 
 # A virtualenv with tests/requirements.txt, reused while the pins are unchanged.
 python_env() {
@@ -23,10 +28,30 @@ python_env() {
     VENV_BIN="$venv/bin"
 }
 
-# The release binary, built if missing or stale (cargo decides).
+# The release binary, built if missing or stale (cargo decides), unless SERVER_BIN names one.
 server_binary() {
+    if [ -n "${SERVER_BIN:-}" ]; then
+        return 0
+    fi
     (cd "$HARNESS_ROOT" && cargo build --release --quiet --bin zhaoshang)
     SERVER_BIN="$HARNESS_ROOT/target/release/zhaoshang"
+}
+
+# Sets DATABASE to the URL of a fresh database in DIR: a SQLite file there, or a new schema on
+# the PostgreSQL server SERVER_DATABASE_URL names (not in a subshell: it records the schema).
+fresh_database() {
+    local dir="$1"
+    if [[ "${SERVER_DATABASE_URL:-}" == postgres* ]]; then
+        local schema
+        schema="zs_e2e_$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+        psql "$SERVER_DATABASE_URL" -qc "CREATE SCHEMA $schema" >/dev/null
+        SERVER_SCHEMAS+=("$schema")
+        local separator='?'
+        [[ "$SERVER_DATABASE_URL" == *\?* ]] && separator='&'
+        DATABASE="${SERVER_DATABASE_URL}${separator}options=-c%20search_path%3D${schema}"
+    else
+        DATABASE="sqlite://$dir/zhaoshang.db?mode=rwc"
+    fi
 }
 
 free_port() {
@@ -40,7 +65,8 @@ start_server() {
     shift
     local port
     port="$(free_port)"
-    "$SERVER_BIN" --database-url "sqlite://$dir/zhaoshang.db?mode=rwc" serve --bind "127.0.0.1:$port" "$@" \
+    fresh_database "$dir"
+    "$SERVER_BIN" --database-url "$DATABASE" serve --bind "127.0.0.1:$port" "$@" \
         >"$dir/server.out" 2>"$dir/server.log" &
     SERVER_PIDS+=("$!")
     SERVER_URL="http://127.0.0.1:$port"
@@ -60,9 +86,13 @@ start_server() {
 }
 
 stop_servers() {
-    local pid
+    local pid schema
     for pid in "${SERVER_PIDS[@]}"; do
         kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
     SERVER_PIDS=()
+    for schema in "${SERVER_SCHEMAS[@]}"; do
+        psql "$SERVER_DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+    done
+    SERVER_SCHEMAS=()
 }
