@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Create users and set passwords, as the administrator.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Import a ledger (台账) workbook, as `POST /api/v1/imports` does. Exits with 0 when
     /// imported (or when a dry run finds nothing wrong), 2 when the file is rejected.
     Import(ImportArgs),
@@ -180,6 +185,32 @@ enum TokenAction {
     Revoke {
         /// The token's id, as `token list` shows it.
         id: i32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Create a user, e.g. `user create wang --role member --team-id 3`; then set a password
+    /// (`user password wang`) or issue a token (`token create --user wang`).
+    Create {
+        /// The sign-in name: 2 to 64 letters, digits, `_`, `-` or `.`.
+        username: String,
+        /// admin, leader, team_lead or member.
+        #[arg(long)]
+        role: String,
+        /// The task force (its id) of a team lead or member.
+        #[arg(long)]
+        team_id: Option<i32>,
+        /// The name shown to others; the username when not given.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a user's password, read from the first line of standard input so that it stays
+    /// out of the command line and the shell's history: `zhaoshang user password admin`, then
+    /// type it and press Enter (or pipe it in).
+    Password {
+        /// Whose password.
+        username: String,
     },
 }
 
@@ -291,6 +322,45 @@ async fn main() -> anyhow::Result<()> {
             println!("wrote {}", output.display());
             Ok(())
         }
+        Command::User { action } => {
+            let (db, actor) = open_as_admin(&cli.database_url).await?;
+            match action {
+                UserAction::Create {
+                    username,
+                    role,
+                    team_id,
+                    display_name,
+                } => {
+                    let role: entity::enums::Role = serde_json::from_value(serde_json::Value::String(role.clone()))
+                        .map_err(|_| {
+                            anyhow::anyhow!("unknown role `{role}`: choose admin, leader, team_lead or member")
+                        })?;
+                    let input = users::UserInput {
+                        display_name: display_name.unwrap_or_else(|| username.clone()),
+                        username,
+                        role,
+                        team_id,
+                        archived: false,
+                    };
+                    let created = users::create_user(&db, &actor, input).await?;
+                    println!("created user {} (id {})", created.username, created.id);
+                }
+                UserAction::Password { username } => {
+                    let owner = users::find_by_username(&db, &username).await?;
+                    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                        eprint!("{username} 的新密码（10 到 200 个字符，输入时可见），回车结束：");
+                    }
+                    let mut password = String::new();
+                    std::io::stdin()
+                        .read_line(&mut password)
+                        .context("reading the password from standard input")?;
+                    let password = password.trim_end_matches(['\r', '\n']);
+                    auth::set_password(&db, &actor, owner.id, password).await?;
+                    println!("password set for {username}; sign in with POST /api/v1/sessions");
+                }
+            }
+            Ok(())
+        }
         Command::Token { action } => {
             let (db, actor) = open_as_admin(&cli.database_url).await?;
             match action {
@@ -332,13 +402,8 @@ async fn open_as_admin(database_url: &str) -> anyhow::Result<(DatabaseConnection
     let db = db::connect_and_migrate(database_url)
         .await
         .context("opening the database")?;
-    let admin = users::find_by_username(&db, "admin").await?;
-    let actor = Actor {
-        user_id: admin.id,
-        username: admin.username,
-        role: admin.role,
-        team_id: None,
-    };
+    // On a database no server has started on yet, the administrator is created here.
+    let actor = import_actor(&db, "admin").await?;
     Ok((db, actor))
 }
 

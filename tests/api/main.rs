@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod busy;
+mod cli;
 mod crash;
 mod errors;
 mod exports;

@@ -1,0 +1,71 @@
+//! Administration from the shell: on a database no server has started on yet, the command
+//! line creates the administrator, issues tokens, creates users and sets passwords.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use zhaoshang::db;
+use zhaoshang::service::auth::{self, LoginThrottle};
+
+fn run(url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zhaoshang"))
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zhaoshang");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().expect("zhaoshang ends")
+}
+
+#[tokio::test]
+async fn users_tokens_and_passwords_from_the_shell_on_a_fresh_database() {
+    let dir = std::env::temp_dir().join(format!("zs-cli-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("cli.db").display());
+
+    let token = run(&url, &["token", "create", "--user", "admin"], "");
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    assert!(
+        String::from_utf8_lossy(&token.stdout).starts_with("zs_"),
+        "the token is printed"
+    );
+
+    let created = run(
+        &url,
+        &["user", "create", "wang", "--role", "member", "--team-id", "1"],
+        "",
+    );
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created user wang"));
+
+    let refused = run(&url, &["user", "create", "li", "--role", "boss"], "");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("unknown role `boss`") && said.contains("team_lead"),
+        "{said}"
+    );
+
+    let short = run(&url, &["user", "password", "wang"], "short\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("10 to 200 characters"));
+
+    let password = "大足-招商-secret-1";
+    let set = run(&url, &["user", "password", "wang"], &format!("{password}\n"));
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+
+    let db = db::connect(&url).await.unwrap();
+    let throttle = LoginThrottle::default();
+    auth::login(&db, &throttle, "127.0.0.1", "wang", password)
+        .await
+        .expect("the password set from the shell signs in");
+    assert!(auth::login(&db, &throttle, "127.0.0.1", "wang", "short").await.is_err());
+    db.close().await.ok();
+    std::fs::remove_dir_all(&dir).ok();
+}
