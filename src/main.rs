@@ -130,10 +130,14 @@ struct ServeArgs {
 enum MigrateAction {
     /// Apply every pending migration.
     Up,
-    /// Roll back the last migration (or `-n N`).
+    /// Roll back the last migration (or `-n N`): their tables are dropped with their data, so
+    /// it asks for `--yes`.
     Down {
         #[arg(short = 'n', long, default_value_t = 1)]
         steps: u32,
+        /// Yes, drop the tables of the migrations rolled back, and the data in them.
+        #[arg(long)]
+        yes: bool,
     },
     /// List migrations and whether each is applied.
     Status,
@@ -246,7 +250,24 @@ async fn main() -> anyhow::Result<()> {
                 .context("connecting to the database")?;
             match action {
                 MigrateAction::Up => Migrator::up(&db, None).await?,
-                MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+                MigrateAction::Down { steps, yes } => {
+                    let applied = Migrator::get_applied_migrations(&db).await?;
+                    let undone: Vec<String> = applied
+                        .iter()
+                        .rev()
+                        .take(steps as usize)
+                        .map(|m| m.name().to_owned())
+                        .collect();
+                    if !yes {
+                        anyhow::bail!(
+                            "rolling back {} migration(s) drops their tables and the data in them: {}; run again with --yes to do it",
+                            undone.len(),
+                            undone.join(", ")
+                        );
+                    }
+                    Migrator::down(&db, Some(steps)).await?;
+                    println!("rolled back: {}", undone.join(", "));
+                }
                 MigrateAction::Status => {
                     for migration in Migrator::get_migration_with_status(&db).await? {
                         println!("{:?}\t{}", migration.status(), migration.name());
@@ -271,6 +292,7 @@ async fn main() -> anyhow::Result<()> {
                     as_of,
                     english,
                 } => {
+                    check_team(&db, team_id).await?;
                     let language = if english {
                         HeaderLanguage::English
                     } else {
@@ -302,6 +324,7 @@ async fn main() -> anyhow::Result<()> {
             team_id,
         } => {
             let (db, actor) = open_as_admin(&cli.database_url).await?;
+            check_team(&db, team_id).await?;
             let as_of = as_of.unwrap_or_else(zhaoshang::domain::today);
             let from = from.unwrap_or_else(|| {
                 chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&as_of), 1, 1).expect("1 January")
@@ -405,6 +428,16 @@ async fn open_as_admin(database_url: &str) -> anyhow::Result<(DatabaseConnection
     // On a database no server has started on yet, the administrator is created here.
     let actor = import_actor(&db, "admin").await?;
     Ok((db, actor))
+}
+
+/// Fails for `--team-id` naming no task force, rather than writing an empty workbook.
+async fn check_team(db: &DatabaseConnection, team_id: Option<i32>) -> anyhow::Result<()> {
+    if let Some(id) = team_id {
+        zhaoshang::service::reference::get::<entity::team::Entity>(db, id)
+            .await
+            .map_err(|_| anyhow::anyhow!("--team-id {id}: there is no task force with that id"))?;
+    }
+    Ok(())
 }
 
 /// `zhaoshang import`: the same import as the API's, with a progress bar and the report

@@ -69,3 +69,34 @@ async fn users_tokens_and_passwords_from_the_shell_on_a_fresh_database() {
     db.close().await.ok();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn a_missing_team_and_an_unconfirmed_rollback_are_refused() {
+    let dir = std::env::temp_dir().join(format!("zs-cli-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("cli.db").display());
+    let output = dir.join("ledger.xlsx");
+    let output = output.to_str().unwrap();
+
+    let export = run(&url, &["export", "ledger", "-o", output, "--team-id", "99"], "");
+    assert!(!export.status.success(), "an unknown team is not an empty workbook");
+    assert!(String::from_utf8_lossy(&export.stderr).contains("--team-id 99: there is no task force"));
+    assert!(!std::path::Path::new(output).exists());
+    let report = run(&url, &["report", "-o", output, "--team-id", "99"], "");
+    assert!(!report.status.success());
+
+    let asked = run(&url, &["migrate", "down", "-n", "99"], "");
+    assert!(!asked.status.success(), "nothing is dropped without --yes");
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("run again with --yes"));
+    let status = run(&url, &["migrate", "status"], "");
+    assert!(
+        !String::from_utf8_lossy(&status.stdout).contains("Pending"),
+        "every migration still applied"
+    );
+
+    let done = run(&url, &["migrate", "down", "--yes"], "");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let status = run(&url, &["migrate", "status"], "");
+    assert_eq!(String::from_utf8_lossy(&status.stdout).matches("Pending").count(), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}
