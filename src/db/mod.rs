@@ -67,7 +67,33 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     // A statement waiting longer than that for a row or table lock gives up (55P03, "busy").
     let lock_timeout = format!("{}ms", DATABASE_WAIT.as_millis());
     options.map_sqlx_postgres_opts(move |opts| opts.options([("lock_timeout", lock_timeout.as_str())]));
-    Database::connect(options).await
+    Database::connect(options)
+        .await
+        .map_err(|err| explain_postgres(url, err))
+}
+
+/// A PostgreSQL connection error in words an operator can act on, where there are some: the
+/// server's own message for a database that does not exist ends in "at line 948" of its source.
+fn explain_postgres(url: &str, err: DbErr) -> DbErr {
+    let missing = match &err {
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => match &**e {
+            sea_orm::sqlx::Error::Database(db) => db.code().as_deref() == Some("3D000"),
+            _ => false,
+        },
+        _ => false,
+    };
+    if !missing {
+        return err;
+    }
+    let name = url
+        .split('?')
+        .next()
+        .and_then(|u| u.rsplit('/').next())
+        .filter(|n| !n.is_empty() && !n.contains('@'))
+        .unwrap_or("zhaoshang");
+    DbErr::Custom(format!(
+        "the PostgreSQL database `{name}` does not exist on that server; create it first (`createdb {name}`, or `CREATE DATABASE {name};` in psql), then run this again: zhaoshang creates its tables itself"
+    ))
 }
 
 /// Pages the SQLite writer lets its WAL reach before it checkpoints at a commit itself (about

@@ -100,3 +100,25 @@ async fn a_missing_team_and_an_unconfirmed_rollback_are_refused() {
     assert_eq!(String::from_utf8_lossy(&status.stdout).matches("Pending").count(), 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// On PostgreSQL, a database not created yet is named, with how to create it.
+#[tokio::test]
+async fn a_postgresql_database_not_created_yet_says_how_to_create_it() {
+    let Ok(server) = std::env::var("TEST_DATABASE_URL") else {
+        return;
+    };
+    if !server.starts_with("postgres") {
+        return;
+    }
+    let base = server.split('?').next().unwrap();
+    let (host, _) = base.rsplit_once('/').unwrap();
+    let name = format!("zs_missing_{:08x}", rand::random::<u32>());
+    let status = run(&format!("{host}/{name}"), &["migrate", "status"], "");
+    assert!(!status.status.success());
+    let said = String::from_utf8_lossy(&status.stderr);
+    assert!(
+        said.contains(&format!("the PostgreSQL database `{name}` does not exist")) && said.contains("createdb"),
+        "{said}"
+    );
+    assert!(!said.contains("at line"), "{said}");
+}
