@@ -501,7 +501,6 @@ async fn import_ledger(database_url: &str, args: ImportArgs) -> anyhow::Result<(
     Ok(())
 }
 
-/// The user an import from the command line is recorded for.
 /// Tells the person at the terminal that a workbook has texts cut to fit Excel's cells.
 fn warn_of_cuts(cut_cells: usize) {
     if cut_cells > 0 {
@@ -513,6 +512,8 @@ fn warn_of_cuts(cut_cells: usize) {
     }
 }
 
+/// The user an import from the command line is recorded for; `admin`, created on a database no
+/// server has started on yet.
 async fn import_actor(db: &DatabaseConnection, username: &str) -> anyhow::Result<Actor> {
     let user = match users::find_by_username(db, username).await {
         Ok(user) => user,

@@ -773,6 +773,10 @@ async fn the_cli_imports_prints_the_report_and_fails_on_a_rejected_file() {
         String::from_utf8_lossy(&dry.stderr)
     );
     assert!(out.contains("试运行完成，未保存：将新建30个项目"), "{out}");
+    assert!(
+        out.contains("跳过的行（4行）") && out.contains("招商项目台账 第36行: 合计行"),
+        "which rows were skipped, and why: {out}"
+    );
 
     let real = run(&["import", SAMPLE]);
     let out = String::from_utf8_lossy(&real.stdout);

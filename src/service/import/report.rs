@@ -424,6 +424,17 @@ impl ImportReport {
                 change.changes.join("；")
             );
         }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(
+                out,
+                "跳过的行（{}行）{}：",
+                self.totals.skipped,
+                more(self.skipped.len(), self.totals.skipped)
+            );
+            for skipped in &self.skipped {
+                let _ = writeln!(out, "  {} {}", skipped.sheet, skipped.message);
+            }
+        }
         if !self.warnings.is_empty() {
             let _ = writeln!(
                 out,
