@@ -326,12 +326,10 @@ async fn main() -> anyhow::Result<()> {
             let (db, actor) = open_as_admin(&cli.database_url).await?;
             check_team(&db, team_id).await?;
             let as_of = as_of.unwrap_or_else(zhaoshang::domain::today);
-            let from = from.unwrap_or_else(|| {
-                chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&as_of), 1, 1).expect("1 January")
-            });
+            let (from, to) = zhaoshang::domain::date::period_or_year_to_date(from, to, Some(as_of));
             let params = ReportParams {
                 from,
-                to: to.unwrap_or(as_of),
+                to,
                 as_of: Some(as_of),
                 scope: Scope {
                     team_id,

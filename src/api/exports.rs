@@ -159,10 +159,10 @@ impl ExportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// First day of the period.
-        from: Query<Date>,
-        /// Last day of the period (inclusive).
-        to: Query<Date>,
+        /// First day of the period; default 1 January of `to`'s year.
+        from: Query<Option<Date>>,
+        /// Last day of the period (inclusive); default the as-of date.
+        to: Query<Option<Date>>,
         /// The date the figures are counted to; defaults to today.
         as_of: Query<Option<Date>>,
         /// Only this task force.
@@ -172,9 +172,11 @@ impl ExportsApi {
         /// Only this park.
         park_id: Query<Option<i32>>,
     ) -> ApiResult<Workbook, { SIGNED_IN | BAD_REQUEST | INVALID }> {
+        let period =
+            crate::domain::date::period_or_year_to_date(from.0.map(|d| d.0), to.0.map(|d| d.0), as_of.0.map(|d| d.0));
         let params = ReportParams {
-            from: from.0.0,
-            to: to.0.0,
+            from: period.0,
+            to: period.1,
             as_of: as_of.0.map(|d| d.0),
             scope: Scope {
                 team_id: team_id.0,

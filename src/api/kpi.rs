@@ -468,10 +468,10 @@ impl KpiApi {
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
-        /// First day of the period.
-        from: Query<Date>,
-        /// Last day of the period (inclusive), not before `from`.
-        to: Query<Date>,
+        /// First day of the period; default 1 January of `to`'s year.
+        from: Query<Option<Date>>,
+        /// Last day of the period (inclusive), not before `from`; default the as-of date.
+        to: Query<Option<Date>>,
         /// The date events are counted to; default today, never later.
         as_of: Query<Option<Date>>,
         /// The sign rate's basis; default `period`.
@@ -492,12 +492,14 @@ impl KpiApi {
         /// Break the figures down.
         group_by: Query<Option<GroupBy>>,
     ) -> ApiResult<Json<KpiReport>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
+        let period =
+            crate::domain::date::period_or_year_to_date(from.0.map(|d| d.0), to.0.map(|d| d.0), as_of.0.map(|d| d.0));
         let sign_basis: rules::SignBasis = or_default(sign_basis.0);
         let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
         let production_cohort: rules::ProductionCohort = or_default(production_cohort.0);
         let params = svc::KpiParams {
-            from: from.0.0,
-            to: to.0.0,
+            from: period.0,
+            to: period.1,
             as_of: as_of.0.map(|d| d.0),
             sign_basis,
             funds_basis,
@@ -558,10 +560,10 @@ impl KpiApi {
         auth: BearerAuth,
         /// The rate.
         kpi: Path<KpiName>,
-        /// First day of the period.
-        from: Query<Date>,
-        /// Last day of the period (inclusive).
-        to: Query<Date>,
+        /// First day of the period; default 1 January of `to`'s year.
+        from: Query<Option<Date>>,
+        /// Last day of the period (inclusive); default the as-of date.
+        to: Query<Option<Date>>,
         /// The date events are counted to; default today, never later.
         as_of: Query<Option<Date>>,
         /// The sign rate's basis; default `period`.
@@ -589,12 +591,14 @@ impl KpiApi {
         )]
         per_page: Query<u64>,
     ) -> ApiResult<Json<KpiProjectPage>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | INVALID }> {
+        let period =
+            crate::domain::date::period_or_year_to_date(from.0.map(|d| d.0), to.0.map(|d| d.0), as_of.0.map(|d| d.0));
         let sign_basis: rules::SignBasis = or_default(sign_basis.0);
         let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
         let production_cohort: rules::ProductionCohort = or_default(production_cohort.0);
         let params = svc::KpiParams {
-            from: from.0.0,
-            to: to.0.0,
+            from: period.0,
+            to: period.1,
             as_of: as_of.0.map(|d| d.0),
             sign_basis,
             funds_basis,

@@ -107,10 +107,10 @@ impl LeagueApi {
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
-        /// First day of the period.
-        from: Query<Date>,
-        /// Last day of the period (inclusive).
-        to: Query<Date>,
+        /// First day of the period; default 1 January of `to`'s year.
+        from: Query<Option<Date>>,
+        /// Last day of the period (inclusive); default the as-of date.
+        to: Query<Option<Date>>,
         /// The date events are counted to; default today, never later.
         as_of: Query<Option<Date>>,
         /// The sign rate's basis (`period` or `cohort`); default `period`.
@@ -118,13 +118,15 @@ impl LeagueApi {
         /// The funds-arrival rate's basis (`cohort` or `period`); default `cohort`.
         funds_basis: Query<Option<FundsBasis>>,
     ) -> ApiResult<Json<LeagueTable>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
+        let period =
+            crate::domain::date::period_or_year_to_date(from.0.map(|d| d.0), to.0.map(|d| d.0), as_of.0.map(|d| d.0));
         let sign_basis: rules::SignBasis = or_default(sign_basis.0);
         let funds_basis: rules::FundsBasis = or_default(funds_basis.0);
         let table = league::league(
             &state.reader,
             league::LeagueParams {
-                from: from.0.0,
-                to: to.0.0,
+                from: period.0,
+                to: period.1,
                 as_of: as_of.0.map(|d| d.0),
                 sign_basis,
                 funds_basis,

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use chrono::Datelike as _;
 use chrono::{FixedOffset, NaiveDate, Utc};
 
 /// Today in China (UTC+8), the calendar every ledger and deadline is kept in.
@@ -25,6 +26,18 @@ pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1990, 1, 1) {
 /// figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PastDate(NaiveDate);
+
+/// The period figures cover when the user names none: this year to date. `to` defaults to the
+/// as-of date (itself today when not given), `from` to 1 January of `to`'s year.
+pub fn period_or_year_to_date(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    as_of: Option<NaiveDate>,
+) -> (NaiveDate, NaiveDate) {
+    let to = to.or(as_of).unwrap_or_else(today);
+    let from = from.unwrap_or_else(|| to.with_ordinal(1).expect("every year has a first day"));
+    (from, to)
+}
 
 /// A date refused: later than today, or earlier than [`EARLIEST`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

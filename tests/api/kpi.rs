@@ -1232,12 +1232,35 @@ async fn bad_kpi_requests_name_the_parameter() {
         .await
         .expect(400);
     assert_eq!(body["details"][0]["field"], "sign_basis");
-    let body = app.get("/api/v1/kpis?to=2025-03-31").await.expect(400);
+    let body = app.get("/api/v1/kpis?from=2025-13-01").await.expect(400);
     assert_eq!(body["details"][0]["field"], "from");
+    let body = app.get("/api/v1/kpis?to=2025-03-31").await.expect(200);
+    assert_eq!(body["from"], "2025-01-01", "no `from`: 1 January of `to`'s year");
     app.get("/api/v1/kpis/speed/projects?from=2025-01-01&to=2025-03-31")
         .await
         .expect(400);
     // Without as_of: today, which is never later than today.
     let report = kpis(&app, "from=2025-01-01&to=2025-03-31").await;
     assert!(report["as_of"].as_str().unwrap() > "2025-01-01");
+}
+
+/// A request naming no period means this year to date, as every user means; the report and
+/// the league take the same default.
+#[tokio::test]
+async fn no_period_means_this_year_to_date() {
+    let app = TestApp::spawn().await;
+    let today = zhaoshang::domain::today();
+    let year_start = format!("{}-01-01", chrono::Datelike::year(&today));
+    let report = app.get("/api/v1/kpis").await.expect(200);
+    assert_eq!(report["from"], year_start.as_str());
+    assert_eq!(report["to"], today.to_string());
+    let report = app.get("/api/v1/kpis?as_of=2025-10-31").await.expect(200);
+    assert_eq!(
+        (report["from"].as_str(), report["to"].as_str()),
+        (Some("2025-01-01"), Some("2025-10-31"))
+    );
+    let league = app.get("/api/v1/league").await.expect(200);
+    assert_eq!(league["from"], year_start.as_str(), "{league:#}");
+    app.get("/api/v1/reports/kpi").await.expect(200);
+    app.get("/api/v1/kpis/sign_rate/projects").await.expect(200);
 }
