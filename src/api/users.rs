@@ -2,11 +2,14 @@
 //! tokens, and password sign-in for people using the Swagger UI.
 
 use chrono::{DateTime, Utc};
-use entity::{api_token, user};
+use std::collections::HashMap;
+
+use entity::{api_token, team, user};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
+use sea_orm::ConnectionTrait;
 
 use super::auth::BearerAuth;
 use super::error::ApiResult;
@@ -15,7 +18,7 @@ use super::text::{Line, Name, TextRule};
 use super::types::{Role, Text};
 use super::{ApiTags, Deleted};
 use crate::domain::text;
-use crate::service::{auth as auth_svc, users as svc};
+use crate::service::{ServiceResult, auth as auth_svc, reference, users as svc};
 use crate::state::AppState;
 
 /// A user.
@@ -29,6 +32,8 @@ pub struct User {
     pub role: Role,
     /// The task force of a team lead or member.
     pub team_id: Option<i32>,
+    /// That task force's name.
+    pub team_name: Option<String>,
     /// Archived users cannot sign in.
     pub archived: bool,
     /// Whether the user can sign in with a password.
@@ -39,8 +44,37 @@ pub struct User {
     pub version: i32,
 }
 
-impl From<user::Model> for User {
-    fn from(m: user::Model) -> Self {
+impl User {
+    /// Users as the API shows them, with their teams' names (read once for all of them).
+    async fn shown(db: &impl ConnectionTrait, users: Vec<user::Model>) -> ServiceResult<Vec<Self>> {
+        let teams: HashMap<i32, String> = if users.iter().any(|u| u.team_id.is_some()) {
+            reference::list::<team::Entity>(db, true)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        Ok(users
+            .into_iter()
+            .map(|m| {
+                let team_name = m.team_id.and_then(|id| teams.get(&id).cloned());
+                Self::from_model(m, team_name)
+            })
+            .collect())
+    }
+
+    /// One user as the API shows them.
+    async fn shown_one(db: &impl ConnectionTrait, user: user::Model) -> ServiceResult<Self> {
+        let team_name = match user.team_id {
+            Some(id) => Some(reference::get::<team::Entity>(db, id).await?.name),
+            None => None,
+        };
+        Ok(Self::from_model(user, team_name))
+    }
+
+    fn from_model(m: user::Model, team_name: Option<String>) -> Self {
         Self {
             version: m.version,
             id: m.id,
@@ -48,6 +82,7 @@ impl From<user::Model> for User {
             display_name: m.display_name,
             role: m.role.into(),
             team_id: m.team_id,
+            team_name,
             archived: m.archived,
             has_password: m.password_hash.is_some(),
             created_at: m.created_at,
@@ -188,13 +223,8 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<Vec<User>>, { SIGNED_IN | FORBIDDEN }> {
-        Ok(Json(
-            svc::list_users(&state.db, &auth.0)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        ))
+        let users = svc::list_users(&state.db, &auth.0).await?;
+        Ok(Json(User::shown(&state.reader, users).await?))
     }
 
     /// Create a user
@@ -208,13 +238,15 @@ impl UsersApi {
         auth: BearerAuth,
         body: Json<UserInput>,
     ) -> ApiResult<Json<User>, { SIGNED_IN | JSON_BODY | FORBIDDEN | CONFLICT | INVALID }> {
-        Ok(Json(svc::create_user(&state.db, &auth.0, body.0.into()).await?.into()))
+        let created = svc::create_user(&state.db, &auth.0, body.0.into()).await?;
+        Ok(Json(User::shown_one(&state.db, created).await?))
     }
 
     /// Get the signed-in user
     #[oai(path = "/users/me", method = "get", operation_id = "get_current_user")]
     async fn get_current_user(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<User>, { SIGNED_IN }> {
-        Ok(Json(svc::get_user(&state.db, &auth.0, auth.0.user_id).await?.into()))
+        let user = svc::get_user(&state.reader, &auth.0, auth.0.user_id).await?;
+        Ok(Json(User::shown_one(&state.reader, user).await?))
     }
 
     /// Get a user
@@ -227,7 +259,8 @@ impl UsersApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<User>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
-        Ok(Json(svc::get_user(&state.db, &auth.0, id.0).await?.into()))
+        let user = svc::get_user(&state.reader, &auth.0, id.0).await?;
+        Ok(Json(User::shown_one(&state.reader, user).await?))
     }
 
     /// Replace a user
@@ -248,7 +281,7 @@ impl UsersApi {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update_user(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         state.tokens.clear();
-        Ok(Json(updated.into()))
+        Ok(Json(User::shown_one(&state.db, updated).await?))
     }
 
     /// Set a user's password

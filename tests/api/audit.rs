@@ -304,3 +304,26 @@ async fn unknown_usernames_take_as_long_as_real_ones() {
         "a real username answered in {real:?}, an unknown one in {unknown:?}"
     );
 }
+
+/// Who am I: the signed-in user with their task force's name, not only its id.
+#[tokio::test]
+async fn the_current_user_names_their_team() {
+    let app = TestApp::spawn().await;
+    let member = app.token_for("wang", "member", Some("智能电梯专班")).await;
+    let me = app
+        .send_as(Some(&member), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(200);
+    assert_eq!(me["team_name"], "智能电梯专班");
+    assert!(me["team_id"].is_i64());
+    let listed = app.get("/api/v1/users").await.expect(200);
+    let wang = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "wang")
+        .unwrap();
+    assert_eq!(wang["team_name"], "智能电梯专班");
+    let admin = app.get("/api/v1/users/me").await.expect(200);
+    assert!(admin.get("team_name").is_none_or(|t| t.is_null()), "{admin:#}");
+}
