@@ -75,6 +75,22 @@ pub fn fitted(text: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{}{CUT_MARK}", &text[..end]))
 }
 
+impl Cuts {
+    /// `text` as it fits the cell at `row`, `col` of `sheet`, noted here when it was cut.
+    fn fit<'t>(&mut self, sheet: &Worksheet, row: u32, col: u16, text: &'t str) -> Cow<'t, str> {
+        let fitted = fitted(text);
+        if let Cow::Owned(_) = fitted {
+            self.0.push(CutCell {
+                sheet: sheet.name(),
+                row,
+                col,
+                chars: text.chars().count(),
+            });
+        }
+        fitted
+    }
+}
+
 fn utf16_units(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()
 }
@@ -89,15 +105,7 @@ pub fn write_text(
     format: Option<&Format>,
     cuts: &mut Cuts,
 ) -> Result<(), XlsxError> {
-    let fitted = fitted(text);
-    if let Cow::Owned(_) = fitted {
-        cuts.0.push(CutCell {
-            sheet: sheet.name(),
-            row,
-            col,
-            chars: text.chars().count(),
-        });
-    }
+    let fitted = cuts.fit(sheet, row, col, text);
     match format {
         Some(format) => sheet.write_string_with_format(row, col, fitted.as_ref(), format)?,
         None => sheet.write_string(row, col, fitted.as_ref())?,
@@ -114,15 +122,7 @@ pub fn merge_text(
     format: &Format,
     cuts: &mut Cuts,
 ) -> Result<(), XlsxError> {
-    let fitted = fitted(text);
-    if let Cow::Owned(_) = fitted {
-        cuts.0.push(CutCell {
-            sheet: sheet.name(),
-            row,
-            col: first_col,
-            chars: text.chars().count(),
-        });
-    }
+    let fitted = cuts.fit(sheet, row, first_col, text);
     sheet.merge_range(row, first_col, row, last_col, fitted.as_ref(), format)?;
     Ok(())
 }
