@@ -220,6 +220,14 @@ impl ApiError {
         Self::Unavailable(Json(ErrorBody::new("unavailable", message)), RETRY_AFTER_SECONDS)
     }
 
+    /// 400 for a body that could not be read, written as the framework's own are (see
+    /// [`render_framework_error`]): for a body read after the framework, a merged patch.
+    pub fn unreadable_body(err: poem_openapi::error::ParseRequestPayloadError) -> Self {
+        let mut body = ErrorBody::new("bad_request", err.to_string());
+        body.details.extend(failed_field(&err.reason));
+        Self::BadRequest(Json(body))
+    }
+
     /// The status this error answers with.
     pub fn status(&self) -> u16 {
         match self {

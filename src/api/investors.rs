@@ -10,6 +10,7 @@ use poem_openapi::{Object, OpenApi};
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::merge_patch::{MergePatch, Patchable};
 use super::text::{Line, Name, TextRule};
 use super::types::Text;
 use super::{ApiTags, DEFAULT_PER_PAGE, Deleted};
@@ -79,6 +80,33 @@ impl From<InvestorInput> for svc::InvestorInput {
             origin_region: i.origin_region.map(String::from),
         }
     }
+}
+
+impl InvestorInput {
+    /// The investor as a full body would send it, without a version: what a patch merges onto.
+    fn current(m: investor::Model) -> Self {
+        Self {
+            name: Name::stored(m.name),
+            credit_code: m.credit_code.map(Text),
+            origin_region: m.origin_region.map(Line::stored),
+            version: None,
+        }
+    }
+}
+
+impl Patchable for InvestorInput {}
+
+/// `update_investor`, and `patch_investor` once merged.
+async fn replace_investor(
+    state: &AppState,
+    auth: &BearerAuth,
+    id: i32,
+    if_match: Option<&str>,
+    body: InvestorInput,
+) -> ApiResult<Json<Investor>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+    let version = super::required_version(body.version, if_match)?;
+    let updated = svc::update_investor(&state.db, &auth.0, id, body.into(), version).await?;
+    Ok(Json(updated.into()))
 }
 
 /// A page of investors.
@@ -158,6 +186,9 @@ impl InvestorsApi {
     }
 
     /// Replace an investor
+    ///
+    /// Every field is replaced: a field left out is cleared. To change some fields only,
+    /// send a patch (`patch_investor`).
     #[oai(path = "/investors/:id", method = "put", operation_id = "update_investor")]
     async fn update_investor(
         &self,
@@ -169,9 +200,27 @@ impl InvestorsApi {
         if_match: Header<Option<String>>,
         body: Json<InvestorInput>,
     ) -> ApiResult<Json<Investor>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
-        let version = super::required_version(body.0.version, if_match.0.as_deref())?;
-        let updated = svc::update_investor(&state.db, &auth.0, id.0, body.0.into(), version).await?;
-        Ok(Json(updated.into()))
+        replace_investor(&state, &auth, id.0, if_match.0.as_deref(), body.0).await
+    }
+
+    /// Change some of an investor's fields
+    ///
+    /// A JSON Merge Patch (RFC 7396), as `patch_project` describes: a field left out stays as
+    /// it is, `null` clears it; the `version` you read in the body or as `If-Match`.
+    #[oai(path = "/investors/:id", method = "patch", operation_id = "patch_investor")]
+    async fn patch_investor(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: MergePatch<InvestorInput>,
+    ) -> ApiResult<Json<Investor>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+        let current = svc::get_investor(&state.db, id.0).await?;
+        let body = body.apply(&InvestorInput::current(current))?;
+        replace_investor(&state, &auth, id.0, if_match.0.as_deref(), body).await
     }
 
     /// Delete an investor

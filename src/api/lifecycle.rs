@@ -12,6 +12,7 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::merge_patch::{MergePatch, Patchable};
 use super::projects::Project;
 use super::text::{Prose, TextRule};
 use super::types::{AgreementType, Date, Stage, Wan};
@@ -99,6 +100,25 @@ impl From<ContractInput> for svc::ContractInput {
         }
     }
 }
+
+impl ContractInput {
+    /// The terms as a full body would send them: what a patch merges onto.
+    fn current(c: contract::Model) -> Self {
+        let wan = |y: i64| Wan(money::yuan_to_wan(y));
+        Self {
+            agreement_type: c.agreement_type.into(),
+            signed_on: Date(c.signed_on),
+            contracted_investment: wan(c.contracted_investment_yuan),
+            promised_start_on: c.promised_start_on.map(Date),
+            promised_production_on: c.promised_production_on.map(Date),
+            promised_full_production_on: c.promised_full_production_on.map(Date),
+            promised_output_value: c.promised_output_value_yuan.map(wan),
+            promised_tax: c.promised_tax_yuan.map(wan),
+        }
+    }
+}
+
+impl Patchable for ContractInput {}
 
 /// A move of a project to a stage: `stage` is the stage to move to.
 #[derive(Debug, Object)]
@@ -212,8 +232,9 @@ impl LifecycleApi {
 
     /// Record or correct a project's contract terms
     ///
-    /// On a signed project a changed signing date moves the project's signing date with it,
-    /// as long as the stage dates stay in order.
+    /// Every term is replaced: a term left out is cleared. To change some terms only, send a
+    /// patch (`patch_contract`). On a signed project a changed signing date moves the
+    /// project's signing date with it, as long as the stage dates stay in order.
     #[oai(path = "/projects/:id/contract", method = "put", operation_id = "put_contract")]
     async fn put_contract(
         &self,
@@ -225,6 +246,24 @@ impl LifecycleApi {
         Ok(Json(
             svc::put_contract(&state.db, &auth.0, id.0, body.0.into()).await?.into(),
         ))
+    }
+
+    /// Correct some of a project's contract terms
+    ///
+    /// A JSON Merge Patch (RFC 7396) of the recorded terms, as `patch_project` describes: a
+    /// term left out stays as it is, `null` clears it. Checked and written as `put_contract`
+    /// would; a project without terms answers 404 (record them with `put_contract`).
+    #[oai(path = "/projects/:id/contract", method = "patch", operation_id = "patch_contract")]
+    async fn patch_contract(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: MergePatch<ContractInput>,
+    ) -> ApiResult<Json<Contract>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+        let current = svc::get_contract(&state.db, &auth.0, id.0).await?;
+        let body = body.apply(&ContractInput::current(current))?;
+        self.put_contract(state, auth, id, Json(body)).await
     }
 
     /// Read a project's stage history

@@ -11,6 +11,7 @@ pub mod investors;
 pub mod kpi;
 pub mod league;
 pub mod lifecycle;
+pub mod merge_patch;
 pub mod projects;
 pub mod records;
 pub mod reference;

@@ -11,6 +11,7 @@ use super::error::ApiResult;
 use super::error::status::*;
 use super::investors::{Investor, default_page, default_per_page};
 use super::lifecycle::Contract;
+use super::merge_patch::{MergePatch, Patchable};
 use super::text::{Line, Name, Prose, TextRule};
 use super::types::{Date, KeptJson, Mu, SortOrder, Stage, Text, Wan};
 use super::{ApiTags, Deleted};
@@ -242,6 +243,54 @@ pub struct ProjectUpdate {
     pub version: Option<i32>,
 }
 
+impl ProjectUpdate {
+    /// The project as a full body would send it, without a version: what a patch merges onto.
+    fn current(v: ProjectView) -> Self {
+        let p = v.project;
+        let wan = |y: i64| Wan(money::yuan_to_wan(y));
+        Self {
+            fields: ProjectFields {
+                code: Some(Text(p.code)),
+                name: Name::stored(p.name),
+                investor_id: p.investor_id,
+                cluster_id: p.cluster_id,
+                park_id: p.park_id,
+                team_id: p.team_id,
+                owner_id: p.owner_id,
+                sponsoring_leader: p.sponsoring_leader.map(Line::stored),
+                source: p.source.map(Line::stored),
+                planned_investment: p.planned_investment_yuan.map(wan),
+                land_area: p.land_area_centimu.map(|c| Mu(money::centimu_to_mu(c))),
+                registered_on: p.registered_on.map(Date),
+                registered_capital: p.registered_capital_yuan.map(wan),
+                land_supplied_on: p.land_supplied_on.map(Date),
+                progress: p.progress.map(Prose::stored),
+                issues: p.issues.map(Prose::stored),
+                notes: p.notes.map(Prose::stored),
+            },
+            version: None,
+        }
+    }
+}
+
+/// A project's code is kept when left out of a full body, so a patch cannot clear it.
+impl Patchable for ProjectUpdate {
+    const NOT_CLEARABLE: &'static [&'static str] = &["code"];
+}
+
+/// Replaces a project's editable fields: `update_project`, and `patch_project` once merged.
+async fn replace_project(
+    state: &AppState,
+    auth: &BearerAuth,
+    id: i32,
+    if_match: Option<&str>,
+    body: ProjectUpdate,
+) -> ApiResult<Json<Project>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+    let version = super::required_version(body.version, if_match)?;
+    let updated = svc::update_project(&state.db, &auth.0, id, body.fields.into(), Some(version)).await?;
+    Ok(Json(updated.into()))
+}
+
 /// A page of projects.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -388,8 +437,11 @@ impl ProjectsApi {
 
     /// Replace a project's fields
     ///
-    /// Send the `version` you read, in the body or as `If-Match`; when someone changed the
-    /// project since, the update is refused with 409 and the current version.
+    /// Every editable field is replaced: a field left out is cleared, as `null` would clear
+    /// it (only `code` is kept when left out). To change some fields only, send a patch
+    /// (`patch_project`). Send the `version` you read, in the body or as `If-Match`; when
+    /// someone changed the project since, the update is refused with 409 and the current
+    /// version.
     #[oai(path = "/projects/:id", method = "put", operation_id = "update_project")]
     async fn update_project(
         &self,
@@ -401,10 +453,30 @@ impl ProjectsApi {
         if_match: Header<Option<String>>,
         body: Json<ProjectUpdate>,
     ) -> ApiResult<Json<Project>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
-        let body = body.0;
-        let version = super::required_version(body.version, if_match.0.as_deref())?;
-        let updated = svc::update_project(&state.db, &auth.0, id.0, body.fields.into(), Some(version)).await?;
-        Ok(Json(updated.into()))
+        replace_project(&state, &auth, id.0, if_match.0.as_deref(), body.0).await
+    }
+
+    /// Change some of a project's fields
+    ///
+    /// A JSON Merge Patch (RFC 7396, `application/merge-patch+json`; `application/json` is
+    /// taken too): send only the fields to change. A field left out stays as it is, `null`
+    /// clears it (a required field cannot be cleared). Send the `version` you read, in the
+    /// body or as `If-Match`; a stale one is refused with 409. The result is checked and
+    /// written as `update_project` would write it, and the audit trail records what changed.
+    #[oai(path = "/projects/:id", method = "patch", operation_id = "patch_project")]
+    async fn patch_project(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: MergePatch<ProjectUpdate>,
+    ) -> ApiResult<Json<Project>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+        let current = svc::get_project(&state.db, &auth.0, id.0).await?;
+        let body = body.apply(&ProjectUpdate::current(current))?;
+        replace_project(&state, &auth, id.0, if_match.0.as_deref(), body).await
     }
 
     /// Delete a project

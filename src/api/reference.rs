@@ -10,6 +10,7 @@ use poem_openapi::{Object, OpenApi};
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::merge_patch::{MergePatch, Patchable};
 use super::text::{Line, Name, TextRule};
 use super::{ApiTags, Deleted};
 use crate::domain::text;
@@ -191,6 +192,56 @@ impl From<ParkInput> for svc::ParkInput {
     }
 }
 
+impl TeamInput {
+    /// The team as a full body would send it, without a version: what a patch merges onto.
+    fn current(m: team::Model) -> Self {
+        Self {
+            name: Name::stored(m.name),
+            cluster_id: m.cluster_id,
+            lead_official: m.lead_official.map(Line::stored),
+            archived: m.archived,
+            version: None,
+        }
+    }
+}
+
+impl ClusterInput {
+    /// The cluster as a full body would send it, without a version: what a patch merges onto.
+    fn current(m: cluster::Model) -> Self {
+        Self {
+            name: Name::stored(m.name),
+            category: m.category.map(Line::stored),
+            archived: m.archived,
+            version: None,
+        }
+    }
+}
+
+impl ParkInput {
+    /// The park as a full body would send it, without a version: what a patch merges onto.
+    fn current(m: park::Model) -> Self {
+        Self {
+            name: Name::stored(m.name),
+            archived: m.archived,
+            version: None,
+        }
+    }
+}
+
+/// `archived` left out of a full body is false, so a patch cannot clear it: it sends
+/// `true` or `false`.
+impl Patchable for TeamInput {
+    const NOT_CLEARABLE: &'static [&'static str] = &["archived"];
+}
+
+impl Patchable for ClusterInput {
+    const NOT_CLEARABLE: &'static [&'static str] = &["archived"];
+}
+
+impl Patchable for ParkInput {
+    const NOT_CLEARABLE: &'static [&'static str] = &["archived"];
+}
+
 pub struct ReferenceApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reference")]
@@ -244,7 +295,9 @@ impl ReferenceApi {
 
     /// Replace a task force
     ///
-    /// Administrators only. Archive a team rather than delete it once it has projects.
+    /// Administrators only. Every field is replaced: a field left out is cleared (`archived`
+    /// becomes false); to change some fields only, send a patch (`patch_team`). Archive a team
+    /// rather than delete it once it has projects.
     #[oai(path = "/teams/:id", method = "put", operation_id = "update_team")]
     async fn update_team(
         &self,
@@ -259,6 +312,27 @@ impl ReferenceApi {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update::<team::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
+    }
+
+    /// Change some of a task force's fields
+    ///
+    /// A JSON Merge Patch (RFC 7396), as `patch_project` describes: a field left out stays as
+    /// it is, `null` clears it; the `version` you read in the body or as `If-Match`.
+    /// Administrators only.
+    #[oai(path = "/teams/:id", method = "patch", operation_id = "patch_team")]
+    async fn patch_team(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: MergePatch<TeamInput>,
+    ) -> ApiResult<Json<Team>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+        let current = svc::get::<team::Entity>(&state.db, id.0).await?;
+        let body = body.apply(&TeamInput::current(current))?;
+        self.update_team(state, auth, id, if_match, Json(body)).await
     }
 
     /// Delete a task force
@@ -324,7 +398,8 @@ impl ReferenceApi {
 
     /// Replace an industry cluster
     ///
-    /// Administrators only.
+    /// Administrators only. Every field is replaced: a field left out is cleared (`archived`
+    /// becomes false); to change some fields only, send a patch (`patch_cluster`).
     #[oai(path = "/clusters/:id", method = "put", operation_id = "update_cluster")]
     async fn update_cluster(
         &self,
@@ -339,6 +414,27 @@ impl ReferenceApi {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update::<cluster::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
+    }
+
+    /// Change some of an industry cluster's fields
+    ///
+    /// A JSON Merge Patch (RFC 7396), as `patch_project` describes: a field left out stays as
+    /// it is, `null` clears it; the `version` you read in the body or as `If-Match`.
+    /// Administrators only.
+    #[oai(path = "/clusters/:id", method = "patch", operation_id = "patch_cluster")]
+    async fn patch_cluster(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: MergePatch<ClusterInput>,
+    ) -> ApiResult<Json<Cluster>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+        let current = svc::get::<cluster::Entity>(&state.db, id.0).await?;
+        let body = body.apply(&ClusterInput::current(current))?;
+        self.update_cluster(state, auth, id, if_match, Json(body)).await
     }
 
     /// Delete an industry cluster
@@ -404,7 +500,8 @@ impl ReferenceApi {
 
     /// Replace a park
     ///
-    /// Administrators only.
+    /// Administrators only. Every field is replaced: a field left out is cleared (`archived`
+    /// becomes false); to change some fields only, send a patch (`patch_park`).
     #[oai(path = "/parks/:id", method = "put", operation_id = "update_park")]
     async fn update_park(
         &self,
@@ -419,6 +516,27 @@ impl ReferenceApi {
         let version = super::required_version(body.0.version, if_match.0.as_deref())?;
         let updated = svc::update::<park::Entity, _>(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         Ok(Json(updated.into()))
+    }
+
+    /// Change some of a park's fields
+    ///
+    /// A JSON Merge Patch (RFC 7396), as `patch_project` describes: a field left out stays as
+    /// it is, `null` clears it; the `version` you read in the body or as `If-Match`.
+    /// Administrators only.
+    #[oai(path = "/parks/:id", method = "patch", operation_id = "patch_park")]
+    async fn patch_park(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: MergePatch<ParkInput>,
+    ) -> ApiResult<Json<Park>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+        let current = svc::get::<park::Entity>(&state.db, id.0).await?;
+        let body = body.apply(&ParkInput::current(current))?;
+        self.update_park(state, auth, id, if_match, Json(body)).await
     }
 
     /// Delete a park

@@ -10,6 +10,7 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::merge_patch::{MergePatch, Patchable};
 use crate::domain::kpi;
 use crate::service::settings::{self as svc, StoredSettings};
 use crate::state::AppState;
@@ -116,6 +117,28 @@ impl From<SettingsInput> for kpi::Settings {
     }
 }
 
+impl SettingsInput {
+    /// The settings in force as a full body would send them: what a patch merges onto.
+    fn current(s: StoredSettings) -> Self {
+        let v = s.settings;
+        Self {
+            default_production_months: v.default_production_months,
+            default_full_production_months: v.default_full_production_months,
+            warning_red_overdue_days: v.warning_red_overdue_days,
+            warning_due_soon_days: v.warning_due_soon_days,
+            warning_funds_percent: v.warning_funds_percent,
+            league_weights: LeagueWeights {
+                sign_rate: v.weights.sign_rate,
+                funds_arrival_rate: v.weights.funds_arrival_rate,
+                production_effectiveness_rate: v.weights.production_effectiveness_rate,
+                target_completion: v.weights.target_completion,
+            },
+        }
+    }
+}
+
+impl Patchable for SettingsInput {}
+
 pub struct SettingsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Settings")]
@@ -134,8 +157,9 @@ impl SettingsApi {
 
     /// Change the settings
     ///
-    /// Administrators only. Every value is checked; a value out of range is refused with 422
-    /// naming its field, and nothing is changed.
+    /// Administrators only. Every value is required and checked; a value out of range is
+    /// refused with 422 naming its field, and nothing is changed. To change some values only,
+    /// send a patch (`patch_settings`).
     #[oai(path = "/settings", method = "put", operation_id = "update_settings")]
     async fn update_settings(
         &self,
@@ -147,5 +171,22 @@ impl SettingsApi {
         Ok(Json(
             svc::update_settings(&state.db, body.0.into(), actor).await?.into(),
         ))
+    }
+
+    /// Change some of the settings
+    ///
+    /// A JSON Merge Patch (RFC 7396) of the settings in force: a value left out stays as it
+    /// is (`league_weights` merges weight by weight); no value can be cleared. Administrators
+    /// only; checked as `update_settings` checks.
+    #[oai(path = "/settings", method = "patch", operation_id = "patch_settings")]
+    async fn patch_settings(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: MergePatch<SettingsInput>,
+    ) -> ApiResult<Json<Settings>, { SIGNED_IN | JSON_BODY | FORBIDDEN | INVALID }> {
+        let current = svc::get_settings(&state.db).await?;
+        let body = body.apply(&SettingsInput::current(current))?;
+        self.update_settings(state, auth, Json(body)).await
     }
 }

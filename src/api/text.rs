@@ -42,6 +42,12 @@ impl<const MAX: usize, const MANY: bool, const REQUIRED: bool> Checked<MAX, MANY
         required: REQUIRED,
     };
 
+    /// A stored text, written back into a body (the current record a patch merges onto);
+    /// its rule is checked when that body is read.
+    pub fn stored(text: String) -> Self {
+        Self(text)
+    }
+
     /// The text as sent (surrounding blanks are the service's to trim).
     pub fn into_inner(self) -> String {
         self.debug_check();

@@ -14,6 +14,7 @@ use sea_orm::ConnectionTrait;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::merge_patch::{MergePatch, Patchable};
 use super::text::{Line, Name, TextRule};
 use super::types::{Role, Text};
 use super::{ApiTags, Deleted};
@@ -126,6 +127,26 @@ impl From<UserInput> for svc::UserInput {
             archived: i.archived,
         }
     }
+}
+
+impl UserInput {
+    /// The user as a full body would send it, without a version: what a patch merges onto.
+    fn current(m: user::Model) -> Self {
+        Self {
+            username: Text(m.username),
+            display_name: Line::stored(m.display_name),
+            role: m.role.into(),
+            team_id: m.team_id,
+            archived: m.archived,
+            version: None,
+        }
+    }
+}
+
+/// `archived` left out of a full body is false, so a patch cannot clear it; a cleared
+/// `display_name` is the username again.
+impl Patchable for UserInput {
+    const NOT_CLEARABLE: &'static [&'static str] = &["archived"];
 }
 
 /// A new password.
@@ -265,8 +286,10 @@ impl UsersApi {
 
     /// Replace a user
     ///
-    /// Administrators, or a team lead for their own team's members. Archive a user to stop
-    /// them signing in.
+    /// Administrators, or a team lead for their own team's members. Every field is
+    /// replaced: a field left out is cleared (`team_id` none, `archived` false, the display
+    /// name the username); to change some fields only, send a patch (`patch_user`). Archive a
+    /// user to stop them signing in.
     #[oai(path = "/users/:id", method = "put", operation_id = "update_user")]
     async fn update_user(
         &self,
@@ -282,6 +305,27 @@ impl UsersApi {
         let updated = svc::update_user(&state.db, &auth.0, id.0, body.0.into(), version).await?;
         state.tokens.clear();
         Ok(Json(User::shown_one(&state.db, updated).await?))
+    }
+
+    /// Change some of a user's fields
+    ///
+    /// A JSON Merge Patch (RFC 7396), as `patch_project` describes: a field left out stays as
+    /// it is, `null` clears it; the `version` you read in the body or as `If-Match`. Who may
+    /// is as for `update_user`.
+    #[oai(path = "/users/:id", method = "patch", operation_id = "patch_user")]
+    async fn patch_user(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// The version read, e.g. `"3"` (an alternative to the body's `version`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: MergePatch<UserInput>,
+    ) -> ApiResult<Json<User>, { SIGNED_IN | JSON_BODY | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }> {
+        let current = svc::get_user(&state.db, &auth.0, id.0).await?;
+        let body = body.apply(&UserInput::current(current))?;
+        self.update_user(state, auth, id, if_match, Json(body)).await
     }
 
     /// Set a user's password

@@ -50,6 +50,11 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("get_team", AnyUser, None),
         ("create_team", Admin, Some(json!({"name": "测试专班"}))),
         ("update_team", Admin, Some(json!({"name": "氢能专班", "version": 1}))),
+        (
+            "patch_team",
+            Admin,
+            Some(json!({"lead_official": "张三", "version": 1})),
+        ),
         ("delete_team", Admin, None),
         ("list_clusters", AnyUser, None),
         ("get_cluster", AnyUser, None),
@@ -59,11 +64,17 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             Admin,
             Some(json!({"name": "测试集群二", "version": 1})),
         ),
+        (
+            "patch_cluster",
+            Admin,
+            Some(json!({"category": "新兴产业", "version": 1})),
+        ),
         ("delete_cluster", Admin, None),
         ("list_parks", AnyUser, None),
         ("get_park", AnyUser, None),
         ("create_park", Admin, Some(json!({"name": "测试园区"}))),
         ("update_park", Admin, Some(json!({"name": "测试园区二", "version": 1}))),
+        ("patch_park", Admin, Some(json!({"name": "测试园区三", "version": 1}))),
         ("delete_park", Admin, None),
         ("list_users", UserAdmin, None),
         (
@@ -77,6 +88,11 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             "update_user",
             Admin,
             Some(json!({"username": "admin", "role": "admin", "version": 1})),
+        ),
+        (
+            "patch_user",
+            Admin,
+            Some(json!({"display_name": "管理员", "version": 1})),
         ),
         (
             "set_password",
@@ -98,6 +114,11 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             SharedWrite,
             Some(json!({"name": "B投资有限公司", "version": 1})),
         ),
+        (
+            "patch_investor",
+            SharedWrite,
+            Some(json!({"origin_region": "上海市", "version": 1})),
+        ),
         ("delete_investor", Admin, None),
         ("list_projects", AnyUser, None),
         (
@@ -111,6 +132,11 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             ProjectWrite,
             Some(json!({"name": "B项目", "team_id": team_b, "version": 1})),
         ),
+        (
+            "patch_project",
+            ProjectWrite,
+            Some(json!({"progress": "洽谈中", "version": 1})),
+        ),
         ("delete_project", Admin, None),
         (
             "transition_project",
@@ -123,6 +149,7 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             ProjectWrite,
             Some(json!({"agreement_type": "formal", "signed_on": "2025-03-01", "contracted_investment": "100"})),
         ),
+        ("patch_contract", ProjectWrite, Some(json!({"promised_tax": "1"}))),
         ("list_project_history", ProjectRead, None),
         ("list_project_audit", ProjectRead, None),
         ("list_fundings", ProjectRead, None),
@@ -161,6 +188,7 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("get_target_progress", AnyUser, None),
         ("get_settings", AnyUser, None),
         ("update_settings", Admin, Some(f.settings.clone())),
+        ("patch_settings", Admin, Some(json!({"warning_due_soon_days": 30}))),
     ]
 }
 
@@ -247,12 +275,12 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
     let id = match operation {
         "delete_project" => f.spare_project_b,
         "delete_team" => f.spare_team,
-        "delete_cluster" | "update_cluster" => f.spare_cluster,
-        "delete_park" | "update_park" => f.spare_park,
+        "delete_cluster" | "update_cluster" | "patch_cluster" => f.spare_cluster,
+        "delete_park" | "update_park" | "patch_park" => f.spare_park,
         "delete_investor" => f.spare_investor,
-        "get_investor" | "update_investor" => f.investor_b,
-        "get_team" | "update_team" => f.team_b,
-        "get_user" | "update_user" | "set_password" => f.admin_id,
+        "get_investor" | "update_investor" | "patch_investor" => f.investor_b,
+        "get_team" | "update_team" | "patch_team" => f.team_b,
+        "get_user" | "update_user" | "patch_user" | "set_password" => f.admin_id,
         "revoke_token" => f.spare_token,
         "get_import" => f.admin_import,
         "get_cluster" | "get_park" => 1,

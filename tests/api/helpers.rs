@@ -129,6 +129,24 @@ impl TestApp {
         self.send_as(Some(&self.token), Method::PUT, path, Some(body)).await
     }
 
+    /// Sends a JSON Merge Patch (`application/merge-patch+json`) with the admin token, or
+    /// `token`.
+    pub async fn patch_as(&self, token: Option<&str>, path: &str, body: Value) -> Reply {
+        let mut request = self
+            .client
+            .request(Method::PATCH, path)
+            .content_type("application/merge-patch+json")
+            .body(body.to_string());
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        Reply::read(request.send().await).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.patch_as(Some(&self.token), path, body).await
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         self.send_as(Some(&self.token), Method::DELETE, path, None).await
     }

@@ -18,6 +18,7 @@ mod layout;
 mod league;
 mod lifecycle;
 mod limits;
+mod patch;
 mod projects;
 mod reference;
 mod report;

@@ -10,6 +10,10 @@
 //! (`ImportRejected`) is the API's error shape (`ErrorBody`) plus the report. The generator
 //! reads the rejection as an `ErrorBody` (this script checks that it has every field of one);
 //! nothing else is touched.
+//!
+//! progenitor takes `application/json` request bodies but not `application/merge-patch+json`,
+//! the media type of the `PATCH` operations, which the server also takes as `application/json`:
+//! the generator is given those bodies as `application/json` (same schema).
 
 use std::path::Path;
 
@@ -22,6 +26,7 @@ fn main() {
     let mut spec: OpenAPI = serde_json::from_str(&text).expect("the spec is an OpenAPI 3.0 document");
     leave_out_multipart_uploads(&mut spec);
     read_rejections_as_errors(&mut spec);
+    send_merge_patches_as_json(&mut spec);
     let mut settings = progenitor::GenerationSettings::default();
     settings.with_interface(progenitor::InterfaceStyle::Builder);
     let mut generator = progenitor::Generator::new(&settings);
@@ -78,6 +83,20 @@ fn read_rejections_as_errors(spec: &mut OpenAPI) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Offers every `application/merge-patch+json` request body as `application/json`.
+fn send_merge_patches_as_json(spec: &mut OpenAPI) {
+    for item in spec.paths.paths.values_mut() {
+        let ReferenceOr::Item(item) = item else { continue };
+        let Some(operation) = item.patch.as_mut() else { continue };
+        let Some(ReferenceOr::Item(body)) = operation.request_body.as_mut() else {
+            continue;
+        };
+        if let Some(media) = body.content.shift_remove("application/merge-patch+json") {
+            body.content.insert("application/json".into(), media);
         }
     }
 }
