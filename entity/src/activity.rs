@@ -16,6 +16,8 @@ pub struct Model {
     pub summary: String,
     pub next_step: Option<String>,
     pub due_on: Option<Date>,
+    /// When the next step was done; a follow-up done is no longer due.
+    pub done_on: Option<Date>,
     pub recorded_by: Option<i32>,
     pub created_at: DateTimeUtc,
 }

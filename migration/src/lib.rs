@@ -21,6 +21,7 @@ mod m20261122_000014_create_audit_log;
 mod m20261122_000015_version_editable_records;
 mod m20261204_000016_kpi_covering_indexes;
 mod m20261208_000017_import_run_outcome;
+mod m20261208_000018_activity_done;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000015_version_editable_records::Migration),
             Box::new(m20261204_000016_kpi_covering_indexes::Migration),
             Box::new(m20261208_000017_import_run_outcome::Migration),
+            Box::new(m20261208_000018_activity_done::Migration),
         ]
     }
 }

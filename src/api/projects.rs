@@ -481,8 +481,10 @@ impl ProjectsApi {
 
     /// Delete a project
     ///
-    /// Administrators only, for projects logged by mistake: its contract, payments,
-    /// activities, outputs and history go with it. Terminate real projects instead.
+    /// For projects logged by mistake: administrators any project, a team lead a lead (a
+    /// project at the `lead` stage) of their own team. Its contract, payments, activities,
+    /// outputs and history go with it; the audit trail keeps what it held. Terminate real
+    /// projects instead.
     #[oai(path = "/projects/:id", method = "delete", operation_id = "delete_project")]
     async fn delete_project(
         &self,

@@ -26,7 +26,7 @@
 //! - The audit trail of everything is for administrators and leaders; a project's own trail
 //!   follows the project.
 
-use entity::enums::Role;
+use entity::enums::{Role, Stage};
 
 /// The part of a user that decides what they may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,10 @@ pub enum Denied {
     OtherTeamsMembers,
     #[error("only the team's lead or an administrator may do this")]
     TeamLeadOnly,
+    #[error(
+        "a team lead removes only leads (projects at the lead stage) logged by mistake; terminate a project that went further, or ask an administrator"
+    )]
+    LeadsOnly,
     #[error("nobody may archive themselves or change their own role or team; ask an administrator")]
     OwnStanding,
     #[error("leaders read but do not import ledgers")]
@@ -173,6 +177,19 @@ impl Principal {
             Role::Leader => Err(Denied::ReadOnly),
             Role::TeamLead | Role::Member if self.team_id == Some(team_id) => Ok(()),
             Role::TeamLead | Role::Member => Err(Denied::OtherTeam(team_id)),
+        }
+    }
+
+    /// Removing a project logged by mistake (it stays in the audit trail): administrators any
+    /// project, a team lead a lead (a project at the `lead` stage) of their own team.
+    pub fn check_delete_project(&self, team_id: i32, stage: Stage) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Leader => Err(Denied::ReadOnly),
+            Role::Member => Err(Denied::TeamLeadOnly),
+            Role::TeamLead if self.team_id != Some(team_id) => Err(Denied::OtherTeam(team_id)),
+            Role::TeamLead if stage != Stage::Lead => Err(Denied::LeadsOnly),
+            Role::TeamLead => Ok(()),
         }
     }
 
@@ -329,6 +346,16 @@ mod tests {
         assert_eq!(LEADER.check_write_shared(), Err(Denied::ReadOnly));
         assert_eq!(LEADER.row_scope(), None);
         assert_eq!(LEADER.check_read_audit(), Ok(()));
+    }
+
+    #[test]
+    fn team_leads_remove_their_own_teams_leads_only() {
+        assert_eq!(LEAD.check_delete_project(1, Stage::Lead), Ok(()));
+        assert_eq!(LEAD.check_delete_project(2, Stage::Lead), Err(Denied::OtherTeam(2)));
+        assert_eq!(LEAD.check_delete_project(1, Stage::Negotiating), Err(Denied::LeadsOnly));
+        assert_eq!(MEMBER.check_delete_project(1, Stage::Lead), Err(Denied::TeamLeadOnly));
+        assert_eq!(LEADER.check_delete_project(1, Stage::Lead), Err(Denied::ReadOnly));
+        assert_eq!(ADMIN.check_delete_project(2, Stage::Signed), Ok(()));
     }
 
     #[test]

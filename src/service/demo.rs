@@ -237,6 +237,7 @@ async fn generate_project(
                 summary: format!("与{}洽谈项目用地、投资强度和落地时间", investor.name),
                 next_step: Some("准备项目可研材料，安排实地踏勘".into()),
                 due_on: Some(occurred_on + Days::new(14)),
+                done_on: None,
             },
             actor,
         )

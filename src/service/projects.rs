@@ -310,15 +310,18 @@ pub async fn save_versioned(
     .await
 }
 
-/// Deletes a project logged by mistake, with everything recorded on it (admins only).
+/// Deletes a project logged by mistake, with everything recorded on it (administrators; a
+/// team lead a lead of their team): the audit entry keeps what it held.
 pub async fn delete_project<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
     id: i32,
 ) -> ServiceResult<()> {
-    actor.principal().check_admin()?;
     let txn = crate::db::begin_write(db).await?;
     let existing = find_project(&txn, id).await?;
+    actor
+        .principal()
+        .check_delete_project(existing.team_id, existing.stage)?;
     project::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,

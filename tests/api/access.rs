@@ -158,6 +158,7 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             ProjectWrite,
             Some(json!({"arrived_on": "2025-04-01", "amount": "1", "kind": "other"})),
         ),
+        ("patch_funding", ProjectWrite, Some(json!({"note": "更正"}))),
         ("delete_funding", ProjectWrite, None),
         ("list_activities", ProjectRead, None),
         (
@@ -165,12 +166,17 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
             ProjectWrite,
             Some(json!({"occurred_on": "2025-04-01", "kind": "call", "summary": "电话"})),
         ),
+        ("patch_activity", ProjectWrite, Some(json!({"summary": "更正"}))),
+        ("delete_activity", ProjectWrite, None),
+        ("list_due_activities", AnyUser, None),
         ("list_outputs", ProjectRead, None),
         (
             "create_output",
             ProjectWrite,
             Some(json!({"period_start": "2025-01-01", "period_end": "2025-03-31", "output_value": "1", "tax": "0"})),
         ),
+        ("patch_output", ProjectWrite, Some(json!({"tax": "1"}))),
+        ("delete_output", ProjectWrite, None),
         ("list_audit", AuditRead, None),
         ("export_ledger", AnyUser, None),
         ("export_template", AnyUser, None),
@@ -199,6 +205,8 @@ struct Fixture {
     project_b: i64,
     spare_project_b: i64,
     funding_b: i64,
+    activity_b: i64,
+    output_b: i64,
     investor_b: i64,
     spare_investor: i64,
     spare_team: i64,
@@ -226,6 +234,28 @@ async fn fixture(app: &TestApp) -> Fixture {
         .post(
             &format!("/api/v1/projects/{id}/fundings"),
             json!({"arrived_on": "2025-03-02", "amount": "10", "kind": "other"}),
+        )
+        .await
+        .expect(200);
+    for (stage, date) in [("started", "2025-03-05"), ("producing", "2025-03-10")] {
+        app.post(
+            &format!("/api/v1/projects/{id}/transitions"),
+            json!({"stage": stage, "date": date}),
+        )
+        .await
+        .expect(200);
+    }
+    let activity = app
+        .post(
+            &format!("/api/v1/projects/{id}/activities"),
+            json!({"occurred_on": "2025-03-02", "kind": "call", "summary": "电话", "due_on": "2025-03-20"}),
+        )
+        .await
+        .expect(200);
+    let output = app
+        .post(
+            &format!("/api/v1/projects/{id}/outputs"),
+            json!({"period_start": "2025-03-10", "period_end": "2025-03-31", "output_value": "1", "tax": "0"}),
         )
         .await
         .expect(200);
@@ -258,6 +288,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         project_b: id,
         spare_project_b: spare_project["id"].as_i64().unwrap(),
         funding_b: funding["id"].as_i64().unwrap(),
+        activity_b: activity["id"].as_i64().unwrap(),
+        output_b: output["id"].as_i64().unwrap(),
         investor_b: project_b["investor"]["id"].as_i64().unwrap(),
         spare_investor: spare_investor["id"].as_i64().unwrap(),
         spare_team: spare_team["id"].as_i64().unwrap(),
@@ -289,6 +321,8 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
     let path = template
         .replace("{id}", &id.to_string())
         .replace("{funding_id}", &f.funding_b.to_string())
+        .replace("{activity_id}", &f.activity_b.to_string())
+        .replace("{output_id}", &f.output_b.to_string())
         .replace("{kpi}", "sign_rate")
         .replace("{year}", "2025")
         .replace("{team_id}", &f.team_b.to_string());

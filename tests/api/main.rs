@@ -5,6 +5,7 @@ mod access;
 mod audit;
 mod busy;
 mod cli;
+mod corrections;
 mod crash;
 mod errors;
 mod exports;
