@@ -1,6 +1,7 @@
 """Drives the whole workflow through the Python client that openapi-python-client generated
-from openapi/openapi.json: a team and a project, signing with a contract, two payments,
-production start, the KPIs, a ledger import, the ledger and report downloads.
+from openapi/openapi.json: a team and a project, signing with a contract, a partial edit
+(PATCH) of the project, two payments and the correction of one, production start, the KPIs,
+a ledger import, the ledger and report downloads.
 
 Usage: workflow.py CLIENT_DIR BASE_URL TOKEN LEDGER_XLSX LEDGER_TRUTH_JSON
 (CLIENT_DIR holds the generated package `zhaoshang_client`; tests/clients/run does all this.)
@@ -22,17 +23,19 @@ from zhaoshang_client.api.exports import export_kpi_report, export_ledger  # noq
 from zhaoshang_client.api.imports import import_ledger  # noqa: E402
 from zhaoshang_client.api.kpis import get_kpis  # noqa: E402
 from zhaoshang_client.api.lifecycle import get_contract, transition_project  # noqa: E402
-from zhaoshang_client.api.projects import create_project, get_project, list_projects  # noqa: E402
-from zhaoshang_client.api.records import create_funding, list_fundings  # noqa: E402
+from zhaoshang_client.api.projects import create_project, get_project, list_projects, patch_project  # noqa: E402
+from zhaoshang_client.api.records import create_funding, list_fundings, patch_funding  # noqa: E402
 from zhaoshang_client.api.reference import create_team  # noqa: E402
 from zhaoshang_client.models import (  # noqa: E402
     AgreementType,
     ContractInput,
     FundingInput,
     FundingKind,
+    FundingPatch,
     ImportLedgerBody,
     ImportStatus,
     ProjectCreate,
+    ProjectPatch,
     Stage,
     TeamInput,
     TransitionRequest,
@@ -103,7 +106,18 @@ with client as c:
     contract = ok(get_contract.sync_detailed(project.id, client=c))
     assert contract.contracted_investment == "1000.0000" and contract.signed_on == day(40)
 
-    for arrived_on, amount in [(day(30), "300"), (day(20), "200.25")]:
+    # A partial edit: the progress changes, everything else stays as it was.
+    edited = ok(
+        patch_project.sync_detailed(
+            project.id, client=c, body=ProjectPatch(progress="已签约，设备采购中", version=signed.project.version)
+        )
+    )
+    assert edited.progress == "已签约，设备采购中" and edited.version == signed.project.version + 1
+    assert edited.planned_investment == "1200.5000" and edited.team.id == team.id and edited.stage == Stage.SIGNED
+
+    # Two payments, the second typed wrong and then corrected.
+    payments = []
+    for arrived_on, amount in [(day(30), "300"), (day(20), "2002.5")]:
         funding = ok(
             create_funding.sync_detailed(
                 project.id,
@@ -112,6 +126,13 @@ with client as c:
             )
         )
         assert funding.counted is True and funding.project_id == project.id
+        payments.append(funding)
+    corrected = ok(
+        patch_funding.sync_detailed(
+            project.id, payments[1].id, client=c, body=FundingPatch(amount="200.25", note="金额录入有误，已更正")
+        )
+    )
+    assert corrected.amount == "200.2500" and corrected.arrived_on == day(20) and corrected.counted is True
     assert len(ok(list_fundings.sync_detailed(project.id, client=c))) == 2
 
     for stage, days_ago in [(Stage.STARTED, 15), (Stage.PRODUCING, 10)]:

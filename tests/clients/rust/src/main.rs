@@ -1,6 +1,7 @@
 //! Drives the whole workflow through the client progenitor generated from
-//! `openapi/openapi.json` (see build.rs): a team and a project, signing with a contract, two
-//! payments, production start, the KPIs, a ledger import, the ledger and report downloads.
+//! `openapi/openapi.json` (see build.rs): a team and a project, signing with a contract, a
+//! partial edit (PATCH) of the project, two payments and the correction of one, production
+//! start, the KPIs, a ledger import, the ledger and report downloads.
 //!
 //! Usage: `zhaoshang-client-check BASE_URL TOKEN LEDGER_XLSX LEDGER_TRUTH_JSON`
 //! (tests/clients/run starts the server and passes these).
@@ -128,7 +129,28 @@ async fn main() -> Result<()> {
     let recorded = body(c.get_contract().id(project.id).send().await, "get_contract")?;
     ensure!(recorded.contracted_investment.as_str() == "1000.0000" && recorded.signed_on == day(40));
 
-    for (days_ago, amount) in [(30, "300"), (20, "200.25")] {
+    // A partial edit: the progress changes, everything else stays as it was.
+    let edited = body(
+        c.patch_project()
+            .id(project.id)
+            .body_map(|b| {
+                b.progress("已签约，设备采购中".parse::<types::ProjectPatchProgress>().ok())
+                    .version(Some(signed.project.version))
+            })
+            .send()
+            .await,
+        "patch_project",
+    )?;
+    ensure!(edited.progress.as_deref() == Some("已签约，设备采购中") && edited.version == signed.project.version + 1);
+    ensure!(
+        edited.planned_investment.as_deref().map(String::as_str) == Some("1200.5000")
+            && edited.team.id == team.id
+            && edited.stage == Stage::Signed
+    );
+
+    // Two payments, the second typed wrong and then corrected.
+    let mut payments = Vec::new();
+    for (days_ago, amount) in [(30, "300"), (20, "2002.5")] {
         let funding = body(
             c.create_funding()
                 .id(project.id)
@@ -142,7 +164,24 @@ async fn main() -> Result<()> {
             "create_funding",
         )?;
         ensure!(funding.counted && funding.project_id == project.id);
+        payments.push(funding);
     }
+    let corrected = body(
+        c.patch_funding()
+            .id(project.id)
+            .funding_id(payments[1].id)
+            .body_map(|b| {
+                b.amount("200.25".parse::<types::FundingPatchAmount>().ok())
+                    .note("金额录入有误，已更正".parse::<types::FundingPatchNote>().ok())
+            })
+            .send()
+            .await,
+        "patch_funding",
+    )?;
+    ensure!(
+        corrected.amount.as_str() == "200.2500" && corrected.arrived_on == day(20) && corrected.counted,
+        "corrected payment {corrected:?}"
+    );
     let fundings = body(c.list_fundings().id(project.id).send().await, "list_fundings")?;
     ensure!(fundings.len() == 2, "{} payments listed", fundings.len());
 
