@@ -134,9 +134,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/", service)
         .nest("/docs", docs)
         .at("/openapi.json", spec)
+        .around(api::error::answer_errors)
         .around(limit_body)
-        .catch_all_error(api::error::render_framework_error)
         .around(tag_request)
+        .around(api::messages::in_language)
         .with(api::security::headers())
         .data(state)
 }
@@ -176,7 +177,7 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
     let too_large = || {
         let body = serde_json::json!({
             "code": "too_large",
-            "message": format!("the request body is larger than {limit} bytes"),
+            "message": api::messages::Message::TooLarge { limit }.text(),
             "details": [],
         });
         (StatusCode::PAYLOAD_TOO_LARGE, poem::web::Json(body)).into_response()

@@ -19,7 +19,7 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
     let state = req.data::<AppState>().expect("AppState is attached to the app");
     match auth::authenticate(&state.tokens, &state.token_uses, &state.reader, &bearer.token).await {
         Ok(Some(actor)) => Ok(actor),
-        Ok(None) => Err(ApiError::unauthorized("the bearer token is unknown, revoked or expired").into()),
+        Ok(None) => Err(ApiError::unauthorized(super::messages::Message::TokenUnknown.text()).into()),
         Err(err) => Err(ApiError::from(err).into()),
     }
 }

@@ -9,11 +9,13 @@
 //! not widen a list to silence that check without the operation really answering so.
 
 use poem::http::StatusCode;
-use poem::{IntoResponse, Response};
+use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::{ApiResponse, Object};
 
+use super::explain::{self, Place, Sent};
+use super::messages::{Message, Problem};
 use crate::service::ServiceError;
 
 /// The statuses an operation can answer with besides success, as a set of bits:
@@ -260,7 +262,10 @@ impl From<ServiceError> for ApiError {
                 .collect(),
         };
         match err {
-            ServiceError::NotFound { .. } => Self::NotFound(Json(ErrorBody::new("not_found", err.to_string()))),
+            ServiceError::NotFound { what, id } => Self::NotFound(Json(ErrorBody::new(
+                "not_found",
+                Message::NotFound { what, id: &id }.text(),
+            ))),
             ServiceError::Conflict { message, details } => {
                 Self::Conflict(Json(with_details("conflict", message, details)))
             }
@@ -268,42 +273,103 @@ impl From<ServiceError> for ApiError {
                 Self::Invalid(Json(with_details("invalid", message, details)))
             }
             ServiceError::Forbidden(message) => Self::forbidden(message),
-            ServiceError::Unauthenticated(message) => Self::unauthorized(message),
-            ServiceError::TooManyAttempts { message, retry_after } => {
-                Self::TooManyRequests(Json(ErrorBody::new("too_many_requests", message)), retry_after)
-            }
-            ServiceError::Busy => Self::unavailable(err.to_string()),
+            ServiceError::Unauthenticated(_) => Self::unauthorized(Message::WrongCredentials.text()),
+            ServiceError::TooManyAttempts {
+                username,
+                until,
+                retry_after,
+            } => Self::TooManyRequests(
+                Json(ErrorBody::new(
+                    "too_many_requests",
+                    Message::TooManySignIns {
+                        username: &username,
+                        until,
+                        seconds: retry_after,
+                    }
+                    .text(),
+                )),
+                retry_after,
+            ),
+            ServiceError::Busy => Self::unavailable(Message::Busy.text()),
             ServiceError::Db(cause) => {
                 tracing::error!(error = %cause, "database error");
-                Self::Internal(Json(ErrorBody::new(
-                    "internal",
-                    "an internal error occurred; it has been logged",
-                )))
+                Self::Internal(Json(ErrorBody::new("internal", Message::Internal.text())))
             }
         }
     }
 }
 
-/// Gives every error that did not come from an operation (the framework's parse errors,
-/// missing tokens, unknown routes, wrong methods) the API's JSON shape.
-pub async fn render_framework_error(err: poem::Error) -> Response {
+/// Gives every error that did not come from an operation's own answer (the framework's parse
+/// errors, missing tokens, unknown routes, wrong methods) the API's JSON shape, in the
+/// request's language; a refused body or parameter is read again against the spec
+/// ([`explain`]) so that each field at fault is named with what it should have been.
+pub async fn answer_errors<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let json = req
+        .content_type()
+        .is_some_and(|t| t.starts_with("application/json"));
+    let body = if json {
+        let bytes = req.take_body().into_bytes().await.unwrap_or_default();
+        req.set_body(bytes.clone());
+        Some(bytes)
+    } else {
+        None
+    };
+    let sent = Sent {
+        method: req.method().clone(),
+        uri: req.uri().clone(),
+        headers: req.headers().clone(),
+        json: body,
+    };
+    match next.call(req).await {
+        Ok(response) => Ok(response.into_response()),
+        Err(err) => Ok(render(err, &sent)),
+    }
+}
+
+/// The response of an error the framework raised.
+fn render(err: poem::Error, sent: &Sent) -> Response {
     let status = err.status();
-    let mut body = ErrorBody::new(code_for(status), err.to_string());
+    let mut problems: Vec<(String, String)> = vec![];
+    let mut named = |field: String, problem: Problem| problems.push((field, problem.text()));
     if let Some(param) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
-        body.details.push(ErrorDetail {
-            field: param.name.to_string(),
-            message: param.reason.clone(),
-        });
+        let problem = explain::parameter(sent, param.name, Place::Query)
+            .or_else(|| explain::parameter(sent, param.name, Place::Header))
+            .unwrap_or_else(|| fallback(&param.reason));
+        named(param.name.to_owned(), problem);
+    } else if let Some(param) = err.downcast_ref::<poem_openapi::error::ParsePathError>() {
+        let problem = explain::parameter(sent, param.name, Place::Path).unwrap_or_else(|| fallback(&param.reason));
+        named(param.name.to_owned(), problem);
     } else if let Some(payload) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
-        body.details.extend(failed_field(&payload.reason));
+        let found = explain::body(sent);
+        if found.is_empty() {
+            match failed_field(&payload.reason) {
+                Some(detail) => named(format!("/{}", detail.field), Problem::Other(detail.message)),
+                None => named(String::new(), fallback(&payload.reason)),
+            }
+        }
+        for (field, problem) in found {
+            named(field, problem);
+        }
+    } else if let Some(form) = err.downcast_ref::<poem_openapi::error::ParseMultipartError>() {
+        match failed_field(&form.reason) {
+            Some(detail) => named(detail.field, Problem::Other(detail.message)),
+            None => named(String::new(), fallback(&form.reason)),
+        }
     }
-    if status == StatusCode::UNAUTHORIZED {
-        body.message = "a valid bearer token is required: send `Authorization: Bearer <token>`".into();
-    }
-    if status.is_server_error() {
-        tracing::error!(error = %err, "request failed");
-        body.message = "an internal error occurred; it has been logged".into();
-    }
+    let message = match status {
+        StatusCode::BAD_REQUEST if problems.is_empty() => Message::Unreadable(&[(String::new(), fallback(&err.to_string()).text())]).text(),
+        StatusCode::BAD_REQUEST => Message::Unreadable(&problems).text(),
+        StatusCode::UNAUTHORIZED => Message::TokenRequired.text(),
+        StatusCode::NOT_FOUND => Message::NoSuchPath.text(),
+        StatusCode::METHOD_NOT_ALLOWED => Message::MethodNotAllowed.text(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Message::UnsupportedMediaType.text(),
+        StatusCode::PAYLOAD_TOO_LARGE => Message::TooLarge { limit: crate::MAX_BODY_BYTES }.text(),
+        s if s.is_server_error() => {
+            tracing::error!(error = %err, "request failed");
+            Message::Internal.text()
+        }
+        _ => err.to_string(),
+    };
     let response = err.into_response();
     if response
         .content_type()
@@ -311,6 +377,14 @@ pub async fn render_framework_error(err: poem::Error) -> Response {
     {
         return response;
     }
+    let body = ErrorBody {
+        code: code_for(status).to_owned(),
+        message,
+        details: problems
+            .into_iter()
+            .map(|(field, message)| ErrorDetail { field, message })
+            .collect(),
+    };
     (status, poem::web::Json(serde_json::json!({
         "code": body.code,
         "message": body.message,
@@ -319,7 +393,15 @@ pub async fn render_framework_error(err: poem::Error) -> Response {
         .into_response()
 }
 
-/// The field a body's validator refused, from poem-openapi's message for it ("field `name`
+/// The framework's reason, as the problem when the spec says nothing more: a field's refusal
+/// ("verification failed. …") without its field, or the reason as it is.
+fn fallback(reason: &str) -> Problem {
+    let reason = reason.split(" (occurred while parsing").next().unwrap_or(reason);
+    let reason = reason.split_once("verification failed. ").map_or(reason, |(_, why)| why);
+    Problem::Other(reason.trim_end_matches('.').to_owned())
+}
+
+/// The field a validator refused, from poem-openapi's message for it ("field `name`
 /// verification failed. must be at most 200 characters", with " (occurred while parsing
 /// …)" after it when the field is in a nested or flattened object).
 fn failed_field(reason: &str) -> Option<ErrorDetail> {

@@ -31,7 +31,7 @@ impl HealthApi {
     async fn health(&self, state: poem::web::Data<&AppState>) -> ApiResult<Json<Health>, { UNAVAILABLE }> {
         state.reader.execute_unprepared("SELECT 1").await.map_err(|cause| {
             tracing::error!(error = %cause, "the database does not answer");
-            ApiError::unavailable("the database does not answer; the cause has been logged")
+            ApiError::unavailable(super::messages::Message::DatabaseDown.text())
         })?;
         Ok(Json(Health {
             status: "ok".into(),

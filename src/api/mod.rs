@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod explain;
 pub mod exports;
 pub mod health;
 pub mod imports;
@@ -12,6 +13,7 @@ pub mod kpi;
 pub mod league;
 pub mod lifecycle;
 pub mod merge_patch;
+pub mod messages;
 pub mod projects;
 pub mod records;
 pub mod reference;

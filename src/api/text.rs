@@ -148,7 +148,7 @@ impl<const MAX: usize, const MANY: bool, const REQUIRED: bool> Validator<Checked
 impl fmt::Display for TextRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.get() {
-            Some(refused) => refused.fmt(f),
+            Some(refused) => f.write_str(&super::messages::text_refused(refused)),
             None => f.write_str("breaks the rule of its text"),
         }
     }
@@ -178,15 +178,13 @@ mod tests {
             &rule,
             &Line::<3>::parse_from_parameter("abcd").unwrap()
         ));
-        assert_eq!(rule.to_string(), "must be at most 3 characters");
+        // In the request's language: Chinese unless it asked for English.
+        assert_eq!(rule.to_string(), "不能超过3个字符");
         let rule = TextRule::default();
         assert!(!Validator::check(
             &rule,
             &Name::<9>::parse_from_parameter("a\u{0}b").unwrap()
         ));
-        assert_eq!(
-            rule.to_string(),
-            "must not contain control characters, tabs or line breaks"
-        );
+        assert_eq!(rule.to_string(), "不能含有控制字符、制表符或换行符");
     }
 }

@@ -121,11 +121,16 @@ impl std::fmt::Display for Wan {
     }
 }
 
+/// The spec's pattern of [`Wan`]: up to 15 digits and 4 decimals.
+pub const WAN_PATTERN: &str = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$";
+/// The spec's pattern of [`Mu`]: up to 12 digits and 2 decimals.
+pub const MU_PATTERN: &str = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$";
+
 string_scalar!(
     Wan,
     "Wan",
     None::<&'static str>,
-    Some(r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$"),
+    Some(WAN_PATTERN),
     "An exact amount in 万元 (10,000 yuan) with at most four decimals, as a string; responses always carry four decimals.",
     "6056.0000"
 );
@@ -154,7 +159,7 @@ string_scalar!(
     Mu,
     "Mu",
     None::<&'static str>,
-    Some(r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"),
+    Some(MU_PATTERN),
     "An area in 亩 with at most two decimals, as a string.",
     "120.50"
 );

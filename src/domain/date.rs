@@ -8,12 +8,17 @@
 use std::fmt;
 
 use chrono::Datelike as _;
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 /// Today in China (UTC+8), the calendar every ledger and deadline is kept in.
 pub fn today() -> NaiveDate {
+    china_time(Utc::now()).date_naive()
+}
+
+/// A moment in China time (UTC+8), as every time a person reads is given.
+pub fn china_time(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    Utc::now().with_timezone(&china).date_naive()
+    at.with_timezone(&china)
 }
 
 /// The earliest date a record may carry: 1 January 1990.

@@ -507,12 +507,11 @@ pub async fn login(
 ) -> ServiceResult<(String, api_token::Model)> {
     let at = now();
     if let Some(wait) = throttle.wait(username, client, at) {
+        let seconds = wait.num_seconds().max(1);
         return Err(ServiceError::TooManyAttempts {
-            message: format!(
-                "too many failed sign-ins for `{username}`; try again in {} seconds",
-                wait.num_seconds().max(1)
-            ),
-            retry_after: u32::try_from(wait.num_seconds().max(1)).unwrap_or(u32::MAX),
+            username: username.to_owned(),
+            until: at + Duration::seconds(seconds),
+            retry_after: u32::try_from(seconds).unwrap_or(u32::MAX),
         });
     }
     let found = user::Entity::find()

@@ -38,9 +38,14 @@ pub enum ServiceError {
     /// The credentials are wrong.
     #[error("{0}")]
     Unauthenticated(String),
-    /// Too many failed attempts; try again after `retry_after` seconds.
-    #[error("{message}")]
-    TooManyAttempts { message: String, retry_after: u32 },
+    /// Too many failed sign-ins for `username`; the next may come at `until`, in
+    /// `retry_after` seconds.
+    #[error("too many failed sign-ins for `{username}`; try again in {retry_after} seconds")]
+    TooManyAttempts {
+        username: String,
+        until: chrono::DateTime<chrono::Utc>,
+        retry_after: u32,
+    },
     /// The database could not take the request in time: another write holds it (a long
     /// ledger import on SQLite, another process). Nothing was written; try again shortly.
     #[error("the database is busy with another write; nothing was saved, try again in a few seconds")]
