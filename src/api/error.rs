@@ -337,8 +337,8 @@ fn render(err: poem::Error, sent: &Sent) -> Response {
             .unwrap_or_else(|| fallback(&param.reason));
         named(param.name.to_owned(), problem);
     } else if let Some(param) = err.downcast_ref::<poem_openapi::error::ParsePathError>() {
-        let problem = explain::parameter(sent, param.name, Place::Path).unwrap_or_else(|| fallback(&param.reason));
-        named(param.name.to_owned(), problem);
+        let (name, problem) = explain::path_parameter(sent, param.name).unwrap_or((param.name.to_owned(), None));
+        named(name, problem.unwrap_or_else(|| fallback(&param.reason)));
     } else if let Some(payload) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
         let found = explain::body(sent);
         if found.is_empty() {

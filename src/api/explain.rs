@@ -55,22 +55,22 @@ fn spec() -> &'static Value {
 
 /// The operation at `method` and `path`, and the values of its path parameters. A literal
 /// segment wins over a parameter (`/users/me` over `/users/{id}`).
-fn operation<'s>(spec: &'s Value, method: &Method, path: &str) -> Option<(&'s Value, HashMap<String, String>)> {
+fn operation<'s>(spec: &'s Value, method: &Method, path: &str) -> Option<(&'s Value, Vec<(String, String)>)> {
     let method = method.as_str().to_ascii_lowercase();
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let mut best: Option<(usize, &Value, HashMap<String, String>)> = None;
+    let mut best: Option<(usize, &Value, Vec<(String, String)>)> = None;
     for (template, item) in spec["paths"].as_object()? {
         let Some(op) = item.get(&method) else { continue };
         let parts: Vec<&str> = template.split('/').collect();
         if parts.len() != segments.len() {
             continue;
         }
-        let mut params = HashMap::new();
+        let mut params = vec![];
         let mut literal = 0;
         let fits = parts.iter().zip(&segments).all(|(part, segment)| {
             match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
                 Some(name) => {
-                    params.insert(name.to_owned(), percent_decoded(segment));
+                    params.push((name.to_owned(), percent_decoded(segment)));
                     !segment.is_empty()
                 }
                 None => {
@@ -126,6 +126,18 @@ pub fn body(sent: &Sent) -> Vec<(String, Problem)> {
     walk.problems
 }
 
+/// The path parameter poem-openapi calls `param<n>` (the n-th of the path, from 0): its name
+/// in the spec and what is wrong with it.
+pub fn path_parameter(sent: &Sent, numbered: &str) -> Option<(String, Option<Problem>)> {
+    let (_, path_values) = operation(spec(), &sent.method, sent.uri.path())?;
+    let name = match numbered.strip_prefix("param").and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) => path_values.get(n)?.0.clone(),
+        None => numbered.to_owned(),
+    };
+    let problem = parameter(sent, &name, Place::Path);
+    Some((name, problem))
+}
+
 /// What is wrong with the parameter `name` sent in `place`, if the spec says.
 pub fn parameter(sent: &Sent, name: &str, place: Place) -> Option<Problem> {
     let spec = spec();
@@ -137,7 +149,11 @@ pub fn parameter(sent: &Sent, name: &str, place: Place) -> Option<Problem> {
     let schema = &declared["schema"];
     let mut walk = Walk { spec, problems: vec![] };
     let values: Vec<String> = match place {
-        Place::Path => path_values.get(name).cloned().into_iter().collect(),
+        Place::Path => path_values
+            .into_iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value)
+            .collect(),
         Place::Header => sent
             .headers
             .get_all(name)
@@ -516,8 +532,8 @@ mod tests {
         assert!(matches!(parameter(&query, "stage", Place::Query), Some(Problem::NotOneOf(_))));
         let path = sent(Method::GET, "/api/v1/projects/abc", "");
         assert_eq!(
-            parameter(&path, "id", Place::Path),
-            Some(Problem::WrongType(Expected::Integer, None))
+            path_parameter(&path, "param0"),
+            Some(("id".to_owned(), Some(Problem::WrongType(Expected::Integer, None))))
         );
     }
 

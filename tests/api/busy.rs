@@ -46,7 +46,7 @@ async fn a_held_write_lock_gives_503_with_retry_after_while_reads_go_on() {
     let body = reply.body.clone();
     assert_eq!(reply.status.as_u16(), 503, "{body:#}");
     assert_eq!(body["code"], "unavailable");
-    assert!(body["message"].as_str().unwrap().contains("try again"), "{body:#}");
+    assert!(body["message"].as_str().unwrap().contains("请几秒后重试"), "{body:#}");
     assert_eq!(reply.headers.get("retry-after").unwrap(), "5");
     assert!(
         waited >= db::DATABASE_WAIT - Duration::from_secs(1) && waited < db::DATABASE_WAIT + Duration::from_secs(10),

@@ -117,6 +117,19 @@ impl TestApp {
         Reply::read(request.send().await).await
     }
 
+    /// Sends a request with the admin token asking for English (`Accept-Language: en`).
+    pub async fn send_in_english(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = self
+            .client
+            .request(method, path)
+            .header("Authorization", format!("Bearer {}", self.token))
+            .header("Accept-Language", "en");
+        if let Some(body) = body {
+            request = request.body_json(&body);
+        }
+        Reply::read(request.send().await).await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send_as(Some(&self.token), Method::GET, path, None).await
     }

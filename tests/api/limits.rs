@@ -17,9 +17,21 @@ use crate::exports::download;
 use crate::helpers::{Reply, TestApp};
 use crate::imports::{sample, upload};
 
-/// Asserts a 400 that names `field` and does not repeat the text sent.
+/// Asserts a 400 that names the body's `field` (as a JSON pointer, `/name`) and does not
+/// repeat the text sent.
 #[track_caller]
 fn refused(reply: Reply, field: &str) -> Value {
+    refused_named(reply, &format!("/{field}"))
+}
+
+/// Asserts a 400 that names the query parameter `name` and does not repeat the text sent.
+#[track_caller]
+fn refused_param(reply: Reply, name: &str) -> Value {
+    refused_named(reply, name)
+}
+
+#[track_caller]
+fn refused_named(reply: Reply, field: &str) -> Value {
     let body = reply.expect(400);
     assert_eq!(body["code"], "bad_request", "{body}");
     assert_eq!(body["details"][0]["field"], field, "{body}");
@@ -63,7 +75,7 @@ async fn nul_and_over_long_texts_are_refused_naming_the_field() {
     ] {
         let body = refused(app.put(&path, fields(one(field, &value))).await, field);
         if field == "name" && value.as_str().unwrap().chars().count() == 201 {
-            assert_eq!(body["details"][0]["message"], "must be at most 200 characters");
+            assert_eq!(body["details"][0]["message"], "不能超过200个字符");
         }
     }
     // 1 MB of notes (just within the body limit) is refused as any over-long text is.
@@ -71,7 +83,7 @@ async fn nul_and_over_long_texts_are_refused_naming_the_field() {
         app.put(&path, fields(json!({"notes": "x".repeat(1_000_000)}))).await,
         "notes",
     );
-    assert_eq!(body["details"][0]["message"], "must be at most 4000 characters");
+    assert_eq!(body["details"][0]["message"], "不能超过4000个字符");
     refused(
         app.post(
             "/api/v1/projects",
@@ -168,10 +180,10 @@ async fn nul_and_over_long_texts_are_refused_naming_the_field() {
         "/api/v1/investors?q=a%00b",
         "/api/v1/exports/ledger?q=%00",
     ] {
-        refused(app.get(path).await, "q");
+        refused_param(app.get(path).await, "q");
     }
-    refused(app.get(&format!("/api/v1/projects?q={}", "q".repeat(201))).await, "q");
-    refused(app.get("/api/v1/audit?entity=project%00").await, "entity");
+    refused_param(app.get(&format!("/api/v1/projects?q={}", "q".repeat(201))).await, "q");
+    refused_param(app.get("/api/v1/audit?entity=project%00").await, "entity");
     let imports = app.count("import_runs").await;
     let reply = app
         .client

@@ -3,6 +3,7 @@
 
 mod access;
 mod audit;
+mod bad_requests;
 mod busy;
 mod cli;
 mod corrections;
