@@ -83,7 +83,7 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
-    /// Create users and set passwords, as the administrator.
+    /// Create, list and archive users and set passwords, as the administrator.
     User {
         #[command(subcommand)]
         action: UserAction,
@@ -214,6 +214,15 @@ enum UserAction {
     /// type it and press Enter (or pipe it in).
     Password {
         /// Whose password.
+        username: String,
+    },
+    /// List every user: id, username, name shown, role, task force, whether they have a
+    /// password and whether they are archived.
+    List,
+    /// Archive a user: they can no longer sign in and their tokens stop working. Recorded in
+    /// the audit trail; nobody archives the administrator the command line acts as (`admin`).
+    Archive {
+        /// Whom to archive.
         username: String,
     },
 }
@@ -379,6 +388,23 @@ async fn main() -> anyhow::Result<()> {
                     auth::set_password(&db, &actor, owner.id, password).await?;
                     println!("password set for {username}; sign in with POST /api/v1/sessions");
                 }
+                UserAction::List => list_users(&db, &actor).await?,
+                UserAction::Archive { username } => {
+                    let user = users::find_by_username(&db, &username).await?;
+                    if user.archived {
+                        println!("{username} is already archived");
+                    } else {
+                        let input = users::UserInput {
+                            username: user.username.clone(),
+                            display_name: user.display_name.clone(),
+                            role: user.role,
+                            team_id: user.team_id,
+                            archived: true,
+                        };
+                        users::update_user(&db, &actor, user.id, input, user.version).await?;
+                        println!("archived {username}: they can no longer sign in, and their tokens stop working");
+                    }
+                }
             }
             Ok(())
         }
@@ -426,6 +452,36 @@ async fn open_as_admin(database_url: &str) -> anyhow::Result<(DatabaseConnection
     // On a database no server has started on yet, the administrator is created here.
     let actor = import_actor(&db, "admin").await?;
     Ok((db, actor))
+}
+
+/// Prints every user, one a line, tab-separated under a header.
+async fn list_users(db: &DatabaseConnection, actor: &Actor) -> anyhow::Result<()> {
+    let teams: std::collections::HashMap<i32, String> =
+        zhaoshang::service::reference::list::<entity::team::Entity>(db, true)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+    println!("id\tusername\tname\trole\tteam\tpassword\tarchived");
+    for user in users::list_users(db, actor).await? {
+        let team = user.team_id.and_then(|id| teams.get(&id)).map_or("-", String::as_str);
+        let role = serde_json::to_value(user.role)?;
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            user.id,
+            user.username,
+            user.display_name,
+            format!(
+                "{} ({})",
+                role.as_str().unwrap_or_default(),
+                zhaoshang::domain::access::role_label(user.role)
+            ),
+            team,
+            if user.password_hash.is_some() { "yes" } else { "no" },
+            if user.archived { "archived" } else { "-" },
+        );
+    }
+    Ok(())
 }
 
 /// Fails for `--team-id` naming no task force, rather than writing an empty workbook.
@@ -534,9 +590,12 @@ async fn import_actor(db: &DatabaseConnection, username: &str) -> anyhow::Result
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
-    let db = db::connect_and_migrate(database_url)
+    let (db, created) = db::connect_and_migrate_creating(database_url)
         .await
         .context("opening and migrating the database")?;
+    if let Some(name) = created {
+        println!("created the PostgreSQL database `{name}`");
+    }
     let first_token = ensure_admin(&db).await?;
     // Imports still running in the history were cut short by the previous process's end.
     let interrupted = import::mark_interrupted(&db).await?;

@@ -31,6 +31,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// The role as people call it: 管理员, 领导, 专班负责人 or 专班成员.
+    pub role_label: String,
     /// The task force of a team lead or member.
     pub team_id: Option<i32>,
     /// That task force's name.
@@ -81,6 +83,7 @@ impl User {
             id: m.id,
             username: m.username,
             display_name: m.display_name,
+            role_label: crate::domain::access::role_label(m.role).to_owned(),
             role: m.role.into(),
             team_id: m.team_id,
             team_name,

@@ -63,34 +63,115 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         }
         return Ok(db);
     }
-    options.max_connections(16);
+    connect_postgres(url).await.map_err(|err| explain_postgres(url, err))
+}
+
+async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(DATABASE_WAIT)
+        .max_connections(16);
     // A statement waiting longer than that for a row or table lock gives up (55P03, "busy").
     let lock_timeout = format!("{}ms", DATABASE_WAIT.as_millis());
     options.map_sqlx_postgres_opts(move |opts| opts.options([("lock_timeout", lock_timeout.as_str())]));
-    Database::connect(options)
-        .await
-        .map_err(|err| explain_postgres(url, err))
+    Database::connect(options).await
 }
 
-/// A PostgreSQL connection error in words an operator can act on, where there are some: the
-/// server's own message for a database that does not exist ends in "at line 948" of its source.
-fn explain_postgres(url: &str, err: DbErr) -> DbErr {
-    let missing = match &err {
+/// Whether PostgreSQL refused the connection because the database does not exist (3D000).
+fn is_missing_database(err: &DbErr) -> bool {
+    match err {
         DbErr::Conn(RuntimeErr::SqlxError(e)) => match &**e {
             sea_orm::sqlx::Error::Database(db) => db.code().as_deref() == Some("3D000"),
             _ => false,
         },
         _ => false,
-    };
-    if !missing {
-        return err;
     }
-    let name = url
-        .split('?')
+}
+
+/// The database a PostgreSQL URL names (`zhaoshang` when it names none).
+fn database_name(url: &str) -> &str {
+    url.split('?')
         .next()
         .and_then(|u| u.rsplit('/').next())
         .filter(|n| !n.is_empty() && !n.contains('@'))
-        .unwrap_or("zhaoshang");
+        .unwrap_or("zhaoshang")
+}
+
+/// The user a PostgreSQL URL connects as, if it names one.
+fn user_name(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let (credentials, _) = rest.split_once('@')?;
+    Some(credentials.split(':').next().unwrap_or(credentials)).filter(|u| !u.is_empty())
+}
+
+/// Opens and migrates the database as [`connect_and_migrate`] does, but on PostgreSQL creates
+/// a database that does not exist yet first, when the server lets this user (`CREATE
+/// DATABASE`, from the server's `postgres` maintenance database); when it does not, the error
+/// says in one line what to run. Returns the name of the database it created, if it did.
+/// `serve` opens its database so; the other commands do not create one.
+pub async fn connect_and_migrate_creating(url: &str) -> Result<(DatabaseConnection, Option<String>), DbErr> {
+    if !url.starts_with("postgres") {
+        return Ok((connect_and_migrate(url).await?, None));
+    }
+    match connect_postgres(url).await {
+        Ok(db) => Ok((migrate(db).await?, None)),
+        Err(err) if is_missing_database(&err) => {
+            let name = database_name(url);
+            create_postgres_database(url, name).await?;
+            Ok((connect_and_migrate(url).await?, Some(name.to_owned())))
+        }
+        Err(err) => Err(explain_postgres(url, err)),
+    }
+}
+
+/// What PostgreSQL said, without sqlx's wrapping nor the server's source line.
+fn server_says(err: &DbErr) -> String {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => match &**e {
+            sea_orm::sqlx::Error::Database(db) => db.message().to_owned(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// `CREATE DATABASE name` on the server `url` names, from its `postgres` database.
+async fn create_postgres_database(url: &str, name: &str) -> Result<(), DbErr> {
+    let refused = |why: &DbErr| {
+        let why = server_says(why);
+        let owner = user_name(url).map(|u| format!(" -O {u}")).unwrap_or_default();
+        DbErr::Custom(format!(
+            "the PostgreSQL database `{name}` does not exist and could not be created ({why}); have it created with `createdb{owner} {name}` as a user who may, then run this again"
+        ))
+    };
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    let maintenance = match query {
+        Some(query) => format!("{server}/postgres?{query}"),
+        None => format!("{server}/postgres"),
+    };
+    let mut options = ConnectOptions::new(maintenance);
+    options.sqlx_logging(false).max_connections(1).acquire_timeout(DATABASE_WAIT);
+    let admin = Database::connect(options).await.map_err(|e| refused(&e))?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let created = admin.execute_unprepared(&format!("CREATE DATABASE {quoted}")).await;
+    admin.close().await.ok();
+    match created {
+        Ok(_) => Ok(()),
+        // Created meanwhile by another process: as good.
+        Err(e) if server_says(&e).contains("already exists") => Ok(()),
+        Err(e) => Err(refused(&e)),
+    }
+}
+
+/// A PostgreSQL connection error in words an operator can act on, where there are some: the
+/// server's own message for a database that does not exist ends in "at line 948" of its source.
+fn explain_postgres(url: &str, err: DbErr) -> DbErr {
+    if !is_missing_database(&err) {
+        return err;
+    }
+    let name = database_name(url);
     DbErr::Custom(format!(
         "the PostgreSQL database `{name}` does not exist on that server; create it first (`createdb {name}`, or `CREATE DATABASE {name};` in psql), then run this again: zhaoshang creates its tables itself"
     ))
@@ -172,7 +253,10 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
 
 /// Connects and applies every pending migration.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
-    let db = connect(url).await?;
+    migrate(connect(url).await?).await
+}
+
+async fn migrate(db: DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
     Migrator::up(&db, None).await?;
     if db.get_database_backend() == DatabaseBackend::Sqlite {
         // Keeps the query planner's statistics fresh, so the KPI queries pick their indexes.

@@ -99,6 +99,16 @@ pub struct Standing {
     pub archived: bool,
 }
 
+/// A role as people call it: 管理员, 领导, 专班负责人, 专班成员.
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "管理员",
+        Role::Leader => "领导",
+        Role::TeamLead => "专班负责人",
+        Role::Member => "专班成员",
+    }
+}
+
 /// Replacing a user: their own standing is changed by someone else, so nobody locks
 /// themselves out and the last administrator can neither archive nor demote themselves.
 pub fn check_change_standing(acting_user: i32, user: i32, before: Standing, after: Standing) -> Result<(), Denied> {

@@ -321,6 +321,7 @@ async fn the_current_user_names_their_team() {
         .await
         .expect(200);
     assert_eq!(me["team_name"], "智能电梯专班");
+    assert_eq!(me["role_label"], "专班成员");
     assert!(me["team_id"].is_i64());
     let listed = app.get("/api/v1/users").await.expect(200);
     let wang = listed
@@ -332,4 +333,17 @@ async fn the_current_user_names_their_team() {
     assert_eq!(wang["team_name"], "智能电梯专班");
     let admin = app.get("/api/v1/users/me").await.expect(200);
     assert!(admin.get("team_name").is_none_or(|t| t.is_null()), "{admin:#}");
+    assert_eq!(admin["role_label"], "管理员");
+    let lead = app.token_for("li", "team_lead", Some("智能电梯专班")).await;
+    let me = app
+        .send_as(Some(&lead), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(200);
+    assert_eq!(me["role_label"], "专班负责人");
+    let leader = app.token_for("zhao", "leader", None).await;
+    let me = app
+        .send_as(Some(&leader), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(200);
+    assert_eq!(me["role_label"], "领导");
 }
