@@ -205,13 +205,15 @@ impl TargetsApi {
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
-        /// The year, 2000 to 2100.
+        /// The year, 2000 to 2100; default the year of `as_of` (this year).
         #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
-        year: Query<i32>,
+        year: Query<Option<i32>>,
         /// The date the actuals are counted to; default today, never later.
         as_of: Query<Option<Date>>,
     ) -> ApiResult<Json<TargetProgress>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
-        let report = svc::target_progress(&state.reader, year.0, as_of.0.map(|d| d.0)).await?;
+        let as_of = as_of.0.map(|d| d.0);
+        let year = year.0.unwrap_or_else(|| crate::domain::date::year_of(as_of));
+        let report = svc::target_progress(&state.reader, year, as_of).await?;
         let time_progress = rate_number(report.time_progress.share());
         let count = |m: &MeasureProgress| CountProgress {
             actual: m.actual,

@@ -32,6 +32,12 @@ pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1990, 1, 1) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PastDate(NaiveDate);
 
+/// The year figures are for when the user names none: the as-of date's (itself today when not
+/// given).
+pub fn year_of(as_of: Option<NaiveDate>) -> i32 {
+    as_of.unwrap_or_else(today).year()
+}
+
 /// The period figures cover when the user names none: this year to date. `to` defaults to the
 /// as-of date (itself today when not given), `from` to 1 January of `to`'s year.
 pub fn period_or_year_to_date(

@@ -1050,6 +1050,12 @@ async fn target_basis_targets_and_progress() {
 
     // Progress on the year's targets at 2025-06-30 (day 181 of 365).
     let progress = get_ok(&app, "/api/v1/targets/progress?year=2025&as_of=2025-06-30").await;
+    // Without a year, the as-of date's year; without either, this year to date.
+    let defaulted = get_ok(&app, "/api/v1/targets/progress?as_of=2025-06-30").await;
+    assert_eq!(defaulted, progress);
+    let this_year = get_ok(&app, "/api/v1/targets/progress").await;
+    assert_eq!(this_year["year"], chrono::Datelike::year(&zhaoshang::domain::today()));
+    assert_eq!(this_year["as_of"], zhaoshang::domain::today().to_string());
     assert_eq!(progress["days_elapsed"], 181);
     assert_eq!(progress["days_in_year"], 365);
     assert_eq!(progress["time_progress"], json!(0.49589));
