@@ -467,15 +467,12 @@ async fn list_users(db: &DatabaseConnection, actor: &Actor) -> anyhow::Result<()
         let team = user.team_id.and_then(|id| teams.get(&id)).map_or("-", String::as_str);
         let role = serde_json::to_value(user.role)?;
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{} ({})\t{}\t{}\t{}",
             user.id,
             user.username,
             user.display_name,
-            format!(
-                "{} ({})",
-                role.as_str().unwrap_or_default(),
-                zhaoshang::domain::access::role_label(user.role)
-            ),
+            role.as_str().unwrap_or_default(),
+            zhaoshang::domain::access::role_label(user.role),
             team,
             if user.password_hash.is_some() { "yes" } else { "no" },
             if user.archived { "archived" } else { "-" },

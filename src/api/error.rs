@@ -304,9 +304,7 @@ impl From<ServiceError> for ApiError {
 /// request's language; a refused body or parameter is read again against the spec
 /// ([`explain`]) so that each field at fault is named with what it should have been.
 pub async fn answer_errors<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let json = req
-        .content_type()
-        .is_some_and(|t| t.starts_with("application/json"));
+    let json = req.content_type().is_some_and(|t| t.starts_with("application/json"));
     let body = if json {
         let bytes = req.take_body().into_bytes().await.unwrap_or_default();
         req.set_body(bytes.clone());
@@ -357,13 +355,18 @@ fn render(err: poem::Error, sent: &Sent) -> Response {
         }
     }
     let message = match status {
-        StatusCode::BAD_REQUEST if problems.is_empty() => Message::Unreadable(&[(String::new(), fallback(&err.to_string()).text())]).text(),
+        StatusCode::BAD_REQUEST if problems.is_empty() => {
+            Message::Unreadable(&[(String::new(), fallback(&err.to_string()).text())]).text()
+        }
         StatusCode::BAD_REQUEST => Message::Unreadable(&problems).text(),
         StatusCode::UNAUTHORIZED => Message::TokenRequired.text(),
         StatusCode::NOT_FOUND => Message::NoSuchPath.text(),
         StatusCode::METHOD_NOT_ALLOWED => Message::MethodNotAllowed.text(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Message::UnsupportedMediaType.text(),
-        StatusCode::PAYLOAD_TOO_LARGE => Message::TooLarge { limit: crate::MAX_BODY_BYTES }.text(),
+        StatusCode::PAYLOAD_TOO_LARGE => Message::TooLarge {
+            limit: crate::MAX_BODY_BYTES,
+        }
+        .text(),
         s if s.is_server_error() => {
             tracing::error!(error = %err, "request failed");
             Message::Internal.text()
@@ -397,7 +400,9 @@ fn render(err: poem::Error, sent: &Sent) -> Response {
 /// ("verification failed. …") without its field, or the reason as it is.
 fn fallback(reason: &str) -> Problem {
     let reason = reason.split(" (occurred while parsing").next().unwrap_or(reason);
-    let reason = reason.split_once("verification failed. ").map_or(reason, |(_, why)| why);
+    let reason = reason
+        .split_once("verification failed. ")
+        .map_or(reason, |(_, why)| why);
     Problem::Other(reason.trim_end_matches('.').to_owned())
 }
 

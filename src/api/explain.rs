@@ -53,12 +53,15 @@ fn spec() -> &'static Value {
     SPEC.get_or_init(|| serde_json::from_str(&super::service().spec()).expect("the spec is JSON"))
 }
 
+/// The values of an operation's path parameters, by name, in the order of the path.
+type PathValues = Vec<(String, String)>;
+
 /// The operation at `method` and `path`, and the values of its path parameters. A literal
 /// segment wins over a parameter (`/users/me` over `/users/{id}`).
-fn operation<'s>(spec: &'s Value, method: &Method, path: &str) -> Option<(&'s Value, Vec<(String, String)>)> {
+fn operation<'s>(spec: &'s Value, method: &Method, path: &str) -> Option<(&'s Value, PathValues)> {
     let method = method.as_str().to_ascii_lowercase();
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let mut best: Option<(usize, &Value, Vec<(String, String)>)> = None;
+    let mut best: Option<(usize, &Value, PathValues)> = None;
     for (template, item) in spec["paths"].as_object()? {
         let Some(op) = item.get(&method) else { continue };
         let parts: Vec<&str> = template.split('/').collect();
@@ -87,8 +90,8 @@ fn operation<'s>(spec: &'s Value, method: &Method, path: &str) -> Option<(&'s Va
 }
 
 fn percent_decoded(text: &str) -> String {
-    let form: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={}", text.replace('+', "%2B")))
-        .unwrap_or_default();
+    let form: Vec<(String, String)> =
+        serde_urlencoded::from_str(&format!("v={}", text.replace('+', "%2B"))).unwrap_or_default();
     form.into_iter().next().map_or_else(|| text.to_owned(), |(_, v)| v)
 }
 
@@ -109,11 +112,14 @@ pub fn body(sent: &Sent) -> Vec<(String, Problem)> {
     let mut walk = Walk { spec, problems: vec![] };
     let bytes = sent.json.as_deref().unwrap_or_default();
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        walk.problems.push((String::new(), Problem::Missing(walk.expected(schema))));
+        walk.problems
+            .push((String::new(), Problem::Missing(walk.expected(schema))));
         return walk.problems;
     }
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Null) => walk.problems.push((String::new(), Problem::Missing(walk.expected(schema)))),
+        Ok(Value::Null) => walk
+            .problems
+            .push((String::new(), Problem::Missing(walk.expected(schema)))),
         Ok(value) => walk.check(String::new(), schema, &value),
         Err(err) => walk.problems.push((
             String::new(),
@@ -177,7 +183,10 @@ pub fn parameter(sent: &Sent, name: &str, place: Place) -> Option<Problem> {
     for text in &values {
         let value = match walk.resolve(schema_of_one)["type"].as_str() {
             Some("integer") => text.parse::<i64>().map(Value::from).ok(),
-            Some("number") => text.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)),
+            Some("number") => text
+                .parse::<f64>()
+                .ok()
+                .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)),
             Some("boolean") => text.parse::<bool>().map(Value::Bool).ok(),
             _ => Some(Value::String(text.clone())),
         };
@@ -205,7 +214,10 @@ impl<'s> Walk<'s> {
     /// `schema` with its `$ref`s followed.
     fn resolve(&self, mut schema: &'s Value) -> &'s Value {
         for _ in 0..16 {
-            let Some(target) = schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) else {
+            let Some(target) = schema["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            else {
                 break;
             };
             schema = &self.spec["components"]["schemas"][target];
@@ -299,7 +311,12 @@ impl<'s> Walk<'s> {
 
     fn check_object(&mut self, pointer: &str, schema: &'s Value, fields: &serde_json::Map<String, Value>) {
         let properties = schema["properties"].as_object();
-        for required in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        for required in schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
             if fields.get(required).is_none_or(Value::is_null) {
                 let expected = properties
                     .and_then(|p| p.get(required))
@@ -311,11 +328,9 @@ impl<'s> Walk<'s> {
             if value.is_null() {
                 continue;
             }
-            let property = properties.and_then(|p| p.get(name)).or_else(|| {
-                schema
-                    .get("additionalProperties")
-                    .filter(|extra| extra.is_object())
-            });
+            let property = properties
+                .and_then(|p| p.get(name))
+                .or_else(|| schema.get("additionalProperties").filter(|extra| extra.is_object()));
             if let Some(property) = property {
                 self.check(format!("{pointer}/{}", escaped(name)), property, value);
             }
@@ -514,7 +529,11 @@ mod tests {
             r#"{"stage": "signed", "contract": {"agreement_type": "正式合同", "signed_on": "2025-02-30", "contracted_investment": "1"}}"#,
         ));
         let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(fields, ["/contract/agreement_type", "/contract/signed_on"], "{problems:?}");
+        assert_eq!(
+            fields,
+            ["/contract/agreement_type", "/contract/signed_on"],
+            "{problems:?}"
+        );
         assert_eq!(
             problems[0].1.in_lang(Lang::Zh),
             "不是允许的值，应为以下之一：framework（框架协议）、formal（正式合同）、supplementary（补充协议）"
@@ -529,7 +548,10 @@ mod tests {
             parameter(&query, "per_page", Place::Query),
             Some(Problem::WrongType(Expected::Integer, None))
         );
-        assert!(matches!(parameter(&query, "stage", Place::Query), Some(Problem::NotOneOf(_))));
+        assert!(matches!(
+            parameter(&query, "stage", Place::Query),
+            Some(Problem::NotOneOf(_))
+        ));
         let path = sent(Method::GET, "/api/v1/projects/abc", "");
         assert_eq!(
             path_parameter(&path, "param0"),

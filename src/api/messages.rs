@@ -76,7 +76,10 @@ impl Lang {
 pub async fn in_language<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let lang = Lang::from_accept_language(req.header("accept-language"));
     let mut response = LANG
-        .scope(lang, async move { next.call(req).await.map(IntoResponse::into_response) })
+        .scope(
+            lang,
+            async move { next.call(req).await.map(IntoResponse::into_response) },
+        )
         .await?;
     if response.status().as_u16() >= 400 {
         response
@@ -132,11 +135,19 @@ impl Message<'_> {
         match (self, lang) {
             (Self::Unreadable(problems), Zh) => format!(
                 "请求有误：{}",
-                problems.iter().map(|(f, p)| format!("{}：{p}", shown(f, lang))).collect::<Vec<_>>().join("；")
+                problems
+                    .iter()
+                    .map(|(f, p)| format!("{}：{p}", shown(f, lang)))
+                    .collect::<Vec<_>>()
+                    .join("；")
             ),
             (Self::Unreadable(problems), En) => format!(
                 "the request could not be read: {}",
-                problems.iter().map(|(f, p)| format!("{}: {p}", shown(f, lang))).collect::<Vec<_>>().join("; ")
+                problems
+                    .iter()
+                    .map(|(f, p)| format!("{}: {p}", shown(f, lang)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
             (Self::TokenRequired, Zh) => "需要有效的访问令牌：请在请求头中发送 `Authorization: Bearer <令牌>`".into(),
             (Self::TokenRequired, En) => {
@@ -160,11 +171,25 @@ impl Message<'_> {
             }
             (Self::NotFound { what, id }, Zh) => format!("{}{id}不存在", noun(what)),
             (Self::NotFound { what, id }, En) => format!("{what} {id} was not found"),
-            (Self::TooManySignIns { username, until, seconds }, Zh) => format!(
+            (
+                Self::TooManySignIns {
+                    username,
+                    until,
+                    seconds,
+                },
+                Zh,
+            ) => format!(
                 "用户`{username}`登录失败次数过多，请于{seconds}秒后（北京时间{}之后）再试",
                 china_time(*until)
             ),
-            (Self::TooManySignIns { username, until, seconds }, En) => format!(
+            (
+                Self::TooManySignIns {
+                    username,
+                    until,
+                    seconds,
+                },
+                En,
+            ) => format!(
                 "too many failed sign-ins for `{username}`; try again in {seconds} seconds (after {} China time, UTC+8)",
                 china_time(*until)
             ),
@@ -191,7 +216,9 @@ fn shown(field: &str, lang: Lang) -> &str {
 
 /// `until` in China time, to the second.
 fn china_time(until: DateTime<Utc>) -> String {
-    crate::domain::date::china_time(until).format("%Y-%m-%d %H:%M:%S").to_string()
+    crate::domain::date::china_time(until)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// The Chinese of a record's kind as the service names it (`project`, `team`, …).
@@ -335,9 +362,7 @@ impl Problem {
             (Self::NotADate, Zh) => "不是有效的日期，应为 YYYY-MM-DD，如\"2025-03-15\"".into(),
             (Self::NotADate, En) => "is not a date; expected YYYY-MM-DD, e.g. \"2025-03-15\"".into(),
             (Self::NotATime, Zh) => "不是有效的时间，应为 RFC 3339 格式，如\"2025-03-15T09:30:00+08:00\"".into(),
-            (Self::NotATime, En) => {
-                "is not a time; expected RFC 3339, e.g. \"2025-03-15T09:30:00+08:00\"".into()
-            }
+            (Self::NotATime, En) => "is not a time; expected RFC 3339, e.g. \"2025-03-15T09:30:00+08:00\"".into(),
             (Self::NotJson { line, column }, Zh) => format!("不是有效的 JSON（第{line}行第{column}列附近）"),
             (Self::NotJson { line, column }, En) => {
                 format!("is not valid JSON (near line {line}, column {column})")
@@ -495,6 +520,9 @@ mod tests {
         let zh = lockout.in_lang(Lang::Zh);
         assert!(zh.contains("15秒后（北京时间2026-12-08 04:15:00之后）"), "{zh}");
         let en = lockout.in_lang(Lang::En);
-        assert!(en.contains("in 15 seconds (after 2026-12-08 04:15:00 China time"), "{en}");
+        assert!(
+            en.contains("in 15 seconds (after 2026-12-08 04:15:00 China time"),
+            "{en}"
+        );
     }
 }

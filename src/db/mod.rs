@@ -152,7 +152,10 @@ async fn create_postgres_database(url: &str, name: &str) -> Result<(), DbErr> {
         None => format!("{server}/postgres"),
     };
     let mut options = ConnectOptions::new(maintenance);
-    options.sqlx_logging(false).max_connections(1).acquire_timeout(DATABASE_WAIT);
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .acquire_timeout(DATABASE_WAIT);
     let admin = Database::connect(options).await.map_err(|e| refused(&e))?;
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
     let created = admin.execute_unprepared(&format!("CREATE DATABASE {quoted}")).await;

@@ -154,7 +154,10 @@ async fn tokens_are_revocable_and_passwords_sign_in_with_throttling() {
     let body = reply.expect(429);
     assert_eq!(body["code"], "too_many_requests");
     let message = body["message"].as_str().unwrap();
-    assert!(message.contains(&format!("请于{retry_after}秒后（北京时间")), "{message}");
+    assert!(
+        message.contains(&format!("请于{retry_after}秒后（北京时间")),
+        "{message}"
+    );
     // The end of the wait is in China time (UTC+8), to the second.
     let until = zhaoshang::domain::date::china_time(chrono::Utc::now() + chrono::Duration::seconds(retry_after.into()));
     let hour = until.format("%Y-%m-%d %H:").to_string();

@@ -95,7 +95,10 @@ fn names(reply: Reply, field: &str, says: &str, what: &str) {
         .and_then(|details| details.iter().find(|d| d["field"] == field))
         .unwrap_or_else(|| panic!("{what}: the 400 does not name {field}: {body}"));
     let message = detail["message"].as_str().unwrap();
-    assert!(message.contains(says), "{what}: {field} is refused with {message:?}, not saying {says:?}");
+    assert!(
+        message.contains(says),
+        "{what}: {field} is refused with {message:?}, not saying {says:?}"
+    );
     assert!(body["message"].as_str().unwrap().contains(field), "{what}: {body}");
 }
 
@@ -127,7 +130,12 @@ async fn every_body_field_missing_or_of_the_wrong_type_is_named() {
                 let mut body = whole.clone();
                 body.as_object_mut().unwrap().remove(required);
                 let reply = app.send_as(Some(&app.token), method.clone(), &url, Some(body)).await;
-                names(reply, &format!("/{required}"), "必填", &format!("{id} without {required}"));
+                names(
+                    reply,
+                    &format!("/{required}"),
+                    "必填",
+                    &format!("{id} without {required}"),
+                );
                 missing += 1;
             }
             for (name, property) in properties {
@@ -135,14 +143,22 @@ async fn every_body_field_missing_or_of_the_wrong_type_is_named() {
                 let mut body = whole.clone();
                 body.as_object_mut().unwrap().insert(name.clone(), wrong);
                 let reply = app.send_as(Some(&app.token), method.clone(), &url, Some(body)).await;
-                names(reply, &format!("/{name}"), "应为", &format!("{id} with {name} of the wrong type"));
+                names(
+                    reply,
+                    &format!("/{name}"),
+                    "应为",
+                    &format!("{id} with {name} of the wrong type"),
+                );
                 mistyped += 1;
             }
         }
     }
     // The spec's JSON bodies were all tried, and there are many of them.
     assert!(operations >= 20, "only {operations} operations with a JSON body");
-    assert!(missing >= 30 && mistyped >= 100, "{missing} missing, {mistyped} mistyped");
+    assert!(
+        missing >= 30 && mistyped >= 100,
+        "{missing} missing, {mistyped} mistyped"
+    );
     // Nothing was written by any of the refused requests.
     assert_eq!(app.count("projects").await, 0);
 }
@@ -182,7 +198,13 @@ async fn every_query_parameter_missing_when_required_or_unreadable_is_named() {
                 let mut query: Vec<String> = required
                     .iter()
                     .filter(|p| p["name"] != left_out["name"])
-                    .map(|p| format!("{}={}", p["name"].as_str().unwrap(), as_text(&valid(&spec, &p["schema"]))))
+                    .map(|p| {
+                        format!(
+                            "{}={}",
+                            p["name"].as_str().unwrap(),
+                            as_text(&valid(&spec, &p["schema"]))
+                        )
+                    })
                     .collect();
                 if let Some(sent) = sent {
                     query.push(format!("{}={sent}", left_out["name"].as_str().unwrap()));
@@ -197,7 +219,9 @@ async fn every_query_parameter_missing_when_required_or_unreadable_is_named() {
                 missing += 1;
             }
             for parameter in &parameters {
-                let Some((sent, says)) = unreadable(&spec, &parameter["schema"]) else { continue };
+                let Some((sent, says)) = unreadable(&spec, &parameter["schema"]) else {
+                    continue;
+                };
                 let url = query_with(parameter, Some(sent));
                 let name = parameter["name"].as_str().unwrap();
                 let reply = app.send_as(Some(&app.token), method.clone(), &url, None).await;
@@ -208,7 +232,10 @@ async fn every_query_parameter_missing_when_required_or_unreadable_is_named() {
     }
     // Every query parameter of a fixed form was tried (today no query parameter is required:
     // the figures default to this year to date).
-    assert!(unreadables >= 40, "only {unreadables} query parameters tried, {missing} left out");
+    assert!(
+        unreadables >= 40,
+        "only {unreadables} query parameters tried, {missing} left out"
+    );
 }
 
 #[tokio::test]
@@ -223,14 +250,22 @@ async fn a_request_in_english_is_answered_in_english() {
         .await
         .expect(400);
     let details = body["details"].as_array().unwrap();
-    let agreement = details.iter().find(|d| d["field"] == "/contract/agreement_type").unwrap();
+    let agreement = details
+        .iter()
+        .find(|d| d["field"] == "/contract/agreement_type")
+        .unwrap();
     assert_eq!(
         agreement["message"],
         "is not allowed; expected one of: framework (框架协议), formal (正式合同), supplementary (补充协议)"
     );
     assert!(details.iter().any(|d| d["field"] == "/contract/signed_on"
         && d["message"] == "required: a date string YYYY-MM-DD, e.g. \"2025-03-15\""));
-    assert!(body["message"].as_str().unwrap().starts_with("the request could not be read: "));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the request could not be read: ")
+    );
     // The same in Chinese by default.
     let body = app
         .post(
@@ -263,10 +298,19 @@ async fn a_username_in_chinese_is_told_which_characters_are_allowed() {
         .expect(400);
     assert_eq!(body["details"][0]["field"], "/username");
     let message = body["details"][0]["message"].as_str().unwrap();
-    assert!(message.contains("英文字母、数字") && message.contains("不能用汉字"), "{message}");
-    assert!(!message.contains("[A-Za-z"), "a regular expression is no answer: {message}");
+    assert!(
+        message.contains("英文字母、数字") && message.contains("不能用汉字"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("[A-Za-z"),
+        "a regular expression is no answer: {message}"
+    );
     // A missing team id names it, where poem-openapi said `Expected input type "integer_int32"`.
-    let body = app.post("/api/v1/projects", json!({"name": "新项目"})).await.expect(400);
+    let body = app
+        .post("/api/v1/projects", json!({"name": "新项目"}))
+        .await
+        .expect(400);
     assert_eq!(body["details"][0]["field"], "/team_id");
     assert_eq!(body["details"][0]["message"], "必填，应为整数");
     assert_eq!(body["message"], "请求有误：/team_id：必填，应为整数");
@@ -278,5 +322,8 @@ async fn a_username_in_chinese_is_told_which_characters_are_allowed() {
     let reply = app.send_as(None, Method::GET, "/api/v1/projects", None).await;
     assert_eq!(reply.headers["content-language"], "zh-CN");
     let body = reply.expect(401);
-    assert!(body["message"].as_str().unwrap().starts_with("需要有效的访问令牌"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().starts_with("需要有效的访问令牌"),
+        "{body}"
+    );
 }

@@ -135,7 +135,17 @@ async fn users_are_listed_and_archived_from_the_shell() {
 
     let created = run(
         &url,
-        &["user", "create", "wang", "--role", "member", "--team-id", "1", "--display-name", "王芳"],
+        &[
+            "user",
+            "create",
+            "wang",
+            "--role",
+            "member",
+            "--team-id",
+            "1",
+            "--display-name",
+            "王芳",
+        ],
         "",
     );
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
@@ -147,19 +157,34 @@ async fn users_are_listed_and_archived_from_the_shell() {
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
     let lines: Vec<&str> = listed.lines().collect();
     assert_eq!(lines[0], "id\tusername\tname\trole\tteam\tpassword\tarchived");
-    assert!(lines.iter().any(|l| l.contains("\tadmin\t") && l.contains("admin (管理员)")), "{listed}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\tadmin\t") && l.contains("admin (管理员)")),
+        "{listed}"
+    );
     let wang = lines.iter().find(|l| l.contains("\twang\t")).expect("wang is listed");
     let columns: Vec<&str> = wang.split('\t').collect();
-    assert_eq!(columns[2..], ["王芳", "member (专班成员)", columns[4], "no", "-"], "{wang}");
+    assert_eq!(
+        columns[2..],
+        ["王芳", "member (专班成员)", columns[4], "no", "-"],
+        "{wang}"
+    );
     assert_ne!(columns[4], "-", "a member's task force is named: {wang}");
 
     let archived = run(&url, &["user", "archive", "wang"], "");
-    assert!(archived.status.success(), "{}", String::from_utf8_lossy(&archived.stderr));
+    assert!(
+        archived.status.success(),
+        "{}",
+        String::from_utf8_lossy(&archived.stderr)
+    );
     assert!(String::from_utf8_lossy(&archived.stdout).contains("archived wang"));
     let listed = run(&url, &["user", "list"], "");
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
     assert!(
-        listed.lines().any(|l| l.contains("\twang\t") && l.ends_with("\tarchived")),
+        listed
+            .lines()
+            .any(|l| l.contains("\twang\t") && l.ends_with("\tarchived")),
         "{listed}"
     );
     // Archived through the service: in the audit trail, and the token no longer works.
@@ -213,7 +238,11 @@ async fn serve_on_postgresql_creates_its_database_when_allowed() {
     };
 
     let name = format!("zs_created_{:08x}", rand::random::<u32>());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_zhaoshang"))
         .args(["--database-url", &format!("{host}/{name}"), "serve", "--bind"])
         .arg(format!("127.0.0.1:{port}"))
@@ -248,7 +277,10 @@ async fn serve_on_postgresql_creates_its_database_when_allowed() {
         "{said}\n{}",
         String::from_utf8_lossy(&ended.stderr)
     );
-    assert!(said.contains("Admin token"), "a fresh database prints the first token: {said}");
+    assert!(
+        said.contains("Admin token"),
+        "a fresh database prints the first token: {said}"
+    );
     let created = db::connect(&format!("{host}/{name}")).await.unwrap();
     let users = sea_orm::ConnectionTrait::query_one_raw(
         &created,
@@ -257,7 +289,11 @@ async fn serve_on_postgresql_creates_its_database_when_allowed() {
     .await
     .unwrap()
     .unwrap();
-    assert_eq!(users.try_get::<i64>("", "n").unwrap(), 1, "migrated, with its administrator");
+    assert_eq!(
+        users.try_get::<i64>("", "n").unwrap(),
+        1,
+        "migrated, with its administrator"
+    );
     created.close().await.ok();
     exec(format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.unwrap();
 

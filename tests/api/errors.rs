@@ -15,7 +15,10 @@ async fn malformed_json_is_a_400_in_the_error_shape() {
     let body = reply.expect(400);
     assert_eq!(body["code"], "bad_request");
     assert_eq!(body["details"][0]["field"], "", "the body as a whole: {body}");
-    assert_eq!(body["details"][0]["message"], "不是有效的 JSON（第1行第9列附近）", "{body}");
+    assert_eq!(
+        body["details"][0]["message"], "不是有效的 JSON（第1行第9列附近）",
+        "{body}"
+    );
     assert_eq!(body["message"], "请求有误：请求体：不是有效的 JSON（第1行第9列附近）");
 }
 
@@ -182,7 +185,10 @@ async fn a_negative_amount_is_refused_naming_the_field() {
         .await
         .expect(400);
     assert_eq!(body["details"][0]["field"], "/amount", "{body}");
-    assert!(body["details"][0]["message"].as_str().unwrap().contains("4位小数"), "{body}");
+    assert!(
+        body["details"][0]["message"].as_str().unwrap().contains("4位小数"),
+        "{body}"
+    );
     assert_eq!(app.count("fundings").await, 0);
 }
 
