@@ -223,11 +223,18 @@ impl ApiError {
     }
 
     /// 400 for a body that could not be read, written as the framework's own are (see
-    /// [`render_framework_error`]): for a body read after the framework, a merged patch.
+    /// [`answer_errors`]): for a body read after the framework, a merged patch.
     pub fn unreadable_body(err: poem_openapi::error::ParseRequestPayloadError) -> Self {
-        let mut body = ErrorBody::new("bad_request", err.to_string());
-        body.details.extend(failed_field(&err.reason));
-        Self::BadRequest(Json(body))
+        let problems = explain::with_sent(|sent| body_problems(sent, &err.reason))
+            .unwrap_or_else(|| body_problems(&Sent::default(), &err.reason));
+        Self::BadRequest(Json(ErrorBody {
+            code: "bad_request".into(),
+            message: Message::Unreadable(&problems).text(),
+            details: problems
+                .into_iter()
+                .map(|(field, message)| ErrorDetail { field, message })
+                .collect(),
+        }))
     }
 
     /// The status this error answers with.
@@ -304,7 +311,8 @@ impl From<ServiceError> for ApiError {
 /// request's language; a refused body or parameter is read again against the spec
 /// ([`explain`]) so that each field at fault is named with what it should have been.
 pub async fn answer_errors<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let json = req.content_type().is_some_and(|t| t.starts_with("application/json"));
+    // `application/json`, and the `…+json` of a merge patch.
+    let json = req.content_type().is_some_and(|t| t.contains("json"));
     let body = if json {
         let bytes = req.take_body().into_bytes().await.unwrap_or_default();
         req.set_body(bytes.clone());
@@ -312,13 +320,13 @@ pub async fn answer_errors<E: Endpoint>(next: E, mut req: Request) -> poem::Resu
     } else {
         None
     };
-    let sent = Sent {
+    let sent = std::sync::Arc::new(Sent {
         method: req.method().clone(),
         uri: req.uri().clone(),
         headers: req.headers().clone(),
         json: body,
-    };
-    match next.call(req).await {
+    });
+    match explain::serving(sent.clone(), next.call(req)).await {
         Ok(response) => Ok(response.into_response()),
         Err(err) => Ok(render(err, &sent)),
     }
@@ -338,16 +346,7 @@ fn render(err: poem::Error, sent: &Sent) -> Response {
         let (name, problem) = explain::path_parameter(sent, param.name).unwrap_or((param.name.to_owned(), None));
         named(name, problem.unwrap_or_else(|| fallback(&param.reason)));
     } else if let Some(payload) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
-        let found = explain::body(sent);
-        if found.is_empty() {
-            match failed_field(&payload.reason) {
-                Some(detail) => named(format!("/{}", detail.field), Problem::Other(detail.message)),
-                None => named(String::new(), fallback(&payload.reason)),
-            }
-        }
-        for (field, problem) in found {
-            named(field, problem);
-        }
+        problems = body_problems(sent, &payload.reason);
     } else if let Some(form) = err.downcast_ref::<poem_openapi::error::ParseMultipartError>() {
         match failed_field(&form.reason) {
             Some(detail) => named(detail.field, Problem::Other(detail.message)),
@@ -394,6 +393,23 @@ fn render(err: poem::Error, sent: &Sent) -> Response {
         "details": body.details.iter().map(|d| serde_json::json!({"field": d.field, "message": d.message})).collect::<Vec<_>>(),
     })))
         .into_response()
+}
+
+/// What is wrong with a refused JSON body, by JSON pointer, in words: read against the
+/// operation's schema, else from the framework's `reason`.
+fn body_problems(sent: &Sent, reason: &str) -> Vec<(String, String)> {
+    let found = explain::body(sent);
+    if found.is_empty() {
+        let (field, problem) = match failed_field(reason) {
+            Some(detail) => (format!("/{}", detail.field), Problem::Other(detail.message)),
+            None => (String::new(), fallback(reason)),
+        };
+        return vec![(field, problem.text())];
+    }
+    found
+        .into_iter()
+        .map(|(field, problem)| (field, problem.text()))
+        .collect()
 }
 
 /// The framework's reason, as the problem when the spec says nothing more: a field's refusal

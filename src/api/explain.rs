@@ -29,6 +29,21 @@ pub struct Sent {
     pub json: Option<bytes::Bytes>,
 }
 
+tokio::task_local! {
+    static SENT: std::sync::Arc<Sent>;
+}
+
+/// Runs `serve` as the serving of the request `sent`, for [`with_sent`].
+pub async fn serving<F: std::future::Future>(sent: std::sync::Arc<Sent>, serve: F) -> F::Output {
+    SENT.scope(sent, serve).await
+}
+
+/// `read` of the request being served, for an error raised after the framework read it (a
+/// merged patch); `None` outside of one.
+pub fn with_sent<R>(read: impl FnOnce(&Sent) -> R) -> Option<R> {
+    SENT.try_with(|sent| read(sent)).ok()
+}
+
 /// Where a parameter is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
