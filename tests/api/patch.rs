@@ -110,7 +110,7 @@ async fn null_clears_a_field_and_is_refused_for_one_that_cannot_be_empty() {
         .patch(&path, json!({"name": "名".repeat(201), "version": 2}))
         .await
         .expect(400);
-    assert_eq!(body["details"][0]["field"], "name", "{body}");
+    assert_eq!(body["details"][0]["field"], "/name", "{body}");
     // Not an object, or not JSON at all.
     app.patch(&path, json!(["name"])).await.expect(400);
     let response = app
@@ -330,7 +330,7 @@ async fn every_editable_record_takes_a_patch() {
         .patch("/api/v1/settings", json!({"warning_funds_percent": 101}))
         .await
         .expect(400);
-    assert_eq!(body["details"][0]["field"], "warning_funds_percent", "{body}");
+    assert_eq!(body["details"][0]["field"], "/warning_funds_percent", "{body}");
 }
 
 #[tokio::test]
