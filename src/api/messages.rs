@@ -169,7 +169,10 @@ impl Message<'_> {
             (Self::UnsupportedMediaType, En) => {
                 "the body's Content-Type is not one this operation takes (see /docs; mostly application/json)".into()
             }
-            (Self::NotFound { what, id }, Zh) => format!("{}{id}不存在", noun(what)),
+            (Self::NotFound { what, id }, Zh) => match id.split_once(" of project ") {
+                Some((id, project)) => format!("项目{project}的{}{id}不存在", noun(what)),
+                None => format!("{}{id}不存在", noun(what)),
+            },
             (Self::NotFound { what, id }, En) => format!("{what} {id} was not found"),
             (
                 Self::TooManySignIns {
@@ -233,7 +236,7 @@ fn noun(what: &str) -> String {
         "token" => "令牌",
         "funding" => "到位资金记录",
         "activity" => "跟进记录",
-        "output" | "output report" => "产值报告",
+        "output_report" => "产值报告",
         "import" => "导入记录",
         "contract of project" => "合同：项目",
         "settings" => "设置",

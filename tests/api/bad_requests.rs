@@ -106,8 +106,8 @@ fn names(reply: Reply, field: &str, says: &str, what: &str) {
 async fn every_body_field_missing_or_of_the_wrong_type_is_named() {
     let app = TestApp::spawn().await;
     // A patch is read onto the record it changes, so each record a path names as 1 exists:
-    // a signed project with its contract and investor (teams, clusters, parks and the
-    // administrator are there from the start).
+    // a producing project with its contract, investor, a payment, a follow-up and an output
+    // report (teams, clusters, parks and the administrator are there from the start).
     let project = app.create_project("BAD-1", "氢能专班").await;
     assert_eq!(project["id"], 1);
     let contract = json!({"agreement_type": "formal", "signed_on": "2025-02-01", "contracted_investment": "100"});
@@ -117,7 +117,29 @@ async fn every_body_field_missing_or_of_the_wrong_type_is_named() {
     )
     .await
     .expect(200);
+    for (stage, date) in [("started", "2025-03-01"), ("producing", "2025-04-01")] {
+        app.post("/api/v1/projects/1/transitions", json!({"stage": stage, "date": date}))
+            .await
+            .expect(200);
+    }
     assert!(project["investor"]["id"] == 1, "{project}");
+    for (records, record) in [
+        (
+            "fundings",
+            json!({"arrived_on": "2025-03-01", "amount": "10", "kind": "other"}),
+        ),
+        (
+            "activities",
+            json!({"occurred_on": "2025-03-01", "kind": "call", "summary": "电话"}),
+        ),
+        (
+            "outputs",
+            json!({"period_start": "2025-04-01", "period_end": "2025-04-30", "output_value": "5", "tax": "1"}),
+        ),
+    ] {
+        let created = app.post(&format!("/api/v1/projects/1/{records}"), record).await;
+        assert_eq!(created.expect(200)["id"], 1, "{records}");
+    }
     let trail = app.count("audit_log").await;
     let spec = spec();
     let (mut operations, mut missing, mut mistyped) = (0, 0, 0);
