@@ -67,6 +67,7 @@
 //! | project codes, names and the names of investors and reference records | [`domain::project`] |
 //! | the KPI definitions, league score and warning lights | [`domain::kpi`] (the definitions in words: `src/domain/kpi.md`); their SQL in `service::kpi` |
 //! | optimistic locking of editable records | [`service::versioned`] |
+//! | partial updates: a `PATCH` merged onto the full body, then read and written as it | [`api::merge_patch`] |
 //! | the audit trail | [`service::audit`] |
 //! | a text longer than an Excel cell holds: cut with a mark, and said so | [`excel::cell`] |
 //! | a database's refusal (duplicate, missing reference) as the field at fault | `service::error` |
