@@ -279,7 +279,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid { message, details } => {
                 Self::Invalid(Json(with_details("invalid", message, details)))
             }
-            ServiceError::Forbidden(message) => Self::forbidden(message),
+            ServiceError::Forbidden(denied) => Self::forbidden(Message::Denied(&denied).text()),
             ServiceError::Unauthenticated(_) => Self::unauthorized(Message::WrongCredentials.text()),
             ServiceError::TooManyAttempts {
                 username,

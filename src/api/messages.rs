@@ -6,12 +6,13 @@
 //! (`bad_request`, …) stay English and stable; only the words change. Times are in China time
 //! (UTC+8), the calendar the service keeps.
 //!
-//! The messages of the service's own refusals (a rule broken, 403, 409, 422) are written by
-//! the service and are not translated here.
+//! The messages of the service's own refusals of a rule (409, 422) are written by the service
+//! and are not translated here; a refusal of the access rules (403) is.
 
 use chrono::{DateTime, Utc};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
+use crate::domain::access::Denied;
 use crate::domain::text::TextError;
 
 /// The language of a response's words.
@@ -110,6 +111,8 @@ pub enum Message<'a> {
     UnsupportedMediaType,
     /// 404: the record does not exist (`what` as the service names it, in English).
     NotFound { what: &'a str, id: &'a str },
+    /// 403: the caller may not do this, and why.
+    Denied(&'a Denied),
     /// 429: too many failed sign-ins; the next may come at `until`, in `seconds`.
     TooManySignIns {
         username: &'a str,
@@ -196,6 +199,8 @@ impl Message<'_> {
                 "too many failed sign-ins for `{username}`; try again in {seconds} seconds (after {} China time, UTC+8)",
                 china_time(*until)
             ),
+            (Self::Denied(denied), Zh) => denied_in_chinese(denied),
+            (Self::Denied(denied), En) => denied.to_string(),
             (Self::Internal, Zh) => "服务器内部出错，已记入日志".into(),
             (Self::Internal, En) => "an internal error occurred; it has been logged".into(),
             (Self::Busy, Zh) => "数据库正忙于另一项写入，本次没有保存任何内容，请几秒后重试".into(),
@@ -204,6 +209,32 @@ impl Message<'_> {
             }
             (Self::DatabaseDown, Zh) => "数据库没有响应，原因已记入日志".into(),
             (Self::DatabaseDown, En) => "the database does not answer; the cause has been logged".into(),
+        }
+    }
+}
+
+/// Why something is not allowed, in Chinese (the English is `Denied`'s own).
+fn denied_in_chinese(denied: &Denied) -> String {
+    match denied {
+        Denied::ReadOnly => "领导只能查看，不能修改数据".into(),
+        Denied::AdminOnly => "只有管理员可以这样做".into(),
+        Denied::OtherTeam(team) => format!("这个项目属于另一个专班（专班{team}）；你只能处理本专班的项目"),
+        Denied::MoveToOtherTeam(team) => {
+            format!("专班成员不能把项目移到另一个专班（专班{team}）；请找管理员")
+        }
+        Denied::OtherTeamsMembers => "专班负责人只能管理本专班的成员".into(),
+        Denied::TeamLeadOnly => "只有本专班负责人或管理员可以这样做".into(),
+        Denied::LeadsOnly => {
+            "专班负责人只能删除误录的线索（处于线索阶段的项目）；已推进的项目请终止，或请管理员处理".into()
+        }
+        Denied::OwnStanding => "任何人都不能归档自己，也不能改自己的角色或专班；请找管理员".into(),
+        Denied::LeadersDoNotImport => "领导只能查看，不能导入台账".into(),
+        Denied::CreateMissingAdminOnly => "只有管理员可以新建专班、产业集群或园区（create_missing）".into(),
+        Denied::OtherTeamsRows(team) => {
+            format!("另一个专班（专班{team}）的项目只对领导和管理员可见；你可以查看本专班的项目")
+        }
+        Denied::OtherTeamsImport(run) => {
+            format!("导入记录{run}是本专班以外的人做的；你可以查看你或本专班做的导入")
         }
     }
 }

@@ -32,9 +32,9 @@ pub enum ServiceError {
     /// an impossible stage move); `details` names the fields.
     #[error("{message}")]
     Invalid { message: String, details: Vec<FieldError> },
-    /// The caller may not do this.
+    /// The caller may not do this, and why.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(crate::domain::access::Denied),
     /// The credentials are wrong.
     #[error("{0}")]
     Unauthenticated(String),
@@ -306,7 +306,7 @@ impl Problems {
 
 impl From<crate::domain::access::Denied> for ServiceError {
     fn from(denied: crate::domain::access::Denied) -> Self {
-        Self::Forbidden(denied.to_string())
+        Self::Forbidden(denied)
     }
 }
 

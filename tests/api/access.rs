@@ -542,10 +542,7 @@ async fn members_see_and_change_only_their_own_team() {
         )
         .await
         .expect(403);
-    assert!(
-        body["message"].as_str().unwrap().contains("another task force"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("另一个专班"), "{body}");
     // Asking for another team's list explicitly is refused too.
     app.send_as(
         Some(&member),

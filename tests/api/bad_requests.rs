@@ -364,3 +364,32 @@ async fn a_username_in_chinese_is_told_which_characters_are_allowed() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_refusal_of_the_access_rules_is_worded_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let leader = app.token_for("zhao", "leader", None).await;
+    let team_id = app.reference_id("teams", "氢能专班").await;
+    let body = app
+        .send_as(
+            Some(&leader),
+            Method::POST,
+            "/api/v1/projects",
+            Some(json!({"name": "新项目", "team_id": team_id})),
+        )
+        .await
+        .expect(403);
+    assert_eq!(body["code"], "forbidden");
+    assert_eq!(body["message"], "领导只能查看，不能修改数据");
+    let reply = app
+        .client
+        .post("/api/v1/projects")
+        .header("Authorization", format!("Bearer {leader}"))
+        .header("Accept-Language", "en-US,en;q=0.9,zh;q=0.5")
+        .body_json(&json!({"name": "新项目", "team_id": team_id}))
+        .send()
+        .await;
+    let reply = Reply::read(reply).await;
+    assert_eq!(reply.headers["content-language"], "en");
+    assert_eq!(reply.expect(403)["message"], "leaders read but do not change data");
+}

@@ -224,12 +224,9 @@ async fn a_team_lead_removes_a_lead_of_their_own_team_only() {
     };
 
     let body = delete(team_lead.clone(), &others).await.expect(403);
-    assert!(
-        body["message"].as_str().unwrap().contains("another task force"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("另一个专班"), "{body}");
     let body = delete(team_lead.clone(), &negotiating).await.expect(403);
-    assert!(body["message"].as_str().unwrap().contains("lead stage"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("线索阶段"), "{body}");
     delete(member, &lead).await.expect(403);
     delete(team_lead, &lead).await.expect(204);
     app.get(&format!("/api/v1/projects/{}", lead["id"])).await.expect(404);

@@ -173,10 +173,7 @@ async fn team_rules_hold_for_patches() {
         .patch_as(Some(&member), &own_path, json!({"team_id": team_b, "version": 2}))
         .await
         .expect(403);
-    assert!(
-        body["message"].as_str().unwrap().contains("another task force"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("另一个专班"), "{body}");
     app.patch_as(
         Some(&member),
         &format!("/api/v1/projects/{}", other["id"]),

@@ -142,7 +142,7 @@ fn assert_refused_for_team(reply: Reply, team: i64, what: &str) {
     assert_eq!(body["code"], "forbidden", "{what}");
     let message = body["message"].as_str().unwrap_or_default();
     assert!(
-        message.contains(&format!("team {team}")) && message.contains("leaders and administrators"),
+        message.contains(&format!("专班{team}")) && message.contains("只对领导和管理员可见"),
         "{what}: {message}"
     );
 }
@@ -415,7 +415,7 @@ async fn import_runs_are_read_by_who_ran_them_their_team_leaders_and_admins() {
             } else {
                 let body = reply.expect(403);
                 assert!(
-                    body["message"].as_str().unwrap().contains(&format!("import {run}")),
+                    body["message"].as_str().unwrap().contains(&format!("导入记录{run}")),
                     "{role}: {body}"
                 );
             }
