@@ -271,10 +271,7 @@ async fn nobody_archives_or_demotes_themselves() {
             .extend(change.as_object().unwrap().clone());
         let refused = app.put(&path, body).await.expect(403);
         assert_eq!(refused["code"], "forbidden");
-        assert!(
-            refused["message"].as_str().unwrap().contains("their own role"),
-            "{refused}"
-        );
+        assert!(refused["message"].as_str().unwrap().contains("自己的角色"), "{refused}");
     }
     // The token still works, and the account is unchanged; other edits of oneself are fine.
     let renamed = app
