@@ -56,13 +56,26 @@ pub async fn record<T: Serialize>(
     actor: &Actor,
     change: Change<'_, T>,
 ) -> ServiceResult<()> {
+    if let Some(entry) = entry(now(), actor, change) {
+        entry.insert(db).await?;
+    }
+    Ok(())
+}
+
+/// The trail's entry for a change recorded at `at`, as [`record`] writes it; `None` for an
+/// update that changed nothing. For a caller that writes many entries in one statement.
+pub fn entry<T: Serialize>(
+    at: DateTime<Utc>,
+    actor: &Actor,
+    change: Change<'_, T>,
+) -> Option<audit_entry::ActiveModel> {
     let to_value = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
     let changes = diff(to_value(change.before), to_value(change.after));
     if changes.is_empty() && change.action == "update" {
-        return Ok(());
+        return None;
     }
-    audit_entry::ActiveModel {
-        recorded_at: Set(now()),
+    Some(audit_entry::ActiveModel {
+        recorded_at: Set(at),
         user_id: Set(Some(actor.user_id)),
         entity: Set(change.entity.to_string()),
         entity_id: Set(change.entity_id),
@@ -71,10 +84,7 @@ pub async fn record<T: Serialize>(
         changes: Set(Value::Object(changes).to_string()),
         reason: Set(change.reason.map(str::to_string)),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    })
 }
 
 /// The `create` entry of a record whose whole content is new (a new project, created by hand

@@ -3,7 +3,7 @@
 
 mod new_project;
 
-pub use self::new_project::{NewProject, StoredAmounts};
+pub use self::new_project::{NewProject, StoredAmounts, replace_fields, set_stage};
 
 use std::sync::OnceLock;
 

@@ -13,6 +13,7 @@ mod exports;
 mod fuzz_regressions;
 mod headers;
 mod helpers;
+mod import_apply;
 mod import_runs;
 mod imports;
 mod kpi;

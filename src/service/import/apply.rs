@@ -1,28 +1,44 @@
 //! Applying rows to stored projects, once every row is planned and the new projects are in:
 //! the indexes set aside for the load rebuilt, credit codes given to stored investors, then
-//! each row through the service functions (`update_project`, `put_contract`,
-//! `transition_in`, `add_funding`), each a savepoint inside the import's transaction, so
-//! their rules and their audit trail are the API's. A caller must not apply a row before the
-//! bulk load's writer has ended.
+//! the rows of stored projects. Planning checked each row as the services check it (the
+//! stage rules through `plan_transition`, the fields, the funds), so a row is written as the
+//! services would leave it — the project's fields replaced (`projects::replace_fields`), each
+//! stage move with its history and contract, each payment, every step's audit entry as
+//! `audit::record` writes it, the version bumped once per write — but in bulk: one UPDATE per
+//! project, and multi-row INSERTs of the history, contracts, payments and trail. A row that
+//! corrects a stored contract goes through the services themselves (`put_contract`, which may
+//! move the signing date), one savepoint each. A caller must not apply a row before the bulk
+//! load's writer has ended, nor apply a plan twice.
 
+use chrono::{DateTime, Utc};
 use entity::enums::FundingKind;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use entity::{audit_entry, contract, funding, project, stage_history};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
+use super::load::{Pending, Queued, db_write};
 use super::lookups::{Created, Lookups};
-use super::plan::{Fields, RowPlan, Step, Target};
+use super::plan::{Fields, Payment, RowPlan, Step, Target};
 use super::report::{RowIssue, write_failed};
 use super::{Context, ImportProgress, ProgressFn};
-use crate::db::bulk;
+use crate::db::{bulk, columnar};
 use crate::domain::money;
+use crate::service::audit::{self, Change};
 use crate::service::investors::{InvestorInput, update_investor};
-use crate::service::lifecycle::{TransitionInput, put_contract, transition_in};
-use crate::service::projects::{ProjectInput, update_project};
+use crate::service::lifecycle::{ContractInput, TransitionInput, put_contract, transition_in};
+use crate::service::projects::{NewProject, ProjectInput, StoredAmounts, replace_fields, set_stage, update_project};
 use crate::service::records::{FundingInput, add_funding};
-use crate::service::{ServiceError, ServiceResult};
+use crate::service::{ServiceError, ServiceResult, now};
+
+/// Projects whose UPDATE is reported as progress at a time.
+const PROGRESS_EVERY: u64 = 100;
 
 /// What is written once every row is planned and the new projects are in: the indexes set
 /// aside for them rebuilt, credit codes given to stored investors, and the rows of stored
-/// projects, one by one through the service functions.
+/// projects.
 pub(super) async fn finish_writes<'p, C: ConnectionTrait + TransactionTrait>(
     db: &C,
     ctx: &Context<'_>,
@@ -58,24 +74,30 @@ pub(super) async fn finish_writes<'p, C: ConnectionTrait + TransactionTrait>(
     }
 
     // Rows of new projects were loaded in bulk; only stored projects' rows are left.
-    let stored: Vec<(&RowPlan, i32)> = plans
+    let stored: Vec<(&RowPlan, &project::Model)> = plans
         .filter(|p| p.writes())
         .filter_map(|p| match p.target {
-            Target::Existing(at) => Some((p, lookups.projects[at].id)),
+            Target::Existing(at) => Some((p, &lookups.projects[at])),
             Target::New { .. } => None,
         })
         .collect();
-    let total = stored.len() as u64;
-    for (done, (plan, id)) in stored.into_iter().enumerate() {
-        write_row(db, ctx, plan, id, created)
-            .await
-            .map_err(|e| write_failed(&plan.sheet, plan.row, &e))?;
-        let done = done as u64 + 1;
+    let (in_bulk, one_by_one): (Vec<_>, Vec<_>) = stored
+        .into_iter()
+        .partition(|(plan, project)| plan.contract_update.is_none() && !lookups.contracts.contains_key(&project.id));
+    let total = (in_bulk.len() + one_by_one.len()) as u64;
+    let report = |done: u64| {
         if let Some(progress) = progress
-            && (done.is_multiple_of(100) || done == total)
+            && (done.is_multiple_of(PROGRESS_EVERY) || done == total)
         {
             progress(ImportProgress::Writing { done, total });
         }
+    };
+    let written = write_in_bulk(db, ctx, &in_bulk, created, &report).await?;
+    for (done, (plan, project)) in one_by_one.into_iter().enumerate() {
+        write_row(db, ctx, plan, project.id, created)
+            .await
+            .map_err(|e| write_failed(&plan.sheet, plan.row, &e))?;
+        report(written + done as u64 + 1);
     }
     Ok(())
 }
@@ -104,8 +126,288 @@ pub(super) fn project_input(fields: &Fields, code: Option<String>, created: &Cre
     }
 }
 
+/// The input's amounts in their stored units. Checked while the row was planned: the
+/// conversions cannot fail.
+pub(super) fn stored_amounts(input: &ProjectInput) -> StoredAmounts {
+    let yuan = |d: Option<Decimal>| d.and_then(|d| money::wan_to_yuan(d).ok());
+    StoredAmounts {
+        planned_investment_yuan: yuan(input.planned_investment),
+        land_area_centimu: input.land_area.and_then(|a| money::mu_to_centimu(a).ok()),
+        registered_capital_yuan: yuan(input.registered_capital),
+    }
+}
+
+/// A contract as `lifecycle` stores one on signing, from terms checked while planning.
+pub(super) fn new_contract(id: i32, project_id: i32, c: &ContractInput, at: DateTime<Utc>) -> contract::Model {
+    let yuan = |d: Decimal| money::wan_to_yuan(d).ok();
+    contract::Model {
+        id,
+        project_id,
+        agreement_type: c.agreement_type,
+        signed_on: c.signed_on,
+        contracted_investment_yuan: yuan(c.contracted_investment).unwrap_or_default(),
+        promised_start_on: c.promised_start_on,
+        promised_production_on: c.promised_production_on,
+        promised_full_production_on: c.promised_full_production_on,
+        promised_output_value_yuan: c.promised_output_value.and_then(yuan),
+        promised_tax_yuan: c.promised_tax.and_then(yuan),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// A payment the ledger's funds figures call for, as `records::add_funding` stores one.
+pub(super) fn new_payment(
+    id: i32,
+    project_id: i32,
+    payment: &Payment,
+    ctx: &Context<'_>,
+    at: DateTime<Utc>,
+) -> funding::Model {
+    funding::Model {
+        id,
+        project_id,
+        arrived_on: payment.arrived_on,
+        amount_yuan: payment.amount_yuan,
+        kind: FundingKind::Other,
+        counted: true,
+        note: Some(ctx.reason()),
+        created_at: at,
+    }
+}
+
+/// The rows of stored projects that write no stored contract, in bulk; returns how many.
+async fn write_in_bulk(
+    db: &impl ConnectionTrait,
+    ctx: &Context<'_>,
+    rows: &[(&RowPlan, &project::Model)],
+    created: &Created,
+    report: &impl Fn(u64),
+) -> Result<u64, Box<RowIssue>> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let backend = db.get_database_backend();
+    let fail = |e: ServiceError| write_failed("", 0, &e);
+    let contracts = rows
+        .iter()
+        .flat_map(|(plan, _)| plan.steps.iter().chain(plan.terminate.as_deref()))
+        .filter(|s| s.contract.is_some())
+        .count();
+    let payments = rows.iter().map(|(plan, _)| plan.payments.len()).sum();
+    let mut contract_ids = columnar::NewIds::start::<contract::Entity>(db)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let contract_ids = contract_ids.take(db, contracts).await.map_err(|e| fail(e.into()))?;
+    let mut funding_ids = columnar::NewIds::start::<funding::Entity>(db)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let funding_ids = funding_ids.take(db, payments).await.map_err(|e| fail(e.into()))?;
+    let mut records = Records {
+        at: now(),
+        contract_ids: contract_ids.into_iter(),
+        funding_ids: funding_ids.into_iter(),
+        history: Pending::default(),
+        contracts: Pending::default(),
+        fundings: Pending::default(),
+        trail: Pending::default(),
+        queued: Vec::new(),
+    };
+    for (done, (plan, stored)) in rows.iter().enumerate() {
+        let written = records
+            .project(backend, ctx, plan, stored, created)
+            .map_err(|e| write_failed(&plan.sheet, plan.row, &e))?;
+        // Every column set (a model converts to "unchanged" values, which an UPDATE leaves out).
+        let mut row = project::ActiveModel::from(written).reset_all();
+        row.id = NotSet;
+        let updated = project::Entity::update_many()
+            .set(row)
+            .filter(project::Column::Id.eq(stored.id))
+            .filter(project::Column::Version.eq(stored.version))
+            .exec(db)
+            .await
+            .map_err(|e| write_failed(&plan.sheet, plan.row, &e.into()))?;
+        if updated.rows_affected != 1 {
+            let changed = ServiceError::conflict("version", format!("project {} was changed meanwhile", stored.id));
+            return Err(write_failed(&plan.sheet, plan.row, &changed));
+        }
+        for statement in records.queued.drain(..) {
+            db_write(db, statement.statement, statement.at).await?;
+        }
+        report(done as u64 + 1);
+    }
+    for statement in records.rest(backend) {
+        db_write(db, statement.statement, statement.at).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// The history, contracts, payments and trail of the rows written in bulk, on their way to
+/// multi-row INSERTs, with the ids their audit entries name.
+struct Records {
+    at: DateTime<Utc>,
+    contract_ids: std::vec::IntoIter<i32>,
+    funding_ids: std::vec::IntoIter<i32>,
+    history: Pending<stage_history::ActiveModel>,
+    contracts: Pending<contract::ActiveModel>,
+    fundings: Pending<funding::ActiveModel>,
+    trail: Pending<audit_entry::ActiveModel>,
+    /// INSERTs that filled, to run once the project's UPDATE has.
+    queued: Vec<Queued>,
+}
+
+impl Records {
+    /// Everything one row writes to `stored` but the project's row, which it returns as the
+    /// row leaves it: the steps the services would take — the fields replaced, each stage
+    /// move (its contract first), the payments, the termination — each its own version and
+    /// audit entry.
+    fn project(
+        &mut self,
+        backend: DatabaseBackend,
+        ctx: &Context<'_>,
+        plan: &RowPlan,
+        stored: &project::Model,
+        created: &Created,
+    ) -> ServiceResult<project::Model> {
+        let id = stored.id;
+        let principal = ctx.actor.principal();
+        principal.check_write_project(stored.team_id)?;
+        let mut current = stored.clone();
+        let mut trail = Vec::new();
+        if let Some(fields) = &plan.fields {
+            let input = project_input(fields, None, created);
+            if input.team_id != stored.team_id {
+                principal.check_assign_team(input.team_id)?;
+            }
+            let amounts = stored_amounts(&input);
+            let mut next = current.clone();
+            replace_fields(&mut next, input, amounts);
+            trail.extend(self.bumped(ctx, "update", &mut current, next, None));
+        }
+        let mut contracts = Vec::new();
+        let mut history = Vec::new();
+        for step in &plan.steps {
+            self.step(ctx, &mut current, step, &mut contracts, &mut history, &mut trail);
+        }
+        let mut fundings = Vec::new();
+        for payment in &plan.payments {
+            let funding_id = self.funding_ids.next().expect("an id was taken for every payment");
+            let created = new_payment(funding_id, id, payment, ctx, self.at);
+            trail.extend(self.created("funding", funding_id, id, &created, ctx));
+            fundings.push(created);
+        }
+        if let Some(step) = &plan.terminate {
+            self.step(ctx, &mut current, step, &mut contracts, &mut history, &mut trail);
+        }
+        self.queued.extend(self.history.push(backend, history));
+        self.queued.extend(
+            self.contracts
+                .push(backend, contracts.into_iter().map(Into::into).collect()),
+        );
+        self.queued.extend(
+            self.fundings
+                .push(backend, fundings.into_iter().map(Into::into).collect()),
+        );
+        self.queued.extend(self.trail.push(backend, trail));
+        Ok(current)
+    }
+
+    /// One stage move of `current`, as `lifecycle::transition_in` writes it.
+    fn step(
+        &mut self,
+        ctx: &Context<'_>,
+        current: &mut project::Model,
+        step: &Step,
+        contracts: &mut Vec<contract::Model>,
+        history: &mut Vec<stage_history::ActiveModel>,
+        trail: &mut Vec<audit_entry::ActiveModel>,
+    ) {
+        let id = current.id;
+        if let Some(terms) = &step.contract {
+            let contract_id = self.contract_ids.next().expect("an id was taken for every contract");
+            let contract = new_contract(contract_id, id, terms, self.at);
+            trail.extend(self.created("contract", contract_id, id, &contract, ctx));
+            contracts.push(contract);
+        }
+        let mut next = current.clone();
+        set_stage(&mut next, step.to, step.after);
+        trail.extend(self.bumped(ctx, "transition", current, next, Some(&step.reason)));
+        history.push(NewProject::history_entry(
+            id,
+            Some(step.from),
+            step.to,
+            step.on,
+            ctx.actor,
+            self.at,
+            Some(step.reason.clone()),
+        ));
+    }
+
+    /// `next` becomes `current`, one version on, with the audit entry of the change.
+    fn bumped(
+        &self,
+        ctx: &Context<'_>,
+        action: &'static str,
+        current: &mut project::Model,
+        mut next: project::Model,
+        reason: Option<&str>,
+    ) -> Option<audit_entry::ActiveModel> {
+        next.version = current.version + 1;
+        next.updated_at = self.at;
+        let change = Change {
+            entity: "project",
+            entity_id: current.id,
+            project_id: Some(current.id),
+            action,
+            before: Some(&*current),
+            after: Some(&next),
+            reason,
+        };
+        let entry = audit::entry(self.at, ctx.actor, change);
+        *current = next;
+        entry
+    }
+
+    /// The `create` entry of a record a row adds to project `project_id`, as the services write it.
+    fn created<T: serde::Serialize>(
+        &self,
+        entity: &'static str,
+        id: i32,
+        project_id: i32,
+        created: &T,
+        ctx: &Context<'_>,
+    ) -> Option<audit_entry::ActiveModel> {
+        let change = Change {
+            entity,
+            entity_id: id,
+            project_id: Some(project_id),
+            action: "create",
+            before: None,
+            after: Some(created),
+            reason: None,
+        };
+        audit::entry(self.at, ctx.actor, change)
+    }
+
+    /// The INSERTs of the rows left over.
+    fn rest(&mut self, backend: DatabaseBackend) -> Vec<Queued> {
+        let mut rest = std::mem::take(&mut self.queued);
+        rest.extend(
+            [
+                self.history.rest(backend),
+                self.contracts.rest(backend),
+                self.fundings.rest(backend),
+                self.trail.rest(backend),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        rest
+    }
+}
+
 /// Writes one row of the stored project `id` through the service functions (each a savepoint
-/// inside the import's transaction).
+/// inside the import's transaction): the rows that correct a stored contract.
 async fn write_row<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     ctx: &Context<'_>,

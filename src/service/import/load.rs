@@ -8,20 +8,20 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{FundingKind, Stage};
+use entity::enums::Stage;
 use entity::{audit_entry, cluster, contract, funding, investor, park, project, stage_history, team};
 use foldhash::HashSet;
-use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityName, Set, Statement, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityName, NotSet, Set, Statement, TransactionTrait,
+};
 
 use super::Context;
-use super::apply::project_input;
+use super::apply::{new_contract, new_payment, project_input, stored_amounts};
 use super::lookups::{Created, Lookups};
 use super::plan::{Planner, RowPlan, Target};
 use super::report::{ImportReport, RowIssue, tally, write_failed};
 use crate::db::{bulk, columnar};
-use crate::domain::money;
-use crate::service::projects::{NewProject, StoredAmounts, numbered_code};
+use crate::service::projects::{NewProject, numbered_code};
 use crate::service::reference::{self, ClusterInput, ParkInput, TeamInput};
 use crate::service::{ServiceError, ServiceResult, now};
 
@@ -312,13 +312,7 @@ pub(super) fn project_rows(
             let taken = ServiceError::conflict("code", format!("a project with code `{code}` exists"));
             return Err(write_failed(&plan.sheet, plan.row, &taken));
         }
-        // Checked while the row was planned: the conversions cannot fail.
-        let yuan = |d: Option<Decimal>| d.and_then(|d| money::wan_to_yuan(d).ok());
-        let amounts = StoredAmounts {
-            planned_investment_yuan: yuan(input.planned_investment),
-            land_area_centimu: input.land_area.and_then(|a| money::mu_to_centimu(a).ok()),
-            registered_capital_yuan: yuan(input.registered_capital),
-        };
+        let amounts = stored_amounts(&input);
         let project = NewProject {
             code,
             input,
@@ -360,34 +354,15 @@ pub(super) fn record_rows(
         for step in plan.steps.iter().chain(plan.terminate.as_deref()) {
             history.push(entry(Some(step.from), step.to, step.on, &step.reason));
             if let Some(c) = &step.contract {
-                let yuan = |d: Decimal| money::wan_to_yuan(d).ok();
-                contracts.push(contract::ActiveModel {
-                    project_id: Set(id),
-                    agreement_type: Set(c.agreement_type),
-                    signed_on: Set(c.signed_on),
-                    contracted_investment_yuan: Set(yuan(c.contracted_investment).unwrap_or_default()),
-                    promised_start_on: Set(c.promised_start_on),
-                    promised_production_on: Set(c.promised_production_on),
-                    promised_full_production_on: Set(c.promised_full_production_on),
-                    promised_output_value_yuan: Set(c.promised_output_value.and_then(yuan)),
-                    promised_tax_yuan: Set(c.promised_tax.and_then(yuan)),
-                    created_at: Set(at),
-                    updated_at: Set(at),
-                    ..Default::default()
-                });
+                let mut row: contract::ActiveModel = new_contract(0, id, c, at).into();
+                row.id = NotSet;
+                contracts.push(row);
             }
         }
         for payment in &plan.payments {
-            fundings.push(funding::ActiveModel {
-                project_id: Set(id),
-                arrived_on: Set(payment.arrived_on),
-                amount_yuan: Set(payment.amount_yuan),
-                kind: Set(FundingKind::Other),
-                counted: Set(true),
-                note: Set(Some(reason.to_owned())),
-                created_at: Set(at),
-                ..Default::default()
-            });
+            let mut row: funding::ActiveModel = new_payment(0, id, payment, ctx, at).into();
+            row.id = NotSet;
+            fundings.push(row);
         }
     }
     let mut full = records.history.push(backend, history);

@@ -4,7 +4,7 @@
 //! therefore store the same columns and leave the same trail (the `create` of a `project`,
 //! every field it was stored with; only the reason differs). A new column of `projects` is
 //! added to [`ProjectInput`] (what a client
-//! or a ledger row gives) and to [`NewProject::stored`], and nowhere else.
+//! or a ledger row gives) and to [`replace_fields`], and nowhere else.
 //!
 //! A caller must give checked values: nothing here checks (the API checks in
 //! `projects::check`, the import while planning each row), and must insert the history and
@@ -59,40 +59,42 @@ impl NewProject {
             moves,
             at,
         } = self;
-        project::Model {
+        let mut project = project::Model {
             id,
             code,
-            name: input.name,
-            investor_id: input.investor_id,
-            cluster_id: input.cluster_id,
-            park_id: input.park_id,
+            name: String::new(),
+            investor_id: None,
+            cluster_id: None,
+            park_id: None,
             team_id: input.team_id,
-            owner_id: input.owner_id,
-            sponsoring_leader: clean(input.sponsoring_leader),
-            source: clean(input.source),
-            planned_investment_yuan: amounts.planned_investment_yuan,
-            land_area_centimu: amounts.land_area_centimu,
+            owner_id: None,
+            sponsoring_leader: None,
+            source: None,
+            planned_investment_yuan: None,
+            land_area_centimu: None,
             stage,
-            lead_on: dates.lead_on,
-            negotiating_on: dates.negotiating_on,
-            signed_on: dates.signed_on,
-            started_on: dates.started_on,
-            producing_on: dates.producing_on,
-            effective_on: dates.effective_on,
-            terminated_on: dates.terminated_on,
-            registered_on: input.registered_on,
-            registered_capital_yuan: amounts.registered_capital_yuan,
-            land_supplied_on: input.land_supplied_on,
-            progress: clean(input.progress),
-            issues: clean(input.issues),
-            notes: clean(input.notes),
+            lead_on: None,
+            negotiating_on: None,
+            signed_on: None,
+            started_on: None,
+            producing_on: None,
+            effective_on: None,
+            terminated_on: None,
+            registered_on: None,
+            registered_capital_yuan: None,
+            land_supplied_on: None,
+            progress: None,
+            issues: None,
+            notes: None,
             version: 1 + i32::try_from(moves).unwrap_or(0),
             created_at: at,
             updated_at: at,
-        }
+        };
+        replace_fields(&mut project, input, amounts);
+        set_stage(&mut project, stage, dates);
+        project
     }
 
-    /// The row to insert, its id left to the database.
     pub fn row(self) -> project::ActiveModel {
         let mut row: project::ActiveModel = self.stored(0).into();
         row.id = NotSet;
@@ -135,4 +137,37 @@ impl NewProject {
             reason,
         )
     }
+}
+
+/// Replaces a project's editable fields (all but its code) with `input`, its amounts stored as
+/// `amounts`: how a new project gets them, and how the ledger import changes a stored one.
+pub fn replace_fields(project: &mut project::Model, input: ProjectInput, amounts: StoredAmounts) {
+    project.name = input.name;
+    project.investor_id = input.investor_id;
+    project.cluster_id = input.cluster_id;
+    project.park_id = input.park_id;
+    project.team_id = input.team_id;
+    project.owner_id = input.owner_id;
+    project.sponsoring_leader = clean(input.sponsoring_leader);
+    project.source = clean(input.source);
+    project.planned_investment_yuan = amounts.planned_investment_yuan;
+    project.land_area_centimu = amounts.land_area_centimu;
+    project.registered_on = input.registered_on;
+    project.registered_capital_yuan = amounts.registered_capital_yuan;
+    project.land_supplied_on = input.land_supplied_on;
+    project.progress = clean(input.progress);
+    project.issues = clean(input.issues);
+    project.notes = clean(input.notes);
+}
+
+/// Sets a project's stage and the dates it reached each stage on.
+pub fn set_stage(project: &mut project::Model, stage: Stage, dates: StageDates) {
+    project.stage = stage;
+    project.lead_on = dates.lead_on;
+    project.negotiating_on = dates.negotiating_on;
+    project.signed_on = dates.signed_on;
+    project.started_on = dates.started_on;
+    project.producing_on = dates.producing_on;
+    project.effective_on = dates.effective_on;
+    project.terminated_on = dates.terminated_on;
 }

@@ -22,7 +22,7 @@ use zhaoshang::{AppState, app, db};
 use crate::kpi_sql::{self, Figures, TeamFigures};
 use crate::ledger;
 use crate::load::{self, Endpoint as LoadEndpoint};
-use crate::memory;
+use crate::{memory, writes};
 
 /// One measurement, run in a fresh process.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +87,16 @@ pub enum Job {
         database: PathBuf,
         endpoint: LoadEndpoint,
         seconds: u64,
+        clients: usize,
+        projects: usize,
+    },
+    /// `clients` keep-alive connections adding follow-ups to the release server serving a copy
+    /// of `template` while `ledger` is imported through the API (without one, for a fixed time).
+    WritesDuringImport {
+        server_bin: PathBuf,
+        template: PathBuf,
+        database: PathBuf,
+        ledger: Option<PathBuf>,
         clients: usize,
         projects: usize,
     },
@@ -260,16 +270,32 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
         } => {
             copy_sqlite(&template, &database)?;
             let url = sqlite_url(&database);
-            let token = {
-                let db = db::connect_and_migrate(&url).await?;
-                let admin = users::find_by_username(&db, "admin").await?;
-                let (token, _) = auth::issue_token(&db, admin.id, "benchmark", None).await?;
-                db.close().await?;
-                token
-            };
+            let token = benchmark_token(&url).await?;
             load::measure(&server_bin, &url, &token, endpoint, seconds, clients, projects).await
         }
+        Job::WritesDuringImport {
+            server_bin,
+            template,
+            database,
+            ledger,
+            clients,
+            projects,
+        } => {
+            copy_sqlite(&template, &database)?;
+            let url = sqlite_url(&database);
+            let token = benchmark_token(&url).await?;
+            writes::measure(&server_bin, &url, &token, ledger.as_deref(), clients, projects).await
+        }
     }
+}
+
+/// A token of the administrator of the database at `url`, for the server's clients.
+async fn benchmark_token(url: &str) -> anyhow::Result<String> {
+    let db = db::connect_and_migrate(url).await?;
+    let admin = users::find_by_username(&db, "admin").await?;
+    let (token, _) = auth::issue_token(&db, admin.id, "benchmark", None).await?;
+    db.close().await?;
+    Ok(token)
 }
 
 /// calamine alone: what any import has to do at least.

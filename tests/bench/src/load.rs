@@ -49,6 +49,39 @@ impl Endpoint {
 /// Time the clients send before the measured window, to open connections and warm caches.
 const WARM_UP: Duration = Duration::from_secs(1);
 
+/// The release server, started on its own database, killed when dropped.
+pub struct Server {
+    child: tokio::process::Child,
+    pub addr: String,
+    pub pid: u32,
+}
+
+impl Server {
+    /// Starts `server_bin` on `database_url` on a free loopback port and waits until it answers.
+    pub async fn start(server_bin: &Path, database_url: &str) -> anyhow::Result<Self> {
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+            probe.local_addr()?.port()
+        };
+        let addr = format!("127.0.0.1:{port}");
+        let child = tokio::process::Command::new(server_bin)
+            .args(["--database-url", database_url, "serve", "--bind", &addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", server_bin.display()))?;
+        let pid = child.id().context("the server has no pid")?;
+        let server = Self { child, addr, pid };
+        wait_until_up(&server.addr).await?;
+        Ok(server)
+    }
+
+    pub async fn stop(mut self) {
+        self.child.kill().await.ok();
+    }
+}
+
 /// Starts the server on `database_url`, loads it, stops it.
 pub async fn measure(
     server_bin: &Path,
@@ -59,21 +92,9 @@ pub async fn measure(
     clients: usize,
     projects: usize,
 ) -> anyhow::Result<Measured> {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
-        probe.local_addr()?.port()
-    };
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = tokio::process::Command::new(server_bin)
-        .args(["--database-url", database_url, "serve", "--bind", &addr])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("starting {}", server_bin.display()))?;
-    let pid = server.id().context("the server has no pid")?;
+    let server = Server::start(server_bin, database_url).await?;
+    let (addr, pid) = (server.addr.clone(), server.pid);
     let result = async {
-        wait_until_up(&addr).await?;
         let started = Instant::now() + WARM_UP;
         let until = started + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
@@ -95,7 +116,7 @@ pub async fn measure(
         Ok::<_, anyhow::Error>((latencies, errors, elapsed, peak_mib))
     }
     .await;
-    server.kill().await.ok();
+    server.stop().await;
     let (mut latencies, errors, elapsed, peak_mib) = result?;
     if latencies.is_empty() {
         bail!("no request completed");
@@ -104,10 +125,6 @@ pub async fn measure(
         bail!("{errors} requests failed");
     }
     latencies.sort_unstable();
-    let percentile = |p: f64| {
-        let at = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[at] as f64 / 1000.0
-    };
     let requests = latencies.len();
     Ok(Measured {
         seconds: elapsed,
@@ -115,14 +132,23 @@ pub async fn measure(
         detail: serde_json::json!({
             "requests": requests,
             "requests_per_second": requests as f64 / elapsed,
-            "p50_ms": percentile(0.50),
-            "p99_ms": percentile(0.99),
+            "p50_ms": percentile(&latencies, 0.50),
+            "p99_ms": percentile(&latencies, 0.99),
             "clients": clients,
         }),
     })
 }
 
-async fn wait_until_up(addr: &str) -> anyhow::Result<()> {
+/// The `p` quantile of sorted latencies (µs), in ms.
+pub fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let at = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[at] as f64 / 1000.0
+}
+
+pub async fn wait_until_up(addr: &str) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Ok(stream) = TcpStream::connect(addr).await

@@ -16,6 +16,7 @@ mod memory;
 mod plan;
 mod results;
 mod seed;
+mod writes;
 
 use std::path::PathBuf;
 

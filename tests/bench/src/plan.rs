@@ -30,7 +30,7 @@ pub struct Settings {
 }
 
 /// The cases, in the order they run and print.
-pub const CASES: [&str; 10] = [
+pub const CASES: [&str; 11] = [
     "import-sqlite",
     "import-postgres",
     "reimport-sqlite",
@@ -41,6 +41,7 @@ pub const CASES: [&str; 10] = [
     "kpis-postgres",
     "http-project",
     "http-projects-filtered",
+    "writes-during-import",
 ];
 
 struct Dirs {
@@ -103,7 +104,7 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
         ledger::GENERATOR_VERSION
     ));
     let changes_path = changed_path.with_extension("json");
-    let changes = if wanted("import-changed-sqlite") {
+    let changes = if wanted("import-changed-sqlite") || wanted("writes-during-import") {
         let cached = (!settings.regenerate && changed_path.exists())
             .then(|| std::fs::read_to_string(&changes_path).ok())
             .flatten()
@@ -136,6 +137,7 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
         "report",
         "http-project",
         "http-projects-filtered",
+        "writes-during-import",
     ]
     .iter()
     .any(|c| wanted(c));
@@ -383,6 +385,40 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
                 || job(Endpoint::Health),
                 None,
             ));
+        }
+    }
+
+    if wanted("writes-during-import") {
+        step("writes-during-import");
+        let name = "writes-during-import";
+        let what = format!(
+            "8 clients adding follow-ups over HTTP while next month's ledger ({ledger_rows} rows, {} changed) is imported through the API, release server (SQLite)",
+            changes.rows
+        );
+        let baseline = "the same writes for 5 s, no import";
+        let target = Target::Writes { max_p99_ms: 5000.0 };
+        match release_server(&dirs.bin) {
+            Err(e) => record(Row::failed(name, what, baseline, target, format!("{e:#}"))),
+            Ok(server_bin) => {
+                let job = |ledger: Option<PathBuf>| Job::WritesDuringImport {
+                    server_bin: server_bin.clone(),
+                    template: template.clone(),
+                    database: work("writes.sqlite"),
+                    ledger,
+                    clients: 8,
+                    projects: ledger_rows,
+                };
+                record(measure_row(
+                    name,
+                    what,
+                    baseline,
+                    target,
+                    runs,
+                    || job(Some(changed_path.clone())),
+                    || job(None),
+                    None,
+                ));
+            }
         }
     }
 

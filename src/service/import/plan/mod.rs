@@ -64,6 +64,8 @@ pub(super) struct Step {
     pub(super) on: NaiveDate,
     pub(super) reason: String,
     pub(super) contract: Option<ContractInput>,
+    /// The project's stage dates after the move; filled in when the move is checked.
+    pub(super) after: StageDates,
 }
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use entity::contract;
 use entity::enums::Stage;
 
 use super::{Planner, RowResult, StageState, Step};
-use crate::domain::stage::{ORDERED, Transition, chinese_name, plan_transition, rank};
+use crate::domain::stage::{ORDERED, StageDates, Transition, chinese_name, plan_transition, rank};
 use crate::excel::ledger::{LedgerField, LedgerRow};
 
 impl Planner<'_> {
@@ -78,6 +78,7 @@ impl Planner<'_> {
                     on,
                     reason: reason.clone(),
                     contract: None,
+                    after: StageDates::default(),
                 };
                 state = self.simulate(row, state, step, LedgerField::Stage, &mut steps, changes)?;
             }
@@ -99,6 +100,7 @@ impl Planner<'_> {
                         on,
                         reason: reason.clone(),
                         contract: None,
+                        after: StageDates::default(),
                     },
                     None if ordered_target == Stage::Negotiating && !terminated => {
                         self.warn(
@@ -114,6 +116,7 @@ impl Planner<'_> {
                             on: as_of,
                             reason: reason.clone(),
                             contract: None,
+                            after: StageDates::default(),
                         }
                     }
                     None => continue,
@@ -130,6 +133,7 @@ impl Planner<'_> {
                         on: signed_on,
                         reason: reason.clone(),
                         contract: Some(terms),
+                        after: StageDates::default(),
                     }
                 }
                 _ => {
@@ -143,6 +147,7 @@ impl Planner<'_> {
                         on,
                         reason: reason.clone(),
                         contract: None,
+                        after: StageDates::default(),
                     }
                 }
             };
@@ -192,6 +197,7 @@ impl Planner<'_> {
                     step.on
                 ));
                 step.from = plan.from;
+                step.after = plan.dates;
                 steps.push(step);
                 Ok(StageState {
                     stage: plan.to,
@@ -252,6 +258,7 @@ impl Planner<'_> {
             on: self.ctx.as_of,
             reason: format!("{}: 终止", self.ctx.reason()),
             contract: None,
+            after: StageDates::default(),
         };
         let mut steps = Vec::new();
         let state = self.simulate(row, state, step, LedgerField::Stage, &mut steps, changes)?;
