@@ -275,11 +275,18 @@ fn sqlite_value(value: Value) -> Value {
 }
 
 /// `date` as `YYYY-MM-DD`, for the years 0 to 9999 (where chrono's `%F` writes the same);
-/// `None` for others.
+/// `None` for others. Written digit by digit: `format!` cost a tenth of the bulk load's
+/// statement building, once for every date of every row.
 fn date_text(date: NaiveDate) -> Option<String> {
-    (0..=9999)
-        .contains(&date.year())
-        .then(|| format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day()))
+    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let mut text = String::with_capacity(10);
+    text.extend([digit(year / 1000), digit(year / 100), digit(year / 10), digit(year)]);
+    text.push('-');
+    text.extend([digit(date.month() / 10), digit(date.month())]);
+    text.push('-');
+    text.extend([digit(date.day() / 10), digit(date.day())]);
+    Some(text)
 }
 
 /// Whether `value` is a NULL: matched directly for the types a column here holds (this runs
