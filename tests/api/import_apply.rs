@@ -26,14 +26,16 @@ fn october() -> Vec<u8> {
 }
 
 /// The same two, the first now signed (contract terms), its funds arrived and its 包保领导
-/// changed; the second as it was.
+/// changed; the second's start put back (new terms) and more of its funds arrived.
 fn november() -> Vec<u8> {
     let mut signed = crate::imports::signed_row("WJ001", "龙水刀具扩产项目", "2025-11-10", "300");
     signed.retain(|(h, _)| *h != "包保领导");
     signed.push(("包保领导", "李华"));
     signed.push(("本年到位资金", "300"));
-    let unchanged = crate::imports::signed_row("WJ002", "龙水锁具项目", "2025-07-01", "800");
-    ledger("2025年11月30日", &[signed, unchanged])
+    let mut later = crate::imports::signed_row("WJ002", "龙水锁具项目", "2025-07-01", "900");
+    later.retain(|(h, _)| *h != "约定开工时间");
+    later.push(("约定开工时间", "2026-01-15"));
+    ledger("2025年11月30日", &[signed, later])
 }
 
 /// What a project's records say, times left out (the two apps write at different moments).
@@ -114,14 +116,17 @@ async fn a_ledgers_changes_leave_what_the_same_changes_through_the_api_leave() {
         let first = upload(app, "", "2025-10.xlsx", october()).await.expect(200);
         assert_eq!(first["created"], 2, "{first:#}");
     }
-    let id = by_hand.get("/api/v1/projects?q=WJ001").await.expect(200)["items"][0]["id"]
-        .as_i64()
-        .expect("WJ001 is stored");
+    let mut ids = Vec::new();
+    for code in ["WJ001", "WJ002"] {
+        let found = by_hand.get(&format!("/api/v1/projects?q={code}")).await.expect(200);
+        ids.push(found["items"][0]["id"].as_i64().expect("stored"));
+    }
+    let (id, other) = (ids[0], ids[1]);
 
     let second = upload(&by_ledger, "", "2025-11.xlsx", november()).await.expect(200);
     assert_eq!(
         (second["updated"].as_i64(), second["unchanged"].as_i64()),
-        (Some(1), Some(1)),
+        (Some(2), Some(0)),
         "{second:#}"
     );
     let reason = format!("ledger import #{}", second["id"]);
@@ -178,7 +183,37 @@ async fn a_ledgers_changes_leave_what_the_same_changes_through_the_api_leave() {
         .await
         .expect(200);
 
-    let (imported, made) = (records(&by_ledger, id).await, records(&by_hand, id).await);
-    assert_eq!(imported, made, "imported:\n{imported:#}\nby hand:\n{made:#}");
-    assert_eq!(imported["trail"].as_array().map(Vec::len), Some(5), "{imported:#}");
+    let terms = by_hand
+        .get(&format!("/api/v1/projects/{other}/contract"))
+        .await
+        .expect(200);
+    by_hand
+        .put(
+            &format!("/api/v1/projects/{other}/contract"),
+            json!({
+                "agreement_type": terms["agreement_type"],
+                "signed_on": terms["signed_on"],
+                "contracted_investment": terms["contracted_investment"],
+                "promised_start_on": "2026-01-15",
+            }),
+        )
+        .await
+        .expect(200);
+    by_hand
+        .post(
+            &format!("/api/v1/projects/{other}/fundings"),
+            json!({"arrived_on": "2025-11-30", "amount": "100", "kind": "other", "counted": true, "note": reason}),
+        )
+        .await
+        .expect(200);
+
+    for (project, entries) in [(id, 5), (other, 3)] {
+        let (imported, made) = (records(&by_ledger, project).await, records(&by_hand, project).await);
+        assert_eq!(imported, made, "imported:\n{imported:#}\nby hand:\n{made:#}");
+        assert_eq!(
+            imported["trail"].as_array().map(Vec::len),
+            Some(entries),
+            "{imported:#}"
+        );
+    }
 }

@@ -5,9 +5,10 @@
 //! services would leave it — the project's fields replaced (`projects::replace_fields`), each
 //! stage move with its history and contract, each payment, every step's audit entry as
 //! `audit::record` writes it, the version bumped once per write — but in bulk: one UPDATE per
-//! project, and multi-row INSERTs of the history, contracts, payments and trail. A row that
-//! corrects a stored contract goes through the services themselves (`put_contract`, which may
-//! move the signing date), one savepoint each. A caller must not apply a row before the bulk
+//! project (and its contract's, for new terms), and multi-row INSERTs of the history, contracts,
+//! payments and trail. A row whose new terms move the signing date, or that signs a project
+//! again over its stored contract, goes through the services themselves (`put_contract` checks
+//! and moves the date), one savepoint each. A caller must not apply a row before the bulk
 //! load's writer has ended, nor apply a plan twice.
 
 use chrono::{DateTime, Utc};
@@ -83,7 +84,8 @@ pub(super) async fn finish_writes<'p, C: ConnectionTrait + TransactionTrait>(
         .collect();
     let (in_bulk, one_by_one): (Vec<_>, Vec<_>) = stored
         .into_iter()
-        .partition(|(plan, project)| plan.contract_update.is_none() && !lookups.contracts.contains_key(&project.id));
+        .map(|(plan, project)| (plan, project, lookups.contracts.get(&project.id)))
+        .partition(|(plan, project, contract)| in_bulk(plan, project, *contract));
     let total = (in_bulk.len() + one_by_one.len()) as u64;
     let report = |done: u64| {
         if let Some(progress) = progress
@@ -93,13 +95,25 @@ pub(super) async fn finish_writes<'p, C: ConnectionTrait + TransactionTrait>(
         }
     };
     let written = write_in_bulk(db, ctx, &in_bulk, created, &report).await?;
-    for (done, (plan, project)) in one_by_one.into_iter().enumerate() {
+    for (done, (plan, project, _)) in one_by_one.into_iter().enumerate() {
         write_row(db, ctx, plan, project.id, created)
             .await
             .map_err(|e| write_failed(&plan.sheet, plan.row, &e))?;
         report(written + done as u64 + 1);
     }
     Ok(())
+}
+
+/// Whether a row of the stored `project` is written in bulk: all but those that move its
+/// signing date with new contract terms (`put_contract` checks and moves it) or sign it again
+/// over a contract it has.
+fn in_bulk(plan: &RowPlan, project: &project::Model, contract: Option<&contract::Model>) -> bool {
+    let moves_signing = plan
+        .contract_update
+        .as_ref()
+        .is_some_and(|terms| Some(terms.signed_on) != project.signed_on);
+    let signs_again = contract.is_some() && plan.steps.iter().any(|s| s.contract.is_some());
+    !moves_signing && !signs_again
 }
 
 /// The service's input for a project's fields as a plan leaves them, references to what this
@@ -180,7 +194,7 @@ pub(super) fn new_payment(
 async fn write_in_bulk(
     db: &impl ConnectionTrait,
     ctx: &Context<'_>,
-    rows: &[(&RowPlan, &project::Model)],
+    rows: &[(&RowPlan, &project::Model, Option<&contract::Model>)],
     created: &Created,
     report: &impl Fn(u64),
 ) -> Result<u64, Box<RowIssue>> {
@@ -191,10 +205,10 @@ async fn write_in_bulk(
     let fail = |e: ServiceError| write_failed("", 0, &e);
     let contracts = rows
         .iter()
-        .flat_map(|(plan, _)| plan.steps.iter().chain(plan.terminate.as_deref()))
+        .flat_map(|(plan, _, _)| plan.steps.iter().chain(plan.terminate.as_deref()))
         .filter(|s| s.contract.is_some())
         .count();
-    let payments = rows.iter().map(|(plan, _)| plan.payments.len()).sum();
+    let payments = rows.iter().map(|(plan, _, _)| plan.payments.len()).sum();
     let mut contract_ids = columnar::NewIds::start::<contract::Entity>(db)
         .await
         .map_err(|e| fail(e.into()))?;
@@ -212,10 +226,11 @@ async fn write_in_bulk(
         fundings: Pending::default(),
         trail: Pending::default(),
         queued: Vec::new(),
+        contract_update: None,
     };
-    for (done, (plan, stored)) in rows.iter().enumerate() {
+    for (done, (plan, stored, contract)) in rows.iter().enumerate() {
         let written = records
-            .project(backend, ctx, plan, stored, created)
+            .project(backend, ctx, plan, stored, *contract, created)
             .map_err(|e| write_failed(&plan.sheet, plan.row, &e))?;
         // Every column set (a model converts to "unchanged" values, which an UPDATE leaves out).
         let mut row = project::ActiveModel::from(written).reset_all();
@@ -230,6 +245,16 @@ async fn write_in_bulk(
         if updated.rows_affected != 1 {
             let changed = ServiceError::conflict("version", format!("project {} was changed meanwhile", stored.id));
             return Err(write_failed(&plan.sheet, plan.row, &changed));
+        }
+        if let Some(terms) = records.contract_update.take() {
+            let mut row = contract::ActiveModel::from(terms).reset_all();
+            let id = std::mem::replace(&mut row.id, NotSet).unwrap();
+            contract::Entity::update_many()
+                .set(row)
+                .filter(contract::Column::Id.eq(id))
+                .exec(db)
+                .await
+                .map_err(|e| write_failed(&plan.sheet, plan.row, &e.into()))?;
         }
         for statement in records.queued.drain(..) {
             db_write(db, statement.statement, statement.at).await?;
@@ -254,6 +279,8 @@ struct Records {
     trail: Pending<audit_entry::ActiveModel>,
     /// INSERTs that filled, to run once the project's UPDATE has.
     queued: Vec<Queued>,
+    /// The stored contract as the row's new terms leave it, to UPDATE.
+    contract_update: Option<contract::Model>,
 }
 
 impl Records {
@@ -267,6 +294,7 @@ impl Records {
         ctx: &Context<'_>,
         plan: &RowPlan,
         stored: &project::Model,
+        contract: Option<&contract::Model>,
         created: &Created,
     ) -> ServiceResult<project::Model> {
         let id = stored.id;
@@ -283,6 +311,24 @@ impl Records {
             let mut next = current.clone();
             replace_fields(&mut next, input, amounts);
             trail.extend(self.bumped(ctx, "update", &mut current, next, None));
+        }
+        if let (Some(terms), Some(before)) = (&plan.contract_update, contract) {
+            // As `put_contract` corrects terms with the signing date they had.
+            let after = contract::Model {
+                created_at: before.created_at,
+                ..new_contract(before.id, id, terms, self.at)
+            };
+            let change = Change {
+                entity: "contract",
+                entity_id: before.id,
+                project_id: Some(id),
+                action: "update",
+                before: Some(before),
+                after: Some(&after),
+                reason: None,
+            };
+            trail.extend(audit::entry(self.at, ctx.actor, change));
+            self.contract_update = Some(after);
         }
         let mut contracts = Vec::new();
         let mut history = Vec::new();
