@@ -190,7 +190,7 @@ pub(super) fn new_payment(
     }
 }
 
-/// The rows of stored projects that write no stored contract, in bulk; returns how many.
+/// The rows [`in_bulk`] takes, written in bulk; returns how many.
 async fn write_in_bulk(
     db: &impl ConnectionTrait,
     ctx: &Context<'_>,
