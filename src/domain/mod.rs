@@ -9,5 +9,6 @@ pub mod money;
 pub mod project;
 pub mod stage;
 pub mod text;
+pub mod wording;
 
 pub use date::{PastDate, today};

@@ -36,6 +36,16 @@ pub fn yuan_to_wan(yuan: i64) -> Decimal {
     Decimal::new(yuan, 4)
 }
 
+/// Decimals of 万元 in the reports and bulletins people read (the workbook's cells, the
+/// documents' sentences and tables): two, to the hundred yuan. The API keeps four.
+pub const REPORT_DECIMALS: u32 = 2;
+
+/// Whole yuan as 万元 rounded half away from zero to [`REPORT_DECIMALS`], the one rounding of
+/// every amount a report or bulletin shows.
+pub fn yuan_to_wan_for_reports(yuan: i64) -> Decimal {
+    yuan_to_wan(yuan).round_dp_with_strategy(REPORT_DECIMALS, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
 /// Converts 亩 to hundredths of a 亩.
 pub fn mu_to_centimu(area: Decimal) -> Result<i64, AmountError> {
     scaled(area, 2)
@@ -103,6 +113,14 @@ mod tests {
             Err(AmountError::Negative)
         );
         assert_eq!(positive_wan_to_yuan(Decimal::from_str("0.0001").unwrap()), Ok(1));
+    }
+
+    #[test]
+    fn reports_round_to_two_decimals_half_away_from_zero() {
+        assert_eq!(yuan_to_wan_for_reports(46_832_863_884).to_string(), "4683286.39");
+        assert_eq!(yuan_to_wan_for_reports(11_145_818_050).to_string(), "1114581.81");
+        assert_eq!(yuan_to_wan_for_reports(50).to_string(), "0.01");
+        assert_eq!(yuan_to_wan_for_reports(49).to_string(), "0.00");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! monthly trend with native charts, the warnings, and the drill-down of each rate. Pure:
 //! it writes what it is given; the figures come from the KPI engine.
 
-use super::cell::{Cuts, Written, add_cut_notes, cut_summary, write_text};
+use super::cell::{Cuts, Written, add_cut_notes, cut_summary, merge_text, write_text};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -21,6 +21,8 @@ pub struct Headline {
     pub basis: String,
     /// e.g. "签约项目数" / "合同投资额（万元）"
     pub numerator_label: String,
+    /// Whether the numerator and denominator are amounts in 万元 (else counts).
+    pub amounts: bool,
     pub numerator: Decimal,
     pub denominator_label: String,
     pub denominator: Decimal,
@@ -95,6 +97,8 @@ pub struct DrillDown {
 pub struct ReportData {
     /// e.g. 大足区招商引资工作月度通报
     pub title: String,
+    /// The headline figures in sentences, as a bulletin states them, for the cover.
+    pub summary: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub as_of: NaiveDate,
@@ -110,6 +114,9 @@ pub struct ReportData {
 
 struct Formats {
     title: Format,
+    big: Format,
+    big_label: Format,
+    summary: Format,
     header: Format,
     text: Format,
     money: Format,
@@ -127,13 +134,29 @@ impl Formats {
         let cell = || Format::new().set_border(FormatBorder::Thin);
         Self {
             title: Format::new().set_bold().set_font_size(16),
+            big: Format::new()
+                .set_bold()
+                .set_font_size(28)
+                .set_font_color("#C00000")
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            big_label: Format::new()
+                .set_font_size(12)
+                .set_align(FormatAlign::Center)
+                .set_text_wrap(),
+            summary: Format::new()
+                .set_font_size(12)
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
             header: cell()
                 .set_bold()
                 .set_text_wrap()
                 .set_align(FormatAlign::Center)
                 .set_background_color("#DDEBF7"),
             text: cell().set_text_wrap(),
-            money: cell().set_num_format("#,##0.00##"),
+            // 万元 with the reports' two decimals (`domain::money::REPORT_DECIMALS`), the
+            // values rounded to them by the caller.
+            money: cell().set_num_format("#,##0.00"),
             count: cell().set_num_format("0"),
             percent: cell().set_num_format("0.00%"),
             number: cell().set_num_format("0.0000"),
@@ -147,6 +170,44 @@ impl Formats {
 
 fn number(value: Decimal) -> f64 {
     value.to_f64().unwrap_or_default()
+}
+
+/// A figure for a label: a count as an integer, an amount with the reports' two decimals.
+fn plain(value: Decimal, amount: bool) -> String {
+    if amount {
+        format!("{:.2}", value)
+    } else {
+        format!("{:.0}", value)
+    }
+}
+
+/// How many lines `text` takes wrapped in a column `width` characters wide (a Chinese
+/// character is two of them), at least one.
+fn wrapped_lines(text: &str, width: f64) -> u32 {
+    let per_line = (width - 1.0).max(2.0);
+    text.split('\n')
+        .map(|line| {
+            let units: f64 = line.chars().map(|c| if c.is_ascii() { 1.0 } else { 2.0 }).sum();
+            (units / per_line).ceil().max(1.0) as u32
+        })
+        .sum::<u32>()
+        .max(1)
+}
+
+/// Text across the merged cells `first..=last` of `row` (one cell when they are the same).
+fn merged_text(
+    sheet: &mut Worksheet,
+    row: u32,
+    first: u16,
+    last: u16,
+    text: &str,
+    format: &Format,
+    cuts: &mut Cuts,
+) -> Result<(), XlsxError> {
+    match first == last {
+        true => write_text(sheet, row, first, text, Some(format), cuts),
+        false => merge_text(sheet, row, (first, last), text, format, cuts),
+    }
 }
 
 /// Print setup shared by every sheet: A4 landscape, one page wide, header rows repeated, a
@@ -187,43 +248,93 @@ pub fn write_report(data: &ReportData) -> Result<Written, XlsxError> {
     let cuts = &mut cut;
     let period = format!("{} 至 {}", data.from, data.to);
 
-    // Cover: the headline rates, their parts and their basis in words.
+    // Cover: the title, the headline figures in sentences, the three rates large, then each
+    // rate's numerator, denominator and basis in words.
     let cover = workbook.add_worksheet();
     cover.set_name("概览")?;
-    cover.set_column_width(0, 22)?;
-    cover.set_column_width(1, 14)?;
-    cover.set_column_width(2, 22)?;
-    cover.set_column_width(3, 18)?;
-    cover.set_column_width(4, 22)?;
-    cover.set_column_width(5, 18)?;
-    cover.set_column_width(6, 60)?;
-    write_text(cover, 0, 0, &data.title, Some(&f.title), cuts)?;
-    write_text(
+    let widths = [14.0, 12.0, 20.0, 16.0, 20.0, 16.0, 48.0];
+    for (col, width) in widths.iter().enumerate() {
+        cover.set_column_width(col as u16, *width)?;
+    }
+    let last_col = (widths.len() - 1) as u16;
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(20)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    merged_text(cover, 0, 0, last_col, &data.title, &title, cuts)?;
+    cover.set_row_height(0, 36)?;
+    let centered = Format::new().set_align(FormatAlign::Center);
+    merged_text(
         cover,
         1,
         0,
-        &format!("统计期间：{period}　　统计截至：{}", data.as_of),
-        None,
+        last_col,
+        &format!("统计期间：{period}　　统计截至：{}　　金额单位：万元", data.as_of),
+        &centered,
         cuts,
     )?;
+    let mut row = 2;
     if let Some(note) = &data.rows_note {
-        write_text(cover, 2, 0, note, Some(&f.note), cuts)?;
+        merged_text(cover, row, 0, last_col, note, &f.note.clone().set_text_wrap(), cuts)?;
+        cover.set_row_height(row, 15.0 * wrapped_lines(note, widths.iter().sum()) as f64)?;
+        row += 1;
     }
+    merged_text(cover, row, 0, last_col, &data.summary, &f.summary, cuts)?;
+    cover.set_row_height(
+        row,
+        16.0 * wrapped_lines(&data.summary, widths.iter().sum()) as f64 + 4.0,
+    )?;
+    row += 2;
+    // The three rates large, side by side: columns A–B, C–D, E–G.
+    let blocks: [(u16, u16); 3] = [(0, 1), (2, 3), (4, last_col)];
+    for (h, (first, last)) in data.headlines.iter().take(3).zip(blocks) {
+        let label = format!(
+            "{}\n{} {} / {} {}",
+            h.name,
+            h.numerator_label,
+            plain(h.numerator, h.amounts),
+            h.denominator_label,
+            plain(h.denominator, h.amounts)
+        );
+        merged_text(cover, row, first, last, &label, &f.big_label, cuts)?;
+        let rate = h
+            .rate
+            .map_or("—".to_string(), |r| crate::domain::wording::percent(Some(r)));
+        merged_text(cover, row + 1, first, last, &rate, &f.big, cuts)?;
+    }
+    cover.set_row_height(row, 32)?;
+    cover.set_row_height(row + 1, 44)?;
+    row += 3;
+    let header_row = row;
     let headers = ["指标", "比率", "分子", "分子数值", "分母", "分母数值", "口径"];
     for (col, header) in headers.iter().enumerate() {
-        write_text(cover, 3, col as u16, header, Some(&f.header), cuts)?;
+        write_text(cover, header_row, col as u16, header, Some(&f.header), cuts)?;
     }
     for (i, h) in data.headlines.iter().enumerate() {
-        let row = 4 + i as u32;
+        let row = header_row + 1 + i as u32;
+        let figure = if h.amounts { &f.money } else { &f.count };
         write_text(cover, row, 0, &h.name, Some(&f.text), cuts)?;
         write_optional(cover, row, 1, h.rate, &f.percent, &f.text, cuts)?;
         write_text(cover, row, 2, &h.numerator_label, Some(&f.text), cuts)?;
-        cover.write_number_with_format(row, 3, number(h.numerator), &f.money)?;
+        cover.write_number_with_format(row, 3, number(h.numerator), figure)?;
         write_text(cover, row, 4, &h.denominator_label, Some(&f.text), cuts)?;
-        cover.write_number_with_format(row, 5, number(h.denominator), &f.money)?;
+        cover.write_number_with_format(row, 5, number(h.denominator), figure)?;
         write_text(cover, row, 6, &h.basis, Some(&f.text), cuts)?;
+        // Wrapped, and the row as tall as the longest text needs: Excel does not grow a row
+        // for wrapped text written by a program.
+        let lines = [
+            wrapped_lines(&h.basis, widths[6]),
+            wrapped_lines(&h.numerator_label, widths[2]),
+            wrapped_lines(&h.denominator_label, widths[4]),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(1);
+        cover.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
     }
-    print_setup(cover, (3, 3), data.as_of)?;
+    let cover_notes_row = header_row + 2 + data.headlines.len() as u32;
+    print_setup(cover, (header_row, header_row), data.as_of)?;
 
     // League table with shading on ahead/behind.
     let league = workbook.add_worksheet();
@@ -391,7 +502,7 @@ pub fn write_report(data: &ReportData) -> Result<Written, XlsxError> {
     }
     if !cut.is_empty() {
         // Below the headlines, where a reader of the cover (printed, often) sees it.
-        let row = 5 + data.headlines.len() as u32;
+        let row = cover_notes_row;
         let cover = workbook.worksheet_from_index(0)?;
         write_text(cover, row, 0, &cut_summary(&cut), Some(&f.note), &mut Cuts::default())?;
     }
@@ -493,6 +604,7 @@ mod tests {
     fn sample() -> ReportData {
         ReportData {
             title: "大足区招商引资工作通报".into(),
+            summary: "2025年1—10月，全区在谈项目25个，其中签约9个，签约率36.0%。".into(),
             from: "2025-01-01".parse().unwrap(),
             to: "2025-10-31".parse().unwrap(),
             as_of: "2025-10-31".parse().unwrap(),
@@ -500,6 +612,7 @@ mod tests {
                 name: "项目签约率".into(),
                 basis: "期间口径".into(),
                 numerator_label: "签约项目数".into(),
+                amounts: false,
                 numerator: dec("9"),
                 denominator_label: "在谈项目数".into(),
                 denominator: dec("25"),
@@ -553,9 +666,16 @@ mod tests {
             ["概览", "赛马榜", "月度趋势", "预警项目", "签约率明细"]
         );
         let cover = book.worksheet_range("概览").unwrap();
-        assert_eq!(cover.get_value((4, 0)).unwrap().to_string(), "项目签约率");
-        assert_eq!(cover.get_value((4, 1)).unwrap().as_f64(), Some(0.36));
-        assert_eq!(cover.get_value((4, 3)).unwrap().as_f64(), Some(9.0));
+        let row = (0..20u32)
+            .find(|r| cover.get_value((*r, 0)).map(|v| v.to_string()) == Some("项目签约率".into()))
+            .expect("the cover lists the sign rate");
+        assert_eq!(cover.get_value((row, 1)).unwrap().as_f64(), Some(0.36));
+        assert_eq!(cover.get_value((row, 3)).unwrap().as_f64(), Some(9.0));
+        assert_eq!(cover.get_value((2, 0)).unwrap().to_string(), sample().summary);
+        // The rate stated large above the table.
+        assert!(
+            (0..row).any(|r| (0..7u32).any(|c| cover.get_value((r, c)).map(|v| v.to_string()) == Some("36.0%".into())))
+        );
         let league = book.worksheet_range("赛马榜").unwrap();
         assert_eq!(league.get_value((2, 5)).unwrap().to_string(), "—");
 

@@ -18,12 +18,13 @@ use tokio::sync::Semaphore;
 use super::kpi::drilldown::kpi_projects;
 use super::kpi::league::{LeagueParams, league};
 use super::kpi::warnings::{WarningParams, warnings};
-use super::kpi::{KpiParams, Rate, RateBasis, Scope, check_params, kpis};
+use super::kpi::{KpiParams, KpiSet, Rate, RateBasis, Scope, check_params, kpis};
 use super::targets::target_progress;
 use super::{Actor, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::Denied;
 use crate::domain::kpi::{FundsBasis, GroupBy, Kpi, Light, Measure, ProductionCohort, SignBasis};
-use crate::domain::money::yuan_to_wan;
+use crate::domain::money::yuan_to_wan_for_reports;
+use crate::domain::wording::{percent, period_name, wan};
 use crate::excel::cell::Written;
 use crate::excel::report::{DrillDown, DrillRow, Headline, LeagueRow, MonthRow, ReportData, WarningRow, write_report};
 
@@ -39,26 +40,68 @@ pub struct ReportParams {
 /// A page size that reads every row.
 const ALL_ROWS: u64 = u64::MAX / 2;
 
-fn basis_in_words(basis: RateBasis) -> &'static str {
-    match basis {
-        RateBasis::Period => "期间口径：期间内处于在谈的项目中，期间内签约的比例；到位资金按期间内到位计",
-        RateBasis::Cohort => "批次口径：按期间内开始洽谈（签约率）或签约（资金到位率）的项目，统计截至日的完成情况",
-        RateBasis::Target => "目标口径：期间实绩 ÷ 年度目标",
-        RateBasis::AllSigned => "截至统计日已签约的全部项目中，约定投产期已到的项目",
-        RateBasis::SignedInPeriod => "期间内签约的项目中，约定投产期已到的项目",
+/// The basis of a rate in words, each rate its own: what its denominator holds and what of it
+/// its numerator counts.
+pub fn basis_in_words(kpi: Kpi, basis: RateBasis) -> String {
+    let production_cohort = match basis {
+        RateBasis::SignedInPeriod => "期间内签约的项目中",
+        _ => "截至统计日已签约的全部项目中",
+    };
+    match (kpi, basis) {
+        (Kpi::SignRate, RateBasis::Cohort) => "批次口径：期间内开始洽谈的项目中，截至统计日已签约的比例".into(),
+        (Kpi::SignRate, RateBasis::Target) => "目标口径：期间内签约项目数 ÷ 年度签约目标".into(),
+        (Kpi::SignRate, _) => "期间口径：期间内处于在谈的项目中，期间内签约的比例".into(),
+        (Kpi::FundsArrivalRate, RateBasis::Period) => {
+            "期间口径：期间内到位的计入资金 ÷ 期间内签约项目的合同投资额".into()
+        }
+        (Kpi::FundsArrivalRate, RateBasis::Target) => "目标口径：期间内到位的计入资金 ÷ 年度到位资金目标".into(),
+        (Kpi::FundsArrivalRate, _) => "批次口径：期间内签约的项目，截至统计日计入考核的到位资金 ÷ 其合同投资额".into(),
+        (Kpi::ProductionEffectivenessRate, _) => {
+            format!("{production_cohort}约定投产期已到的项目里，已投产（约定达产期已到的须已达产达效）的比例")
+        }
+        (Kpi::ProductionRate, _) => format!("{production_cohort}约定投产期已到的项目里，已投产的比例"),
+        (Kpi::EffectivenessRate, _) => format!("{production_cohort}约定达产期已到的项目里，已达产达效的比例"),
     }
 }
 
-fn count_headline(name: &str, rate: &Rate, numerator_label: &str, denominator_label: &str) -> Headline {
+fn count_headline(kpi: Kpi, name: &str, rate: &Rate, numerator_label: &str, denominator_label: &str) -> Headline {
     Headline {
         name: name.into(),
-        basis: basis_in_words(rate.basis).into(),
+        basis: basis_in_words(kpi, rate.basis),
         numerator_label: numerator_label.into(),
+        amounts: false,
         numerator: Decimal::from(rate.numerator),
         denominator_label: denominator_label.into(),
         denominator: Decimal::from(rate.denominator),
         rate: rate.rounded(),
     }
+}
+
+/// The headline figures of a KPI set in sentences, as a bulletin states them: "2026年1—11月，
+/// 全区在谈项目228个，签约92个，签约率40.4%；……".
+pub fn summary_in_words(whole: &str, from: NaiveDate, to: NaiveDate, set: &KpiSet) -> String {
+    let (sign, funds, production) = (
+        &set.sign_rate,
+        &set.funds_arrival_rate,
+        &set.production_effectiveness_rate,
+    );
+    format!(
+        "{period}，{whole}在谈项目{sign_den}个，其中签约{sign_num}个，签约率{sign_rate}；签约项目合同投资额{contracted}，\
+         计入考核的到位资金{funds_num}，资金到位率{funds_rate}；应投产项目{due}个，已投产（达效）{counted}个，\
+         投产达效率{production_rate}（投产率{produced_rate}，达效率{effective_rate}）。",
+        period = period_name(from, to),
+        sign_den = sign.denominator,
+        sign_num = sign.numerator,
+        sign_rate = percent(sign.rounded()),
+        contracted = wan(funds.denominator),
+        funds_num = wan(funds.numerator),
+        funds_rate = percent(funds.rounded()),
+        due = production.denominator,
+        counted = production.numerator,
+        production_rate = percent(production.rounded()),
+        produced_rate = percent(set.production_rate.rounded()),
+        effective_rate = percent(set.effectiveness_rate.rounded()),
+    )
 }
 
 /// Writes the report; returns the as-of date it used and the workbook.
@@ -157,32 +200,46 @@ pub async fn kpi_report(
     let set = scoped_overall.as_ref().unwrap_or(&table.overall);
     let funds = &set.funds_arrival_rate;
     let headlines = vec![
-        count_headline("项目签约率", &set.sign_rate, "签约项目数", "在谈项目数"),
+        count_headline(Kpi::SignRate, "项目签约率", &set.sign_rate, "签约项目数", "在谈项目数"),
         Headline {
             name: "资金到位率".into(),
-            basis: basis_in_words(funds.basis).into(),
+            basis: basis_in_words(Kpi::FundsArrivalRate, funds.basis),
             numerator_label: "到位资金（万元）".into(),
-            numerator: yuan_to_wan(funds.numerator),
+            amounts: true,
+            numerator: yuan_to_wan_for_reports(funds.numerator),
             denominator_label: "合同投资额（万元）".into(),
-            denominator: yuan_to_wan(funds.denominator),
+            denominator: yuan_to_wan_for_reports(funds.denominator),
             rate: funds.rounded(),
         },
         count_headline(
+            Kpi::ProductionEffectivenessRate,
             "投产达效率",
             &set.production_effectiveness_rate,
             "已投产（达效）项目数",
             "应投产项目数",
         ),
-        count_headline("投产率", &set.production_rate, "已投产项目数", "应投产项目数"),
-        count_headline("达效率", &set.effectiveness_rate, "已达效项目数", "应达产项目数"),
+        count_headline(
+            Kpi::ProductionRate,
+            "投产率",
+            &set.production_rate,
+            "已投产项目数",
+            "应投产项目数",
+        ),
+        count_headline(
+            Kpi::EffectivenessRate,
+            "达效率",
+            &set.effectiveness_rate,
+            "已达效项目数",
+            "应达产项目数",
+        ),
     ];
     let months = monthly
         .groups
         .iter()
         .map(|g| MonthRow {
             month: g.key.clone(),
-            contracted_signed: yuan_to_wan(g.set.bulletin.contracted_investment_yuan),
-            funds_arrived: yuan_to_wan(g.set.bulletin.funds_arrived_yuan),
+            contracted_signed: yuan_to_wan_for_reports(g.set.bulletin.contracted_investment_yuan),
+            funds_arrived: yuan_to_wan_for_reports(g.set.bulletin.funds_arrived_yuan),
         })
         .collect();
     let league_rows = table
@@ -203,7 +260,7 @@ pub async fn kpi_report(
                 sign_rate: e.current.inputs.sign_rate,
                 funds_arrival_rate: e.current.inputs.funds_arrival_rate,
                 production_effectiveness_rate: e.current.inputs.production_effectiveness_rate,
-                target: target.map(yuan_to_wan),
+                target: target.map(yuan_to_wan_for_reports),
                 completion: contracted.and_then(|m| m.completion),
                 progress: target.map(|_| progress.time_progress.share()),
                 ahead: contracted.and_then(|m| m.ahead_behind),
@@ -250,8 +307,13 @@ pub async fn kpi_report(
     })
     .collect();
 
+    let whole = match params.scope == Scope::default() {
+        true => "全区",
+        false => "所选范围内",
+    };
     let data = ReportData {
         title: "招商引资工作通报".into(),
+        summary: summary_in_words(whole, params.from, params.to, set),
         from: params.from,
         to: params.to,
         as_of,
@@ -311,8 +373,10 @@ fn drill_detail(kpi: Kpi, p: &super::kpi::drilldown::KpiProject) -> String {
         Kpi::FundsArrivalRate => format!(
             "签约 {}；合同投资 {} 万元；计入到位资金 {} 万元",
             date(p.signed_on),
-            p.contracted_investment_yuan.map(yuan_to_wan).unwrap_or_default(),
-            p.counted_funds_yuan.map(yuan_to_wan).unwrap_or_default()
+            p.contracted_investment_yuan
+                .map(yuan_to_wan_for_reports)
+                .unwrap_or_default(),
+            p.counted_funds_yuan.map(yuan_to_wan_for_reports).unwrap_or_default()
         ),
         _ => format!(
             "签约 {}；应投产 {}{}；实际投产 {}；应达产 {}；达产 {}",

@@ -1270,3 +1270,120 @@ async fn no_period_means_this_year_to_date() {
     app.get("/api/v1/reports/kpi").await.expect(200);
     app.get("/api/v1/kpis/sign_rate/projects").await.expect(200);
 }
+
+#[tokio::test]
+async fn month_and_quarter_groups_stay_within_the_period() {
+    let app = TestApp::spawn().await;
+    // A: production due 2026-12-03, after the period's end but by the as-of date.
+    add(
+        &app,
+        Proj {
+            code: "A",
+            negotiating: Some("2024-05-01"),
+            signed: Some(("2024-06-01", "100")),
+            promised_production: Some("2026-12-03"),
+            ..Proj::default()
+        },
+    )
+    .await;
+    // B: production due 2025-05-01, before the period; started production in time.
+    add(
+        &app,
+        Proj {
+            code: "B",
+            negotiating: Some("2024-02-01"),
+            signed: Some(("2024-03-01", "50")),
+            promised_production: Some("2025-05-01"),
+            started: Some("2024-09-01"),
+            producing: Some("2025-04-01"),
+            ..Proj::default()
+        },
+    )
+    .await;
+    // C: signed in March 2026, production due in June 2026.
+    let c = add(
+        &app,
+        Proj {
+            code: "C",
+            negotiating: Some("2026-02-01"),
+            signed: Some(("2026-03-10", "200")),
+            promised_production: Some("2026-06-15"),
+            ..Proj::default()
+        },
+    )
+    .await;
+    // A payment on 2026-12-05: after the period, by the as-of date.
+    fund(&app, c, "2026-12-05", "20", true).await;
+    let period = "from=2026-01-01&to=2026-11-30&as_of=2026-12-07";
+
+    let months = kpis(&app, &format!("{period}&group_by=month")).await;
+    let month_keys = keys(&months);
+    assert!(
+        month_keys
+            .iter()
+            .all(|k| k.as_str() >= "2026-01" && k.as_str() <= "2026-11"),
+        "no month outside the period: {month_keys:?}"
+    );
+    // A, due after the period, counts in its last month; B, due before it (and producing), in
+    // its first; B's full production (producing + 12 months = 2026-04-01) in April.
+    assert_eq!(
+        parts(&group(&months, "2026-11")["kpis"]["production_effectiveness_rate"]),
+        (json!(0), json!(1), json!(0.0))
+    );
+    assert_eq!(
+        parts(&group(&months, "2026-01")["kpis"]["production_rate"]),
+        (json!(1), json!(1), json!(1.0))
+    );
+    assert_eq!(
+        parts(&group(&months, "2026-04")["kpis"]["effectiveness_rate"]),
+        (json!(0), json!(1), json!(0.0))
+    );
+    assert_eq!(
+        parts(&group(&months, "2026-06")["kpis"]["production_effectiveness_rate"]),
+        (json!(0), json!(1), json!(0.0))
+    );
+    // The overall set is still the groups' sum: three due, one producing, none effective.
+    assert_eq!(
+        parts(&months["overall"]["production_rate"]),
+        (json!(1), json!(3), json!(0.333333))
+    );
+    let ungrouped = kpis(&app, period).await;
+    assert_eq!(
+        months["overall"]["production_effectiveness_rate"],
+        ungrouped["overall"]["production_effectiveness_rate"]
+    );
+
+    let quarters = kpis(&app, &format!("{period}&group_by=quarter")).await;
+    let quarter_keys = keys(&quarters);
+    assert!(
+        quarter_keys
+            .iter()
+            .all(|k| k.as_str() >= "2026-Q1" && k.as_str() <= "2026-Q4"),
+        "{quarter_keys:?}"
+    );
+    assert_eq!(
+        parts(&group(&quarters, "2026-Q4")["kpis"]["production_effectiveness_rate"]),
+        (json!(0), json!(1), json!(0.0))
+    );
+
+    // The report's monthly trend ends with the period too.
+    let (status, _, _, bytes) =
+        crate::exports::download(&app, &app.token, &format!("/api/v1/reports/kpi?{period}")).await;
+    assert_eq!(status, 200);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let trend = book.worksheet_range("月度趋势").unwrap();
+    let months_listed: Vec<String> = (2..trend.height() as u32)
+        .filter_map(|r| trend.get_value((r, 0)).map(|v| v.to_string()))
+        .filter(|v| !v.is_empty())
+        .collect();
+    assert_eq!(
+        months_listed.last().map(String::as_str),
+        Some("2026-11"),
+        "{months_listed:?}"
+    );
+    assert!(
+        months_listed.iter().all(|m| m.as_str() <= "2026-11"),
+        "{months_listed:?}"
+    );
+}

@@ -20,24 +20,29 @@ fn number(value: &Value) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// The cover's headline rates, numerators and denominators are those of `kpis`' overall set.
+/// The cover's headline rates, numerators and denominators are those of `kpis`' overall set
+/// (amounts in 万元 rounded to the reports' two decimals).
 fn assert_cover_shows(cover: &calamine::Range<Data>, kpis: &Value) {
-    for (row, key) in [
-        (4, "sign_rate"),
-        (5, "funds_arrival_rate"),
-        (6, "production_effectiveness_rate"),
-        (7, "production_rate"),
-        (8, "effectiveness_rate"),
+    for (name, key) in [
+        ("项目签约率", "sign_rate"),
+        ("资金到位率", "funds_arrival_rate"),
+        ("投产达效率", "production_effectiveness_rate"),
+        ("投产率", "production_rate"),
+        ("达效率", "effectiveness_rate"),
     ] {
+        let row = (0..cover.height() as u32)
+            .find(|r| cell(cover, *r, 0) == name)
+            .unwrap_or_else(|| panic!("the cover's table lists {name}"));
         let rate = &kpis["overall"][key];
+        let two_decimals = |v: f64| (v * 100.0).round() / 100.0;
         assert_eq!(
             cell(cover, row, 3).as_f64(),
-            Some(number(&rate["numerator"])),
+            Some(two_decimals(number(&rate["numerator"]))),
             "{key} numerator"
         );
         assert_eq!(
             cell(cover, row, 5).as_f64(),
-            Some(number(&rate["denominator"])),
+            Some(two_decimals(number(&rate["denominator"]))),
             "{key} denominator"
         );
         match rate["rate"].as_f64() {

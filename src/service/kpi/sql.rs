@@ -146,6 +146,15 @@ impl Dialect {
         }
     }
 
+    /// The earlier of two dates that are both not NULL.
+    pub fn earlier_of(self, a: &str, b: &str) -> String {
+        if self.postgres() {
+            format!("LEAST({a}, {b})")
+        } else {
+            format!("MIN({a}, {b})")
+        }
+    }
+
     /// The greatest of expressions that are all not NULL.
     pub fn greatest(self, exprs: &[String]) -> String {
         let list = exprs.join(", ");
