@@ -588,14 +588,14 @@ async fn figures_of(
         let counts = production_counts(&as_of);
         let (due, full_due) = (production_due("", &as_of), full_production_due("", &as_of));
         let sql = if query.group_by.is_some_and(GroupBy::is_time) {
-            // Each rate by the month / quarter of its own due date, held within the period: a
-            // project due before `from` falls in its first month, one falling due after `to`
-            // (by a later `as_of`) in its last, so that no group lies outside the period and
-            // the overall figures stay the groups' sum. Two sets of rows.
-            let (from, to) = (q.date(query.period.from), q.date(query.period.to));
-            let within = |column: &str| q.dialect.earlier_of(&q.dialect.later_of(column, &from), &to);
-            let due_key = group_key(q.dialect, query.group_by, "", &within("due_on"));
-            let full_key = group_key(q.dialect, query.group_by, "", &within("full_due_on"));
+            // Each rate by the month / quarter of its own due date, but never after the period:
+            // a project falling due after `to` (by a later `as_of`) counts in its last month, so
+            // that no group follows the period's end and the overall figures stay the groups'
+            // sum. Two sets of rows.
+            let to = q.date(query.period.to);
+            let by_end = |column: &str| q.dialect.earlier_of(column, &to);
+            let due_key = group_key(q.dialect, query.group_by, "", &by_end("due_on"));
+            let full_key = group_key(q.dialect, query.group_by, "", &by_end("full_due_on"));
             format!(
                 "WITH cohort AS ({cohort}) \
                  SELECT {label} AS g, {due_n} AS due, {produced} AS produced, {counted} AS counted, \

@@ -77,30 +77,51 @@ fn count_headline(kpi: Kpi, name: &str, rate: &Rate, numerator_label: &str, deno
     }
 }
 
-/// The headline figures of a KPI set in sentences, as a bulletin states them: "2026年1—11月，
-/// 全区在谈项目228个，签约92个，签约率40.4%；……".
-pub fn summary_in_words(whole: &str, from: NaiveDate, to: NaiveDate, set: &KpiSet) -> String {
-    let (sign, funds, production) = (
-        &set.sign_rate,
-        &set.funds_arrival_rate,
-        &set.production_effectiveness_rate,
-    );
+/// The headline figures a summary states: (numerator, denominator, rate) of the sign rate,
+/// the funds-arrival rate (yuan) and the production-effectiveness rate, and the rates of its
+/// two parts.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryFigures {
+    pub sign: (i64, i64, Option<Decimal>),
+    pub funds: (i64, i64, Option<Decimal>),
+    pub production: (i64, i64, Option<Decimal>),
+    pub produced_rate: Option<Decimal>,
+    pub effective_rate: Option<Decimal>,
+}
+
+impl From<&KpiSet> for SummaryFigures {
+    fn from(set: &KpiSet) -> Self {
+        let parts = |r: &Rate| (r.numerator, r.denominator, r.rounded());
+        Self {
+            sign: parts(&set.sign_rate),
+            funds: parts(&set.funds_arrival_rate),
+            production: parts(&set.production_effectiveness_rate),
+            produced_rate: set.production_rate.rounded(),
+            effective_rate: set.effectiveness_rate.rounded(),
+        }
+    }
+}
+
+/// The headline figures in sentences, as a bulletin states them: "2026年1—11月，全区在谈项目
+/// 228个，其中签约92个，签约率40.4%；……".
+pub fn summary_in_words(whole: &str, from: NaiveDate, to: NaiveDate, set: &SummaryFigures) -> String {
+    let (sign, funds, production) = (set.sign, set.funds, set.production);
     format!(
         "{period}，{whole}在谈项目{sign_den}个，其中签约{sign_num}个，签约率{sign_rate}；签约项目合同投资额{contracted}，\
          计入考核的到位资金{funds_num}，资金到位率{funds_rate}；应投产项目{due}个，已投产（达效）{counted}个，\
          投产达效率{production_rate}（投产率{produced_rate}，达效率{effective_rate}）。",
         period = period_name(from, to),
-        sign_den = sign.denominator,
-        sign_num = sign.numerator,
-        sign_rate = percent(sign.rounded()),
-        contracted = wan(funds.denominator),
-        funds_num = wan(funds.numerator),
-        funds_rate = percent(funds.rounded()),
-        due = production.denominator,
-        counted = production.numerator,
-        production_rate = percent(production.rounded()),
-        produced_rate = percent(set.production_rate.rounded()),
-        effective_rate = percent(set.effectiveness_rate.rounded()),
+        sign_den = sign.1,
+        sign_num = sign.0,
+        sign_rate = percent(sign.2),
+        contracted = wan(funds.1),
+        funds_num = wan(funds.0),
+        funds_rate = percent(funds.2),
+        due = production.1,
+        counted = production.0,
+        production_rate = percent(production.2),
+        produced_rate = percent(set.produced_rate),
+        effective_rate = percent(set.effective_rate),
     )
 }
 
@@ -233,9 +254,13 @@ pub async fn kpi_report(
             "应达产项目数",
         ),
     ];
+    // The trend's months are the period's (the production rates' groups may reach back to
+    // projects due before it; the trend shows signings and funds, which lie within it).
+    let first_month = format!("{:04}-{:02}", params.from.year(), params.from.month());
     let months = monthly
         .groups
         .iter()
+        .filter(|g| g.key >= first_month)
         .map(|g| MonthRow {
             month: g.key.clone(),
             contracted_signed: yuan_to_wan_for_reports(g.set.bulletin.contracted_investment_yuan),
@@ -313,7 +338,7 @@ pub async fn kpi_report(
     };
     let data = ReportData {
         title: "招商引资工作通报".into(),
-        summary: summary_in_words(whole, params.from, params.to, set),
+        summary: summary_in_words(whole, params.from, params.to, &set.into()),
         from: params.from,
         to: params.to,
         as_of,
