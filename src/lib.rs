@@ -11,7 +11,8 @@
 //!
 //! ```text
 //! api ──▶ service ──▶ domain          the rules, pure: no HTTP, no SQL
-//!            │  └────▶ excel          workbooks in and out: no HTTP, no SQL
+//!            │  ├────▶ excel          workbooks in and out: no HTTP, no SQL
+//!            │  └────▶ docx           Word documents out (the bulletins): no HTTP, no SQL
 //!            └───────▶ db, entity     connections, storage machinery, the tables
 //! migration                           the schema, one file per step, and the reference data
 //! ```
@@ -29,6 +30,8 @@
 //! - [`excel`]: reading ledgers (calamine) and writing workbooks (rust_xlsxwriter), given and
 //!   returning plain values. Every text goes into a cell through [`excel::cell`], which cuts
 //!   what Excel cannot hold instead of failing the workbook.
+//! - [`docx`]: the bulletins (月通报, 季亮晒, 周督查) as Word documents (docx-rs), given texts
+//!   already worded and figures already computed.
 //! - [`db`]: opening the database (SQLite with WAL by default, PostgreSQL in production) and
 //!   the modules that exist for speed (bulk loads, columnar INSERTs, packed rows, read-only
 //!   SQLite connections, the project-list cache, SQLite's allocator), each opening with what a
@@ -70,6 +73,8 @@
 //! | partial updates: a `PATCH` merged onto the full body, then read and written as it | [`api::merge_patch`] |
 //! | the audit trail | [`service::audit`] |
 //! | a text longer than an Excel cell holds: cut with a mark, and said so | [`excel::cell`] |
+//! | how reports and bulletins state figures in words (period names, 40.4%, 万元 to two decimals, 环比 and 同比) | [`domain::wording`], [`domain::money::REPORT_DECIMALS`] |
+//! | what a bulletin states, and a published bulletin frozen (refused a second time without a reason, then versioned) | `service::bulletin`, `service::publications` |
 //! | a database's refusal (duplicate, missing reference) as the field at fault | `service::error` |
 //! | header words, units and value forms of a ledger | `excel::ledger` |
 //! | how the import matches rows to projects and reconciles funds | `service::import` |
@@ -107,6 +112,7 @@
 
 pub mod api;
 pub mod db;
+pub mod docx;
 pub mod domain;
 pub mod excel;
 pub mod service;

@@ -15,9 +15,11 @@ use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
 use zhaoshang::db::list_cache::ListCache;
 use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading};
+use zhaoshang::service::bulletin::{self, BulletinKind, BulletinParams};
 use zhaoshang::service::import::{self, ImportOptions, ImportProgress, ImportStatus};
 use zhaoshang::service::kpi::Scope;
 use zhaoshang::service::projects::ProjectFilter;
+use zhaoshang::service::publications::{self, PublishParams};
 use zhaoshang::service::report::{self, ReportParams};
 use zhaoshang::service::{Actor, ServiceError, auth, demo, export, users};
 use zhaoshang::{AppState, app, db};
@@ -77,6 +79,30 @@ enum Command {
         /// Only this task force (its id).
         #[arg(long)]
         team_id: Option<i32>,
+    },
+    /// Write a bulletin as a Word document: the monthly bulletin (月通报), the quarterly
+    /// ranking (季亮晒) or the weekly supervision list (周督查), as `GET /api/v1/bulletins/{kind}`
+    /// does; with --publish, publish it frozen first (as `POST /api/v1/publications`).
+    Bulletin {
+        /// monthly, quarterly or weekly.
+        kind: String,
+        /// Where to write the document (.docx).
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// 2026-11 (monthly) or 2026-Q3 (quarterly); defaults to the last one ended by the
+        /// as-of date. A weekly list takes none.
+        #[arg(long)]
+        period: Option<String>,
+        /// The date the figures are counted to; defaults to today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Publish it (frozen; a period already published needs --reason and becomes the
+        /// next version).
+        #[arg(long)]
+        publish: bool,
+        /// Why a period already published is published again.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Manage bearer tokens.
     Token {
@@ -349,6 +375,45 @@ async fn main() -> anyhow::Result<()> {
             let (_, written) = report::kpi_report(&reader, &actor, params).await?;
             warn_of_cuts(written.cut_cells);
             std::fs::write(&output, written.bytes).with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote {}", output.display());
+            Ok(())
+        }
+        Command::Bulletin {
+            kind,
+            output,
+            period,
+            as_of,
+            publish,
+            reason,
+        } => {
+            let kind = BulletinKind::parse(&kind)
+                .ok_or_else(|| anyhow::anyhow!("unknown bulletin `{kind}`: choose monthly, quarterly or weekly"))?;
+            let (db, actor) = open_as_admin(&cli.database_url).await?;
+            let params = BulletinParams { kind, period, as_of };
+            let document = if publish {
+                let published = publications::publish(
+                    &db,
+                    &actor,
+                    PublishParams {
+                        bulletin: params,
+                        reason,
+                    },
+                )
+                .await?;
+                println!(
+                    "published {} {} version {} (id {}, sha256 {})",
+                    kind.as_str(),
+                    published.period_key,
+                    published.version,
+                    published.id,
+                    published.document_sha256
+                );
+                publications::publication_document(&db, &actor, published.id).await?.1
+            } else {
+                let reader = db::connect_reader(&cli.database_url, &db).await?;
+                bulletin::bulletin(&reader, &actor, &params).await?.document
+            };
+            std::fs::write(&output, document).with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {}", output.display());
             Ok(())
         }

@@ -15,6 +15,7 @@ pub mod investor;
 pub mod output_report;
 pub mod park;
 pub mod project;
+pub mod publication;
 pub mod setting;
 pub mod stage_history;
 pub mod target;

@@ -25,6 +25,13 @@ pub struct Model {
     pub league_weight_funds_arrival_rate: i32,
     pub league_weight_production_effectiveness_rate: i32,
     pub league_weight_target_completion: i32,
+    /// The unit issuing the bulletins (printed under their titles).
+    pub bulletin_issuer: String,
+    /// The titles of the monthly bulletin (月通报), the quarterly ranking (季亮晒) and the
+    /// weekly supervision list (周督查).
+    pub bulletin_title_monthly: String,
+    pub bulletin_title_quarterly: String,
+    pub bulletin_title_weekly: String,
     pub updated_at: DateTimeUtc,
     pub updated_by: Option<i32>,
 }

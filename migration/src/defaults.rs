@@ -23,3 +23,9 @@ pub const LEAGUE_WEIGHT_SIGN_RATE: i32 = 1;
 pub const LEAGUE_WEIGHT_FUNDS_ARRIVAL_RATE: i32 = 1;
 pub const LEAGUE_WEIGHT_PRODUCTION_EFFECTIVENESS_RATE: i32 = 1;
 pub const LEAGUE_WEIGHT_TARGET_COMPLETION: i32 = 1;
+/// The unit that issues the district's bulletins, printed under each title.
+pub const BULLETIN_ISSUER: &str = "大足区招商引资工作领导小组办公室";
+/// The titles of the monthly bulletin, the quarterly ranking and the weekly supervision list.
+pub const BULLETIN_TITLE_MONTHLY: &str = "全区招商引资工作情况通报";
+pub const BULLETIN_TITLE_QUARTERLY: &str = "全区招商引资“赛马比拼”季度亮晒";
+pub const BULLETIN_TITLE_WEEKLY: &str = "全区招商引资项目周督查清单";

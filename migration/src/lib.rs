@@ -22,6 +22,7 @@ mod m20261122_000015_version_editable_records;
 mod m20261204_000016_kpi_covering_indexes;
 mod m20261208_000017_import_run_outcome;
 mod m20261208_000018_activity_done;
+mod m20261208_000019_bulletins;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_kpi_covering_indexes::Migration),
             Box::new(m20261208_000017_import_run_outcome::Migration),
             Box::new(m20261208_000018_activity_done::Migration),
+            Box::new(m20261208_000019_bulletins::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulletins;
 pub mod error;
 pub mod explain;
 pub mod exports;
@@ -48,6 +49,8 @@ pub enum ApiTags {
     Audit,
     /// Workbooks: the ledger and the fill-in template.
     Exports,
+    /// Bulletins as Word documents (月通报, 季亮晒, 周督查), and those published, frozen.
+    Bulletins,
     /// KPIs: sign, funds-arrival and production-effectiveness rates, and the projects behind them.
     Kpis,
     /// The league table (赛马榜) of the task forces.
@@ -73,6 +76,7 @@ pub type Api = (
     records::RecordsApi,
     audit::AuditApi,
     exports::ExportsApi,
+    bulletins::BulletinsApi,
     kpi::KpiApi,
     league::LeagueApi,
     warnings::WarningsApi,
@@ -94,6 +98,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             records::RecordsApi,
             audit::AuditApi,
             exports::ExportsApi,
+            bulletins::BulletinsApi,
             kpi::KpiApi,
             league::LeagueApi,
             warnings::WarningsApi,

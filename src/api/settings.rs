@@ -11,7 +11,8 @@ use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
 use super::merge_patch::{MergePatch, Patchable};
-use crate::domain::kpi;
+use super::text::{Name, TextRule};
+use crate::domain::{kpi, text};
 use crate::service::settings::{self as svc, StoredSettings};
 use crate::state::AppState;
 
@@ -33,6 +34,59 @@ pub struct LeagueWeights {
     pub target_completion: i32,
 }
 
+/// The headings of the bulletins (月通报, 季亮晒, 周督查): the unit issuing them and the title
+/// of each kind.
+#[derive(Debug, Clone, Object)]
+pub struct BulletinHeadings {
+    /// The issuing unit, printed under each title, e.g. 大足区招商引资工作领导小组办公室.
+    pub issuer: String,
+    /// The title of the monthly bulletin (月通报).
+    pub title_monthly: String,
+    /// The title of the quarterly ranking (季亮晒).
+    pub title_quarterly: String,
+    /// The title of the weekly supervision list (周督查).
+    pub title_weekly: String,
+}
+
+impl From<svc::BulletinHeadings> for BulletinHeadings {
+    fn from(b: svc::BulletinHeadings) -> Self {
+        Self {
+            issuer: b.issuer,
+            title_monthly: b.title_monthly,
+            title_quarterly: b.title_quarterly,
+            title_weekly: b.title_weekly,
+        }
+    }
+}
+
+/// New headings of the bulletins; every one is required.
+#[derive(Debug, Clone, Object)]
+pub struct BulletinHeadingsInput {
+    /// The issuing unit, printed under each title.
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub issuer: Name<{ text::BULLETIN_HEADING }>,
+    /// The title of the monthly bulletin (月通报).
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub title_monthly: Name<{ text::BULLETIN_HEADING }>,
+    /// The title of the quarterly ranking (季亮晒).
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub title_quarterly: Name<{ text::BULLETIN_HEADING }>,
+    /// The title of the weekly supervision list (周督查).
+    #[oai(validator(custom = "TextRule::default()"))]
+    pub title_weekly: Name<{ text::BULLETIN_HEADING }>,
+}
+
+impl From<BulletinHeadingsInput> for svc::BulletinHeadings {
+    fn from(b: BulletinHeadingsInput) -> Self {
+        Self {
+            issuer: b.issuer.into_inner(),
+            title_monthly: b.title_monthly.into_inner(),
+            title_quarterly: b.title_quarterly.into_inner(),
+            title_weekly: b.title_weekly.into_inner(),
+        }
+    }
+}
+
 /// The settings in force.
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -51,6 +105,8 @@ pub struct Settings {
     /// investment are red (default 50).
     pub warning_funds_percent: i32,
     pub league_weights: LeagueWeights,
+    /// The bulletins' issuing unit and titles.
+    pub bulletin: BulletinHeadings,
     pub updated_at: DateTime<Utc>,
     /// The administrator who changed them last; absent for the shipped defaults.
     pub updated_by: Option<i32>,
@@ -71,6 +127,7 @@ impl From<StoredSettings> for Settings {
                 production_effectiveness_rate: v.weights.production_effectiveness_rate,
                 target_completion: v.weights.target_completion,
             },
+            bulletin: s.bulletin.into(),
             updated_at: s.updated_at,
             updated_by: s.updated_by,
         }
@@ -97,6 +154,8 @@ pub struct SettingsInput {
     pub warning_funds_percent: i32,
     /// At least one of the three rates must weigh more than zero.
     pub league_weights: LeagueWeights,
+    /// The bulletins' issuing unit and titles; unchanged when absent.
+    pub bulletin: Option<BulletinHeadingsInput>,
 }
 
 impl From<SettingsInput> for kpi::Settings {
@@ -133,11 +192,20 @@ impl SettingsInput {
                 production_effectiveness_rate: v.weights.production_effectiveness_rate,
                 target_completion: v.weights.target_completion,
             },
+            bulletin: Some(BulletinHeadingsInput {
+                issuer: Name::stored(s.bulletin.issuer),
+                title_monthly: Name::stored(s.bulletin.title_monthly),
+                title_quarterly: Name::stored(s.bulletin.title_quarterly),
+                title_weekly: Name::stored(s.bulletin.title_weekly),
+            }),
         }
     }
 }
 
-impl Patchable for SettingsInput {}
+impl Patchable for SettingsInput {
+    /// `null` keeps the headings as they are.
+    const NOT_CLEARABLE: &'static [&'static str] = &["bulletin"];
+}
 
 pub struct SettingsApi;
 
@@ -168,8 +236,12 @@ impl SettingsApi {
         body: Json<SettingsInput>,
     ) -> ApiResult<Json<Settings>, { SIGNED_IN | JSON_BODY | FORBIDDEN | INVALID }> {
         let actor = &auth.0;
+        let mut input = body.0;
+        let bulletin = input.bulletin.take().map(Into::into);
         Ok(Json(
-            svc::update_settings(&state.db, body.0.into(), actor).await?.into(),
+            svc::update_settings(&state.db, input.into(), bulletin, actor)
+                .await?
+                .into(),
         ))
     }
 

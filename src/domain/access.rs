@@ -66,6 +66,10 @@ pub enum Denied {
     OtherTeamsRows(i32),
     #[error("import {0} was run by someone outside your task force; you see the imports you or your team ran")]
     OtherTeamsImport(i32),
+    #[error(
+        "a published bulletin names every task force's projects and is shown to leaders and administrators only; the bulletin you generate lists your own team's"
+    )]
+    PublishedBulletins,
 }
 
 /// The team a team lead or member without a team is limited to: no project has it, so they

@@ -62,6 +62,8 @@ pub const PEOPLE: usize = 500;
 pub const PROSE: usize = 4_000;
 /// The longest 项目编号 (ASCII letters, digits, `-`, `_`; `varchar(64)`).
 pub const CODE: usize = 64;
+/// The longest title of a bulletin, or name of the unit issuing it (`varchar(100)`).
+pub const BULLETIN_HEADING: usize = 100;
 /// The length of a 统一社会信用代码.
 pub const CREDIT_CODE: usize = 18;
 

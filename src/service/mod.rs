@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulletin;
 pub mod demo;
 pub mod error;
 pub mod export;
@@ -11,6 +12,7 @@ pub mod investors;
 pub mod kpi;
 pub mod lifecycle;
 pub mod projects;
+pub mod publications;
 pub mod records;
 pub mod reference;
 pub mod report;

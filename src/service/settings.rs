@@ -9,10 +9,20 @@ use super::audit::{self, Change};
 use super::{Actor, Problems, ServiceError, ServiceResult, now};
 use crate::domain::kpi::{LeagueWeights, Settings};
 
+/// The headings of the bulletins: the unit issuing them and the title of each kind.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BulletinHeadings {
+    pub issuer: String,
+    pub title_monthly: String,
+    pub title_quarterly: String,
+    pub title_weekly: String,
+}
+
 /// The settings with who changed them last and when.
 #[derive(Debug, Clone)]
 pub struct StoredSettings {
     pub settings: Settings,
+    pub bulletin: BulletinHeadings,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<i32>,
 }
@@ -33,6 +43,12 @@ impl From<setting::Model> for StoredSettings {
                     target_completion: m.league_weight_target_completion,
                 },
             },
+            bulletin: BulletinHeadings {
+                issuer: m.bulletin_issuer,
+                title_monthly: m.bulletin_title_monthly,
+                title_quarterly: m.bulletin_title_quarterly,
+                title_weekly: m.bulletin_title_weekly,
+            },
             updated_at: m.updated_at,
             updated_by: m.updated_by,
         }
@@ -49,9 +65,11 @@ pub async fn get_settings(db: &impl ConnectionTrait) -> ServiceResult<StoredSett
 }
 
 /// Replaces the settings after checking every value; a bad value is refused naming its field.
+/// The bulletins' headings change only when given (their texts are checked by the API's types).
 pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     settings: Settings,
+    bulletin: Option<BulletinHeadings>,
     actor: &Actor,
 ) -> ServiceResult<StoredSettings> {
     actor.principal().check_admin()?;
@@ -59,7 +77,23 @@ pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
     for (field, message) in settings.problems() {
         problems.add(field, message);
     }
+    if let Some(b) = &bulletin {
+        for (field, text) in [
+            ("bulletin.issuer", &b.issuer),
+            ("bulletin.title_monthly", &b.title_monthly),
+            ("bulletin.title_quarterly", &b.title_quarterly),
+            ("bulletin.title_weekly", &b.title_weekly),
+        ] {
+            if text.trim().is_empty() {
+                problems.add(field, "must not be blank");
+            }
+        }
+    }
     problems.finish()?;
+    let heading = |pick: fn(&BulletinHeadings) -> &String| match &bulletin {
+        Some(b) => Set(pick(b).trim().to_string()),
+        None => sea_orm::ActiveValue::NotSet,
+    };
     let w = settings.weights;
     let model = setting::ActiveModel {
         id: Set(1),
@@ -72,6 +106,10 @@ pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
         league_weight_funds_arrival_rate: Set(w.funds_arrival_rate),
         league_weight_production_effectiveness_rate: Set(w.production_effectiveness_rate),
         league_weight_target_completion: Set(w.target_completion),
+        bulletin_issuer: heading(|b| &b.issuer),
+        bulletin_title_monthly: heading(|b| &b.title_monthly),
+        bulletin_title_quarterly: heading(|b| &b.title_quarterly),
+        bulletin_title_weekly: heading(|b| &b.title_weekly),
         updated_at: Set(now()),
         updated_by: Set(Some(actor.user_id)),
     };

@@ -181,6 +181,15 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("export_ledger", AnyUser, None),
         ("export_template", AnyUser, None),
         ("export_kpi_report", AnyUser, None),
+        ("export_bulletin", AnyUser, None),
+        (
+            "publish_bulletin",
+            Admin,
+            Some(json!({"kind": "weekly", "reason": "访问规则测试"})),
+        ),
+        ("list_publications", AnyUser, None),
+        ("get_publication", AuditRead, None),
+        ("download_publication", AuditRead, None),
         ("import_ledger", SharedWrite, None),
         ("import_ledger_binary", SharedWrite, None),
         ("list_imports", AnyUser, None),
@@ -218,6 +227,8 @@ struct Fixture {
     admin_import: i64,
     /// The current settings, as a valid body for `update_settings`.
     settings: Value,
+    /// A weekly list the administrator published.
+    publication: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -299,6 +310,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         spare_token: spare_token["id"].as_i64().unwrap(),
         admin_import: admin_import["report"]["id"].as_i64().unwrap(),
         settings: app.get("/api/v1/settings").await.expect(200),
+        publication: app
+            .post("/api/v1/publications", json!({"kind": "weekly"}))
+            .await
+            .expect(200)["id"]
+            .as_i64()
+            .unwrap(),
     }
 }
 
@@ -315,6 +332,7 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         "get_user" | "update_user" | "patch_user" | "set_password" => f.admin_id,
         "revoke_token" => f.spare_token,
         "get_import" => f.admin_import,
+        "get_publication" | "download_publication" => f.publication,
         "get_cluster" | "get_park" => 1,
         _ => f.project_b,
     };
@@ -324,6 +342,7 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         .replace("{activity_id}", &f.activity_b.to_string())
         .replace("{output_id}", &f.output_b.to_string())
         .replace("{kpi}", "sign_rate")
+        .replace("{kind}", "monthly")
         .replace("{year}", "2025")
         .replace("{team_id}", &f.team_b.to_string());
     // The period every KPI operation needs; each asks for another team's figures or rows

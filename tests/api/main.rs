@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod bad_requests;
+mod bulletins;
 mod busy;
 mod cli;
 mod corrections;
