@@ -137,6 +137,16 @@ fn subheading_fonts() -> RunFonts {
     fonts("楷体_GB2312")
 }
 
+/// The banner on one line: 小初 for a short name, smaller for a longer one (a portrait
+/// line holds about fifteen characters of 28 points).
+fn banner_size(banner: &str) -> usize {
+    match banner.chars().count() {
+        0..=12 => BANNER_SIZE,
+        13..=15 => 56,
+        _ => 48,
+    }
+}
+
 fn run(text: &str, size: usize, fonts: RunFonts) -> Run {
     Run::new().add_text(text).size(size).fonts(fonts)
 }
@@ -271,7 +281,7 @@ pub fn write_bulletin(bulletin: &Bulletin) -> Result<Vec<u8>, String> {
     // The red banner, the issue, the issuing unit and date, and the red rule.
     docx = docx.add_paragraph(
         Paragraph::new()
-            .add_run(run(&bulletin.banner, BANNER_SIZE, title_fonts()).color(RED))
+            .add_run(run(&bulletin.banner, banner_size(&bulletin.banner), title_fonts()).color(RED))
             .align(AlignmentType::Center)
             .line_spacing(LineSpacing::new().before(0).after(240)),
     );

@@ -189,7 +189,10 @@ pub async fn list_publications(
             publication::Column::PublishedByName,
             publication::Column::PublishedAt,
         ])
-        .expr_as(sea_orm::sea_query::Expr::cust("LENGTH(document)"), "document_bytes")
+        .expr_as(
+            sea_orm::sea_query::Expr::cust("CAST(LENGTH(document) AS BIGINT)"),
+            "document_bytes",
+        )
         .order_by_desc(publication::Column::PublishedAt)
         .order_by_desc(publication::Column::Id);
     if let Some(kind) = kind {
