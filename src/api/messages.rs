@@ -233,6 +233,9 @@ fn denied_in_chinese(denied: &Denied) -> String {
         Denied::OtherTeamsRows(team) => {
             format!("另一个专班（专班{team}）的项目只对领导和管理员可见；你可以查看本专班的项目")
         }
+        Denied::PublishedBulletins => {
+            "已发布的通报列有各专班的项目，只对领导和管理员可见；你生成的通报列出本专班的项目".into()
+        }
         Denied::OtherTeamsImport(run) => {
             format!("导入记录{run}是本专班以外的人做的；你可以查看你或本专班做的导入")
         }
