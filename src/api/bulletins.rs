@@ -85,6 +85,7 @@ impl Document {
 
 /// A published bulletin, without its document.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Publication {
     pub id: i32,
     pub kind: BulletinKind,
