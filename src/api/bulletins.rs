@@ -149,12 +149,13 @@ pub struct PublishInput {
     pub kind: BulletinKind,
     /// `2026-11` (monthly) or `2026-Q3` (quarterly); none for the last month or quarter
     /// ended by `as_of`, and none for a weekly list.
-    #[oai(validator(custom = "TextRule::default()"))]
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
     pub period: Option<Line<16>>,
     /// The date the figures are counted to; default today.
+    #[oai(nullable)]
     pub as_of: Option<Date>,
     /// Required to publish a period again: the reissue is the next version, the earlier kept.
-    #[oai(validator(custom = "TextRule::default()"))]
+    #[oai(nullable, validator(custom = "TextRule::default()"))]
     pub reason: Option<Prose<{ text::PROSE }>>,
 }
 
