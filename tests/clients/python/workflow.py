@@ -1,7 +1,7 @@
 """Drives the whole workflow through the Python client that openapi-python-client generated
 from openapi/openapi.json: a team and a project, signing with a contract, a partial edit
 (PATCH) of the project, two payments and the correction of one, production start, the KPIs,
-a ledger import, the ledger and report downloads.
+a ledger import, the ledger and report downloads, the monthly bulletin (a Word document).
 
 Usage: workflow.py CLIENT_DIR BASE_URL TOKEN LEDGER_XLSX LEDGER_TRUTH_JSON
 (CLIENT_DIR holds the generated package `zhaoshang_client`; tests/clients/run does all this.)
@@ -19,6 +19,7 @@ client_dir, base_url, token, ledger_path, truth_path = sys.argv[1:6]
 sys.path.insert(0, client_dir)
 
 from zhaoshang_client import AuthenticatedClient  # noqa: E402
+from zhaoshang_client.api.bulletins import export_bulletin  # noqa: E402
 from zhaoshang_client.api.exports import export_kpi_report, export_ledger  # noqa: E402
 from zhaoshang_client.api.imports import import_ledger  # noqa: E402
 from zhaoshang_client.api.kpis import get_kpis  # noqa: E402
@@ -28,6 +29,7 @@ from zhaoshang_client.api.records import create_funding, list_fundings, patch_fu
 from zhaoshang_client.api.reference import create_team  # noqa: E402
 from zhaoshang_client.models import (  # noqa: E402
     AgreementType,
+    BulletinKind,
     ContractInput,
     FundingInput,
     FundingKind,
@@ -51,7 +53,8 @@ def ok(response):
 
 
 def workbook(response, what):
-    """Checks that a download is an xlsx workbook of some substance: a zip of at least 4 KiB."""
+    """Checks that a download is an xlsx workbook (or a docx document) of some substance: a zip
+    of at least 4 KiB."""
     data = ok(response).payload.read()
     assert data[:4] == b"PK\x03\x04", f"the {what} is not a zip (xlsx) file: {data[:16]!r}"
     assert len(data) > 4096, f"the {what} is only {len(data)} bytes"
@@ -182,8 +185,10 @@ with client as c:
     report_bytes = workbook(
         export_kpi_report.sync_detailed(client=c, from_=today.replace(month=1, day=1), to=today), "report"
     )
+    bulletin_bytes = workbook(export_bulletin.sync_detailed(BulletinKind.MONTHLY, client=c), "monthly bulletin")
 
 print(
     f"python client: project {project.id} signed, paid 500.25 万元 of 1000, producing; KPIs match; "
-    f"{report.created} projects imported; ledger {ledger_bytes} bytes, report {report_bytes} bytes"
+    f"{report.created} projects imported; ledger {ledger_bytes} bytes, report {report_bytes} bytes, "
+    f"bulletin {bulletin_bytes} bytes"
 )
