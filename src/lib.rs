@@ -68,6 +68,7 @@
 //! | dates: no recorded event later than today (China time), none before 1990 | [`domain::date`] |
 //! | how long each text may be and which characters it may hold | [`domain::text`]; stated in the spec and checked by [`api::text`]'s types, checked by the import cell by cell |
 //! | project codes, names and the names of investors and reference records | [`domain::project`] |
+//! | the periods compared with: the previous period (环比) and the same period last year (同比), each as of its own date, for the KPI API, the league's rank change and the bulletins | [`domain::kpi::Comparison`] |
 //! | the KPI definitions, league score and warning lights | [`domain::kpi`] (the definitions in words: `src/domain/kpi.md`); their SQL in `service::kpi` |
 //! | optimistic locking of editable records | [`service::versioned`] |
 //! | partial updates: a `PATCH` merged onto the full body, then read and written as it | [`api::merge_patch`] |

@@ -323,6 +323,35 @@ pub struct KpiGroup {
     /// The team, cluster or park name, or the month / quarter key.
     pub name: Option<String>,
     pub kpis: KpiSet,
+    /// With `compare=true`: the same group in the previous period (环比) — the same team,
+    /// cluster or park; for a month or quarter the one at the same place in the previous
+    /// period (a month → the month before). All zeros when it had no figures there.
+    pub previous: Option<KpiSet>,
+    /// With `compare=true`: the same group in the same period last year (同比) — for a month or
+    /// quarter the same month or quarter a year earlier.
+    pub last_year: Option<KpiSet>,
+}
+
+/// A period the report is compared with, and its figures: exactly what `get_kpis` answers
+/// for `from`, `to` and `as_of` below with the same other parameters.
+#[derive(Debug, Object)]
+pub struct KpiComparison {
+    pub from: Date,
+    pub to: Date,
+    /// The comparison's figures are counted to this date.
+    pub as_of: Date,
+    pub overall: KpiSet,
+}
+
+impl KpiComparison {
+    fn of(compared: &svc::compare::Compared) -> Self {
+        Self {
+            from: Date(compared.comparison.period.from),
+            to: Date(compared.comparison.period.to),
+            as_of: Date(compared.comparison.as_of),
+            overall: compared.overall.clone().into(),
+        }
+    }
 }
 
 /// A KPI report: what was asked, the settings used, the overall rates and each group's.
@@ -346,6 +375,13 @@ pub struct KpiReport {
     /// One per group when grouped (teams, clusters and parks by id, `none` last; months and
     /// quarters in order); empty otherwise.
     pub groups: Vec<KpiGroup>,
+    /// With `compare=true`: the previous period (环比), as long as this one and ending the day
+    /// before `from` (a month → the previous month, a quarter → the previous quarter, other
+    /// spans the same number of days), as of the earlier of `as_of` and its last day.
+    pub previous: Option<KpiComparison>,
+    /// With `compare=true`: the same period last year (同比; the year to date → the same span
+    /// of the previous year), as of the same day a year earlier or its last day if earlier.
+    pub last_year: Option<KpiComparison>,
 }
 
 /// A project behind a rate, with the figures that decided where it counts.
@@ -460,6 +496,12 @@ impl KpiApi {
     /// `scale_targets` the target is multiplied by the elapsed share of the year at `as_of`
     /// (days elapsed including `as_of` ÷ days in the year).
     ///
+    /// With `compare=true` the answer also holds the previous period's figures (环比) and the
+    /// same period's last year (同比), overall (`previous`, `last_year`, with their periods and
+    /// as-of dates) and for each group, each exactly what this operation answers when asked for
+    /// that period and as-of date directly. On the target basis a comparison period spanning
+    /// two years is refused (422 on `compare`).
+    ///
     /// The figures are shared: every signed-in user reads every team's, with any filter or
     /// grouping. The projects behind them (`list_kpi_projects`) are not.
     #[oai(path = "/kpis", method = "get", operation_id = "get_kpis")]
@@ -491,6 +533,10 @@ impl KpiApi {
         park_id: Query<Option<i32>>,
         /// Break the figures down.
         group_by: Query<Option<GroupBy>>,
+        /// Add the previous period's (环比) and last year's (同比) figures beside the current
+        /// ones, overall and per group.
+        #[oai(default)]
+        compare: Query<bool>,
     ) -> ApiResult<Json<KpiReport>, { SIGNED_IN | BAD_REQUEST | INVALID }> {
         let period =
             crate::domain::date::period_or_year_to_date(from.0.map(|d| d.0), to.0.map(|d| d.0), as_of.0.map(|d| d.0));
@@ -513,6 +559,17 @@ impl KpiApi {
             group_by: group_by.0.map(Into::into),
         };
         let report = svc::kpis(&state.reader, params).await?;
+        let compared = match compare.0 {
+            true => Some(svc::compare::comparisons(&state.reader, &report).await?),
+            false => None,
+        };
+        let group_of = |which: fn(&(svc::compare::Compared, svc::compare::Compared)) -> &svc::compare::Compared,
+                        key: &str| {
+            compared
+                .as_ref()
+                .and_then(|c| which(c).groups.get(key).cloned())
+                .map(KpiSet::from)
+        };
         let q = &report.query;
         Ok(Json(KpiReport {
             from: Date(q.period.from),
@@ -532,12 +589,16 @@ impl KpiApi {
                 .groups
                 .into_iter()
                 .map(|g| KpiGroup {
+                    previous: group_of(|c| &c.0, &g.key),
+                    last_year: group_of(|c| &c.1, &g.key),
                     key: g.key,
                     id: g.id,
                     name: g.name,
                     kpis: g.set.into(),
                 })
                 .collect(),
+            previous: compared.as_ref().map(|c| KpiComparison::of(&c.0)),
+            last_year: compared.as_ref().map(|c| KpiComparison::of(&c.1)),
         }))
     }
 

@@ -11,8 +11,10 @@
 use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+mod comparison;
 mod warnings;
 
+pub use comparison::{Comparison, a_year_before};
 pub use warnings::{FundsState, Light, Milestone, MilestoneState, WarningReason, funds_schedule, warning_light};
 
 /// Decimals of every rate, completion and score the API reports.

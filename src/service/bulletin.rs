@@ -26,7 +26,7 @@ use super::kpi::{KpiParams, KpiSet, Rate, Scope, check_params, kpis};
 use super::settings::{BulletinHeadings, get_settings};
 use super::targets::target_progress;
 use super::{Actor, PageRequest, ServiceError, ServiceResult};
-use crate::domain::kpi::{FundsBasis, Light, Measure, Period, ProductionCohort, SignBasis};
+use crate::domain::kpi::{Comparison, FundsBasis, Light, Measure, Period, ProductionCohort, SignBasis};
 use crate::domain::{PastDate, today};
 
 pub use supervision::OverdueLine;
@@ -318,11 +318,6 @@ pub struct Written {
 /// A page size that reads every row.
 const ALL_ROWS: u64 = u64::MAX / 2;
 
-/// The same days one year earlier (29 February → 28 February).
-fn a_year_before(date: NaiveDate) -> NaiveDate {
-    date.checked_sub_months(Months::new(12)).unwrap_or(date)
-}
-
 /// The figures of a period as of a date: the KPI engine's defaults, district-wide.
 async fn period_figures(
     db: &impl ConnectionTrait,
@@ -407,14 +402,15 @@ pub async fn bulletin_figures(
         return Ok(figures);
     }
 
-    let previous = Period {
+    // 环比 and 同比 by the KPI API's one rule.
+    let stated = Period {
         from: period.from,
         to: period.to,
-    }
-    .previous();
-    let previous_as_of = as_of.min(previous.to);
-    let (last_from, last_to) = (a_year_before(period.from), a_year_before(period.to));
-    let last_as_of = a_year_before(as_of).min(last_to);
+    };
+    let (previous, last_year) = (
+        Comparison::previous(stated, as_of),
+        Comparison::last_year(stated, as_of),
+    );
     let year_start = NaiveDate::from_ymd_opt(period.to.year(), 1, 1).unwrap_or(period.from);
     let year_to_date = async {
         match params.kind == BulletinKind::Monthly && year_start < period.from {
@@ -433,8 +429,8 @@ pub async fn bulletin_figures(
                 funds_basis: FundsBasis::Cohort,
             },
         ),
-        period_figures(db, previous.from, previous.to, previous_as_of),
-        period_figures(db, last_from, last_to, last_as_of),
+        period_figures(db, previous.period.from, previous.period.to, previous.as_of),
+        period_figures(db, last_year.period.from, last_year.period.to, last_year.as_of),
         year_to_date,
         target_progress(db, period.to.year(), Some(as_of)),
         warnings(

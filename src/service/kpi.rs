@@ -19,6 +19,7 @@
 //! `as_of` do not count, a project signed without a negotiation date negotiates from its
 //! signing date, and terminated projects stay in every denominator they entered.
 
+pub mod compare;
 pub mod drilldown;
 pub mod fragments;
 pub mod league;
@@ -346,7 +347,11 @@ fn kpi_set(query: &KpiQuery, figures: &Figures, targets: Option<&TargetTotals>) 
 
 /// Computes a KPI report.
 pub async fn kpis(db: &impl ConnectionTrait, params: KpiParams) -> ServiceResult<KpiReport> {
-    let query = check_params(params)?;
+    report(db, check_params(params)?).await
+}
+
+/// Computes the KPI report of a checked request.
+async fn report(db: &impl ConnectionTrait, query: KpiQuery) -> ServiceResult<KpiReport> {
     let settings = get_settings(db).await?;
     let by_group = figures(db, &query, &settings.settings).await?;
     let targets = if query.uses_targets() {

@@ -18,6 +18,7 @@ mod import_apply;
 mod import_runs;
 mod imports;
 mod kpi;
+mod kpi_compare;
 mod layout;
 mod league;
 mod lifecycle;

@@ -27,8 +27,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::targets::{TargetTotals, targets_of_years};
 use super::{Figures, KpiParams, KpiQuery, KpiSet, Scope, check_params, figures, kpi_set};
 use crate::domain::kpi::{
-    FundsBasis, GroupBy, LeagueComponent, LeagueInputs, Measure, Period, ProductionCohort, Settings, SignBasis,
-    competition_ranks, exact_ratio, league_score, prorated_target,
+    Comparison, FundsBasis, GroupBy, LeagueComponent, LeagueInputs, Measure, Period, ProductionCohort, Settings,
+    SignBasis, competition_ranks, exact_ratio, league_score, prorated_target,
 };
 use crate::service::settings::{StoredSettings, get_settings};
 use crate::service::{Problems, ServiceResult};
@@ -113,10 +113,11 @@ pub async fn league(db: &impl ConnectionTrait, params: LeagueParams) -> ServiceR
         scope: Scope::default(),
         group_by: Some(GroupBy::Team),
     })?;
-    let previous_period = query.period.previous();
+    let previous = Comparison::previous(query.period, query.as_of);
+    let previous_period = previous.period;
     let previous_query = KpiQuery {
         period: previous_period,
-        as_of: query.as_of.min(previous_period.to),
+        as_of: previous.as_of,
         ..query.clone()
     };
     let settings = get_settings(db).await?;
