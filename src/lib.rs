@@ -112,6 +112,7 @@
 //! in `tests/api/kpi.rs` that checks its figures case by case; and the spec rewritten.
 
 pub mod api;
+pub mod console;
 pub mod db;
 pub mod docx;
 pub mod domain;
@@ -122,7 +123,7 @@ mod state;
 pub use state::AppState;
 
 use poem::http::StatusCode;
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 
 /// The largest JSON body the API accepts.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -131,15 +132,14 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// multipart framing around the file.
 const MAX_IMPORT_BODY_BYTES: usize = excel::ledger::ReadLimits::DEFAULT_MAX_FILE_BYTES + 64 * 1024;
 
-/// The HTTP application: the API, `/health`, the Swagger UI at `/docs` and the spec at
-/// `/openapi.json`, with every error in the API's JSON shape and the security headers
+/// The HTTP application: the API, `/health`, the Swagger UI at `/docs`, the spec at
+/// `/openapi.json` and the web console at `/` ([`console`]), with every error in the API's JSON shape and the security headers
 /// ([`api::security`]) on every response.
 pub fn app(state: AppState) -> impl Endpoint {
     let service = api::service();
     let docs = service.swagger_ui();
     let spec = service.spec_endpoint();
-    Route::new()
-        .nest("/", service)
+    console::mount(service)
         .nest("/docs", docs)
         .at("/openapi.json", spec)
         .around(api::error::answer_errors)
@@ -147,6 +147,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .around(tag_request)
         .around(api::messages::in_language)
         .with(api::security::headers())
+        .around(console::around)
         .data(state)
 }
 

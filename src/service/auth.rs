@@ -330,6 +330,19 @@ pub async fn revoke_token<C: ConnectionTrait + TransactionTrait>(
     Ok(revoked)
 }
 
+/// Revokes the token a sign-in gave (the console's sign-out), by the token itself: a token
+/// unknown, revoked or expired already is left as it is. The caller clears the token cache.
+pub async fn sign_out<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, token: &str) -> ServiceResult<()> {
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .one(db)
+        .await?;
+    if let Some(found) = found.filter(|t| t.user_id == actor.user_id && t.revoked_at.is_none()) {
+        revoke_token(db, actor, found.id).await?;
+    }
+    Ok(())
+}
+
 /// `password`'s argon2 hash, with a fresh salt: all that is ever stored of a password.
 fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);

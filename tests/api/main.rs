@@ -7,6 +7,7 @@ mod bad_requests;
 mod bulletins;
 mod busy;
 mod cli;
+mod console;
 mod corrections;
 mod crash;
 mod errors;

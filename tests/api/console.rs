@@ -1,0 +1,335 @@
+//! The web console's pages through the real app: signing in and out, the session cookie and
+//! CSRF tokens, every page's status per role, its figures against the API's, pages of another
+//! team's projects refused, and output escaped.
+
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const ELEVATOR: &str = "智能电梯专班";
+const HYDROGEN: &str = "氢能专班";
+const PASSWORD: &str = "console-pass-1";
+
+/// A browser signed in to the console: its session cookie and the CSRF token its pages carry.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// A page as the console answered it.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: poem::http::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; page:\n{}", self.body);
+        self
+    }
+}
+
+/// The value of the hidden input `name` of a page.
+pub fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in:\n{body}"))
+        + marker.len();
+    body[start..start + body[start..].find('"').unwrap()].to_owned()
+}
+
+pub async fn send(app: &TestApp, method: Method, path: &str, cookie: &str, form: Option<&[(&str, &str)]>) -> Page {
+    let mut request = app.client.request(method, path);
+    if !cookie.is_empty() {
+        request = request.header("cookie", cookie);
+    }
+    if let Some(form) = form {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        request = request.content_type("application/x-www-form-urlencoded").body(body);
+    }
+    let response = request.send().await;
+    let status = response.0.status();
+    let headers = response.0.headers().clone();
+    let body = response.0.into_body().into_string().await.unwrap_or_default();
+    Page { status, headers, body }
+}
+
+/// The cookie `name=value` among a response's `Set-Cookie` headers.
+fn cookie_of(page: &Page, name: &str) -> Option<String> {
+    page.cookies()
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+impl<'a> Browser<'a> {
+    /// Signs in through the sign-in form.
+    pub async fn sign_in(app: &'a TestApp, username: &str, password: &str) -> Self {
+        let form = send(app, Method::GET, "/login", "", None).await.expect(200);
+        let login_cookie = cookie_of(&form, "zs_login").expect("the sign-in form's cookie");
+        let csrf = hidden(&form.body, "csrf");
+        let signed_in = send(
+            app,
+            Method::POST,
+            "/login",
+            &login_cookie,
+            Some(&[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ]),
+        )
+        .await
+        .expect(303);
+        let cookie = cookie_of(&signed_in, "zs_session").expect("a session cookie");
+        let home = send(app, Method::GET, "/", &cookie, None).await.expect(200);
+        let csrf = hidden(&home.body, "csrf");
+        Self { app, cookie, csrf }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        send(self.app, Method::GET, path, &self.cookie, None).await
+    }
+
+    /// Posts a form with the session's CSRF token.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut fields = vec![("csrf", self.csrf.as_str())];
+        fields.extend_from_slice(form);
+        send(self.app, Method::POST, path, &self.cookie, Some(&fields)).await
+    }
+}
+
+/// A user with a role (in a team, by name) and a password; returns their API token.
+pub async fn user_with_password(app: &TestApp, username: &str, role: &str, team: Option<&str>) -> String {
+    let token = app.token_for(username, role, team).await;
+    let me = app
+        .send_as(Some(&token), Method::GET, "/api/v1/users/me", None)
+        .await
+        .expect(200);
+    app.put(
+        &format!("/api/v1/users/{}/password", me["id"]),
+        json!({"password": PASSWORD}),
+    )
+    .await
+    .expect(204);
+    token
+}
+
+/// Signs a project through the API.
+pub async fn sign(app: &TestApp, project: &Value, on: &str, wan: &str) {
+    app.post(
+        &format!("/api/v1/projects/{}/transitions", project["id"]),
+        json!({"stage": "signed", "contract": {"agreement_type": "formal", "signed_on": on, "contracted_investment": wan}}),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_cookie_scripts_cannot_read_and_signing_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    user_with_password(&app, "wang", "member", Some(ELEVATOR)).await;
+
+    // Signed out, every page sends to the sign-in form, which says where to come back.
+    let away = send(&app, Method::GET, "/?q=x", "", None).await.expect(303);
+    assert_eq!(away.location(), "/login?next=/%3Fq%3Dx");
+    let form = send(&app, Method::GET, "/login", "", None).await.expect(200);
+    assert_eq!(
+        form.headers.get("content-security-policy").unwrap(),
+        zhaoshang::console::POLICY,
+        "the console's own policy: nothing inline, nothing from elsewhere"
+    );
+    assert!(!zhaoshang::console::POLICY.contains("unsafe"));
+    assert!(form.body.contains("lang=\"zh-CN\"") && form.body.contains("登录"));
+    let login_cookie = cookie_of(&form, "zs_login").unwrap();
+    let csrf = hidden(&form.body, "csrf");
+
+    // Without the form's own value (another site's form), nothing is tried.
+    let forged = send(
+        &app,
+        Method::POST,
+        "/login",
+        "",
+        Some(&[("csrf", &csrf), ("username", "wang"), ("password", PASSWORD)]),
+    )
+    .await
+    .expect(403);
+    assert!(cookie_of(&forged, "zs_session").is_none());
+
+    // A wrong password: the form again, in Chinese, and no session.
+    let wrong = send(
+        &app,
+        Method::POST,
+        "/login",
+        &login_cookie,
+        Some(&[("csrf", &csrf), ("username", "wang"), ("password", "not-the-password")]),
+    )
+    .await
+    .expect(401);
+    assert!(wrong.body.contains("class=\"error\""), "{}", wrong.body);
+    assert!(cookie_of(&wrong, "zs_session").is_none());
+
+    let signed_in = send(
+        &app,
+        Method::POST,
+        "/login",
+        &login_cookie,
+        Some(&[
+            ("csrf", &csrf),
+            ("username", "wang"),
+            ("password", PASSWORD),
+            ("next", "//evil.example"),
+        ]),
+    )
+    .await
+    .expect(303);
+    assert_eq!(signed_in.location(), "/", "only a path of this server is followed");
+    let session = signed_in
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("zs_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43"] {
+        assert!(session.contains(attribute), "{attribute}: {session}");
+    }
+
+    let browser = Browser::sign_in(&app, "wang", PASSWORD).await;
+    let home = browser.get("/").await.expect(200);
+    assert!(home.body.contains("wang（专班成员）") && home.body.contains(ELEVATOR));
+
+    // Signing out without the session's CSRF token does nothing.
+    send(&app, Method::POST, "/logout", &browser.cookie, Some(&[("csrf", "0")]))
+        .await
+        .expect(403);
+    browser.get("/").await.expect(200);
+    let out = browser.post("/logout", &[]).await.expect(303);
+    assert_eq!(out.location(), "/login");
+    assert!(
+        out.cookies()
+            .iter()
+            .any(|c| c.starts_with("zs_session=;") && c.contains("Max-Age=0"))
+    );
+    // The token is revoked: the old cookie is nobody's any more.
+    browser.get("/").await.expect(303);
+
+    // A cookie that is no token, or an API token revoked, is nobody either.
+    send(&app, Method::GET, "/", "zs_session=zs_0000", None)
+        .await
+        .expect(303);
+}
+
+#[tokio::test]
+async fn the_home_page_shows_the_teams_rates_as_the_api_computes_them() {
+    let app = TestApp::spawn().await;
+    let member = user_with_password(&app, "wang", "member", Some(ELEVATOR)).await;
+    let elevator = app.reference_id("teams", ELEVATOR).await;
+    let year = chrono::Datelike::year(&zhaoshang::domain::today());
+    app.put(
+        &format!("/api/v1/targets/{year}/{elevator}"),
+        json!({"projects_signed": 4, "contracted_investment": "1000", "funds_arrived": "200"}),
+    )
+    .await
+    .expect(200);
+    let ours = app.create_project("E-1", ELEVATOR).await;
+    let theirs = app.create_project("H-1", HYDROGEN).await;
+    let today = zhaoshang::domain::today().format("%Y-%m-%d").to_string();
+    sign(&app, &ours, &today, "300").await;
+    sign(&app, &theirs, &today, "500").await;
+
+    let browser = Browser::sign_in(&app, "wang", PASSWORD).await;
+    let home = browser.get("/").await.expect(200);
+    let api = app
+        .send_as(
+            Some(&member),
+            Method::GET,
+            &format!("/api/v1/kpis?sign_basis=target&funds_basis=target&team_id={elevator}"),
+            None,
+        )
+        .await
+        .expect(200);
+    let sign_rate = &api["overall"]["sign_rate"];
+    assert_eq!(
+        (sign_rate["numerator"].as_i64(), sign_rate["denominator"].as_i64()),
+        (Some(1), Some(4))
+    );
+    assert!(home.body.contains("已签约1个 / 目标4个"), "{}", home.body);
+    assert!(home.body.contains("25.0%"), "the API's 0.25: {}", sign_rate["rate"]);
+    assert!(
+        home.body.contains("目标200.00万元"),
+        "the funds target in 万元 with its unit"
+    );
+    assert!(home.body.contains("序时进度"));
+}
+
+#[tokio::test]
+async fn every_role_has_a_home_page() {
+    let app = TestApp::spawn().await;
+    for (name, role, team) in [
+        ("member1", "member", Some(ELEVATOR)),
+        ("lead1", "team_lead", Some(ELEVATOR)),
+        ("leader1", "leader", None),
+        ("admin1", "admin", None),
+    ] {
+        user_with_password(&app, name, role, team).await;
+        let browser = Browser::sign_in(&app, name, PASSWORD).await;
+        let home = browser.get("/").await.expect(200);
+        assert!(home.body.contains("工作台"), "{role}");
+        if team.is_none() {
+            assert!(home.body.contains("全区"), "{role} sees the district");
+        }
+        assert!(home.body.contains("<html"));
+        // htmx asking for the page gets the fragment, without the frame.
+        let fragment = app
+            .client
+            .get("/")
+            .header("cookie", &browser.cookie)
+            .header("hx-request", "true")
+            .send()
+            .await;
+        fragment.assert_status_is_ok();
+        let fragment = fragment.0.into_body().into_string().await.unwrap();
+        assert!(!fragment.contains("<html") && fragment.contains("工作台"), "{fragment}");
+    }
+}
+
+#[tokio::test]
+async fn the_consoles_assets_are_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let htmx = send(&app, Method::GET, "/static/htmx.min.js", "", None)
+        .await
+        .expect(200);
+    assert!(htmx.body.starts_with("var htmx="));
+    assert_eq!(
+        htmx.headers.get("content-type").unwrap(),
+        "text/javascript; charset=utf-8"
+    );
+    send(&app, Method::GET, "/static/console.css", "", None)
+        .await
+        .expect(200);
+    send(&app, Method::GET, "/static/VENDORED.md", "", None)
+        .await
+        .expect(404);
+    send(&app, Method::GET, "/static/../Cargo.toml", "", None)
+        .await
+        .expect(404);
+}
