@@ -8,6 +8,10 @@
 //! cargo run --release -p zhaoshang-bench -- [--scale N] [--runs N] [--postgres URL] [--json FILE] [--only CASE]
 //! ```
 
+// The app's endpoint type (the API, the console and their middleware) nests deeper than the
+// compiler's default limit allows inside the cases' futures.
+#![recursion_limit = "256"]
+
 mod cases;
 mod kpi_sql;
 mod ledger;
