@@ -16,7 +16,7 @@ use poem_openapi::{ApiResponse, Object};
 
 use super::explain::{self, Place, Sent};
 use super::messages::{Message, Problem};
-use crate::service::ServiceError;
+use crate::service::{ServiceError, Words};
 
 /// The statuses an operation can answer with besides success, as a set of bits:
 /// `{ SIGNED_IN | FORBIDDEN | NOT_FOUND }`.
@@ -257,14 +257,15 @@ impl ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
-        let with_details = |code: &str, message: String, details: Vec<crate::service::FieldError>| ErrorBody {
+        let lang = super::messages::current_lang();
+        let with_details = |code: &str, message: Words, details: Vec<crate::service::FieldError>| ErrorBody {
             code: code.to_string(),
-            message,
+            message: message.in_lang(lang).to_owned(),
             details: details
                 .into_iter()
                 .map(|d| ErrorDetail {
                     field: d.field,
-                    message: d.message,
+                    message: d.message.in_lang(lang).to_owned(),
                 })
                 .collect(),
         };

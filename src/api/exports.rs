@@ -79,8 +79,7 @@ pub enum HeaderLang {
 
 /// The as-of date asked for, not later than today; today when none is asked for.
 pub fn as_of_or_today(as_of: Option<Date>) -> Result<chrono::NaiveDate, ServiceError> {
-    let as_of =
-        PastDate::optional(as_of.map(|d| d.0)).map_err(|future| ServiceError::invalid("as_of", future.to_string()))?;
+    let as_of = PastDate::optional(as_of.map(|d| d.0)).map_err(|future| ServiceError::refused("as_of", &future))?;
     Ok(as_of.unwrap_or_else(PastDate::today).get())
 }
 

@@ -14,6 +14,7 @@ use super::auth::BearerAuth;
 use super::error::status::*;
 use super::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use super::investors::{default_page, default_per_page};
+use super::messages::{Message, Pattern, Problem};
 use super::text::{Line, TextRule};
 use super::types::{Date, Wan};
 use crate::domain::money;
@@ -562,13 +563,14 @@ fn clean_file_name(name: Option<&str>) -> String {
 /// is checked as its parameter is read): a 400 naming `file` when it breaks it.
 fn check_file_name(file_name: &str) -> Result<(), ImportResponse> {
     Rule::line(text::FILE_NAME).check(file_name).map_err(|refused| {
-        let message = format!("the file name {refused}");
+        let problem = Problem::Pattern(Pattern::Text(refused)).text();
+        let problems = [("file".to_owned(), problem.clone())];
         ImportResponse::BadRequest(Json(ErrorBody {
             code: "bad_request".into(),
-            message: format!("field `file` verification failed. {message}"),
+            message: Message::Unreadable(&problems).text(),
             details: vec![ErrorDetail {
                 field: "file".into(),
-                message,
+                message: problem,
             }],
         }))
     })
@@ -613,9 +615,10 @@ impl ImportsApi {
         let bytes = match upload.file.into_vec().await {
             Ok(bytes) => bytes,
             Err(err) => {
+                let problems = [("file".to_owned(), Problem::Other(err.to_string()).text())];
                 return ImportResponse::BadRequest(Json(ErrorBody::new(
                     "bad_request",
-                    format!("the uploaded file could not be read: {err}"),
+                    Message::Unreadable(&problems).text(),
                 )));
             }
         };

@@ -25,6 +25,7 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, ErrorBody, ErrorDetail};
+use super::messages::{Message, Problem};
 
 /// The media type of a patch; `application/json` (and any `…+json`) is taken too.
 pub const MEDIA_TYPE: &str = "application/merge-patch+json";
@@ -60,16 +61,13 @@ impl<T: Patchable> MergePatch<T> {
         T::register(&mut registry);
         let schema = registry.create_fake_schema::<T>();
         let mut refused = Vec::new();
-        uncleared(&registry, &schema, T::NOT_CLEARABLE, &self.fields, "", &mut refused);
+        uncleared(&registry, &schema, T::NOT_CLEARABLE, &self.fields, "/", &mut refused);
         if !refused.is_empty() {
-            let message = refused
-                .iter()
-                .map(|d| format!("{}: {}", d.field, d.message))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let problems: Vec<(String, String)> =
+                refused.iter().map(|d| (d.field.clone(), d.message.clone())).collect();
             return Err(ApiError::BadRequest(Json(ErrorBody {
                 code: "bad_request".into(),
-                message,
+                message: Message::Unreadable(&problems).text(),
                 details: refused,
             })));
         }
@@ -121,12 +119,12 @@ fn uncleared(
         match value {
             Value::Null if required => refused.push(ErrorDetail {
                 field,
-                message: "cannot be cleared: send a value, or leave the field out to keep it".into(),
+                message: Problem::NotClearable.text(),
             }),
             Value::Object(nested) => {
                 let property = schema.properties.iter().find(|(name, _)| *name == key.as_str());
                 if let Some(nested_schema) = property.and_then(|(_, p)| object_schema(registry, p)) {
-                    uncleared(registry, nested_schema, &[], nested, &format!("{field}."), refused);
+                    uncleared(registry, nested_schema, &[], nested, &format!("{field}/"), refused);
                 }
             }
             _ => {}

@@ -1,13 +1,14 @@
 //! The words of the API's errors, in Chinese (the default) and in English (`Accept-Language:
 //! en`): one catalogue, each message written here once per language and nowhere else. The
 //! language of the request being served is set by [`in_language`] around the whole
-//! application and read with [`Lang::current`]; a caller builds a [`Message`] or a
+//! application and read with [`current_lang`]; a caller builds a [`Message`] or a
 //! [`Problem`] and asks for its text, and must not branch on the language itself. Codes
 //! (`bad_request`, …) stay English and stable; only the words change. Times are in China time
 //! (UTC+8), the calendar the service keeps.
 //!
-//! The messages of the service's own refusals of a rule (409, 422) are written by the service
-//! and are not translated here; a refusal of the access rules (403) is.
+//! The service's own refusals of a rule (409, 422) carry both languages, written where the
+//! rule refuses ([`crate::domain::words::Words`]); this module picks the one asked for. A
+//! refusal of the access rules (403) is worded here.
 
 use chrono::{DateTime, Utc};
 use poem::{Endpoint, IntoResponse, Request, Response};
@@ -15,61 +16,16 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 use crate::domain::access::Denied;
 use crate::domain::text::TextError;
 
-/// The language of a response's words.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Lang {
-    /// Simplified Chinese, the default.
-    #[default]
-    Zh,
-    /// English, for `Accept-Language: en`.
-    En,
-}
+pub use crate::domain::words::Lang;
+use crate::domain::words::record_kind;
 
 tokio::task_local! {
     static LANG: Lang;
 }
 
-impl Lang {
-    /// The language of the request being served ([`Lang::Zh`] outside of one).
-    pub fn current() -> Self {
-        LANG.try_with(|lang| *lang).unwrap_or_default()
-    }
-
-    /// The language an `Accept-Language` header prefers among the two the API speaks: the
-    /// first of `zh` or `en` by quality; Chinese when it names neither.
-    pub fn from_accept_language(header: Option<&str>) -> Self {
-        let Some(header) = header else {
-            return Self::Zh;
-        };
-        let mut ranges: Vec<(f32, Self)> = header
-            .split(',')
-            .filter_map(|range| {
-                let mut parts = range.split(';');
-                let tag = parts.next()?.trim().to_ascii_lowercase();
-                let quality = parts
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                let lang = match tag.split('-').next()? {
-                    "en" => Self::En,
-                    "zh" => Self::Zh,
-                    _ => return None,
-                };
-                (quality > 0.0).then_some((quality, lang))
-            })
-            .collect();
-        // A stable sort keeps the header's order among equal qualities.
-        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranges.first().map_or(Self::Zh, |&(_, lang)| lang)
-    }
-
-    /// The `Content-Language` of a response in this language.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::Zh => "zh-CN",
-            Self::En => "en",
-        }
-    }
+/// The language of the request being served ([`Lang::Zh`] outside of one).
+pub fn current_lang() -> Lang {
+    LANG.try_with(|lang| *lang).unwrap_or_default()
 }
 
 /// Serves a request in the language its `Accept-Language` asks for, and says which on an
@@ -130,7 +86,7 @@ pub enum Message<'a> {
 impl Message<'_> {
     /// The message in the current request's language.
     pub fn text(&self) -> String {
-        self.in_lang(Lang::current())
+        self.in_lang(current_lang())
     }
 
     pub fn in_lang(&self, lang: Lang) -> String {
@@ -173,8 +129,8 @@ impl Message<'_> {
                 "the body's Content-Type is not one this operation takes (see /docs; mostly application/json)".into()
             }
             (Self::NotFound { what, id }, Zh) => match id.split_once(" of project ") {
-                Some((id, project)) => format!("项目{project}的{}{id}不存在", noun(what)),
-                None => format!("{}{id}不存在", noun(what)),
+                Some((id, project)) => format!("项目{project}的{}{id}不存在", record_kind(what)),
+                None => format!("{}{id}不存在", record_kind(what)),
             },
             (Self::NotFound { what, id }, En) => format!("{what} {id} was not found"),
             (
@@ -258,28 +214,6 @@ fn china_time(until: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// The Chinese of a record's kind as the service names it (`project`, `team`, …).
-fn noun(what: &str) -> String {
-    let zh = match what {
-        "project" => "项目",
-        "investor" => "投资方",
-        "team" => "专班",
-        "cluster" => "产业集群",
-        "park" => "园区",
-        "user" => "用户",
-        "token" => "令牌",
-        "funding" => "到位资金记录",
-        "activity" => "跟进记录",
-        "output_report" => "产值报告",
-        "import" => "导入记录",
-        "contract of project" => "合同：项目",
-        "settings" => "设置",
-        "record" => "记录",
-        other => return format!("{other} "),
-    };
-    zh.to_owned()
-}
-
 /// What a value should have been.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expected {
@@ -361,6 +295,8 @@ pub enum Problem {
     NotADate,
     /// A string that is not a time.
     NotATime,
+    /// `null` in a merge patch for a field that cannot be cleared.
+    NotClearable,
     /// The body is not JSON; where the reader stopped.
     NotJson { line: usize, column: usize },
     /// The framework's own reason, when nothing above fits.
@@ -370,7 +306,7 @@ pub enum Problem {
 impl Problem {
     /// The problem in the current request's language.
     pub fn text(&self) -> String {
-        self.in_lang(Lang::current())
+        self.in_lang(current_lang())
     }
 
     pub fn in_lang(&self, lang: Lang) -> String {
@@ -404,6 +340,8 @@ impl Problem {
             (Self::NotJson { line, column }, En) => {
                 format!("is not valid JSON (near line {line}, column {column})")
             }
+            (Self::NotClearable, Zh) => "不能清空：请填写一个值，或不发送这个字段以保留原值".into(),
+            (Self::NotClearable, En) => "cannot be cleared: send a value, or leave the field out to keep it".into(),
             (Self::Other(reason), Zh) => format!("无法读取：{reason}"),
             (Self::Other(reason), En) => format!("could not be read: {reason}"),
         }
@@ -512,23 +450,12 @@ impl Pattern {
 
 /// The words of a text rule's refusal, for the validator of the API's text types.
 pub fn text_refused(refused: TextError) -> String {
-    Pattern::Text(refused).in_lang(Lang::current())
+    Pattern::Text(refused).in_lang(current_lang())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_language_follows_accept_language() {
-        assert_eq!(Lang::from_accept_language(None), Lang::Zh);
-        assert_eq!(Lang::from_accept_language(Some("en")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("en-GB,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("zh-CN,zh;q=0.9,en;q=0.8")), Lang::Zh);
-        assert_eq!(Lang::from_accept_language(Some("fr, en;q=0.5")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("de")), Lang::Zh);
-        assert_eq!(Lang::from_accept_language(Some("en;q=0, zh")), Lang::Zh);
-    }
 
     #[test]
     fn an_enumeration_lists_its_values_with_their_labels() {

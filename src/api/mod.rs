@@ -139,7 +139,12 @@ pub fn version_sent(body: Option<i32>, if_match: Option<&str>) -> Result<Option<
             .trim_matches('"')
             .parse()
             .map(Some)
-            .map_err(|_| crate::service::ServiceError::invalid("If-Match", format!("`{tag}` is not a version"))),
+            .map_err(|_| {
+                crate::service::ServiceError::invalid(
+                    "If-Match",
+                    crate::service::Words::new(format!("`{tag}`不是版本号"), format!("`{tag}` is not a version")),
+                )
+            }),
         (None, None) => Ok(None),
     }
 }
@@ -148,7 +153,10 @@ pub fn required_version(body: Option<i32>, if_match: Option<&str>) -> Result<i32
     version_sent(body, if_match)?.ok_or_else(|| {
         crate::service::ServiceError::invalid(
             "version",
-            "required: send the version you read, in the body or as If-Match",
+            crate::service::Words::new(
+                "必填：请在请求体或 If-Match 请求头中发送你读取时的版本号",
+                "required: send the version you read, in the body or as If-Match",
+            ),
         )
     })
 }

@@ -158,11 +158,18 @@ impl Default for Settings {
 
 impl Settings {
     /// What is wrong with each field, as (field, message); empty when the settings are usable.
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+    pub fn problems(&self) -> Vec<(&'static str, super::words::Words)> {
+        use super::words::Words;
         let mut problems = Vec::new();
         let mut within = |field: &'static str, value: i32, min: i32, max: i32| {
             if !(min..=max).contains(&value) {
-                problems.push((field, format!("must be between {min} and {max}, not {value}")));
+                problems.push((
+                    field,
+                    Words::new(
+                        format!("应在{min}至{max}之间，而不是{value}"),
+                        format!("must be between {min} and {max}, not {value}"),
+                    ),
+                ));
             }
         };
         within("default_production_months", self.default_production_months, 1, 240);
@@ -189,7 +196,10 @@ impl Settings {
         if rates.iter().all(|v| *v == 0) && problems.is_empty() {
             problems.push((
                 "league_weights",
-                "at least one of the three rates must have a weight above zero".to_string(),
+                Words::new(
+                    "三项比率中至少要有一项的权重大于零",
+                    "at least one of the three rates must have a weight above zero",
+                ),
             ));
         }
         problems
@@ -205,15 +215,19 @@ pub struct Period {
 
 impl Period {
     /// The period, or why not (`to` before `from`, or either end outside [`Period::YEARS`]).
-    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, String> {
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, super::words::Words> {
+        use super::words::Words;
         if to < from {
-            return Err(format!("{to} is earlier than from ({from})"));
+            return Err(Words::new(
+                format!("{to}早于开始日期（{from}）"),
+                format!("{to} is earlier than from ({from})"),
+            ));
         }
         if !Self::YEARS.contains(&from.year()) || !Self::YEARS.contains(&to.year()) {
-            return Err(format!(
-                "{from} to {to}: a period lies within the years {} to {}",
-                Self::YEARS.start(),
-                Self::YEARS.end()
+            let (first, last) = (Self::YEARS.start(), Self::YEARS.end());
+            return Err(Words::new(
+                format!("{from}至{to}：期间须在{first}年至{last}年之内"),
+                format!("{from} to {to}: a period lies within the years {first} to {last}"),
             ));
         }
         Ok(Self { from, to })

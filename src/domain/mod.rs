@@ -1,5 +1,6 @@
 //! The rules of the domain, independent of HTTP and SQL: money, dates, project codes and names,
-//! the limits of every text, stages and transitions, access, and the KPI definitions.
+//! the limits of every text, stages and transitions, access, the KPI definitions, and the
+//! two languages refusals are worded in.
 
 pub mod access;
 pub mod date;
@@ -10,5 +11,6 @@ pub mod project;
 pub mod stage;
 pub mod text;
 pub mod wording;
+pub mod words;
 
 pub use date::{PastDate, today};

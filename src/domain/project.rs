@@ -4,12 +4,13 @@
 //! again.
 
 use super::text::{self, Rule, TextError};
+use super::words::Words;
 
 /// The longest 项目编号, in bytes (codes are ASCII).
 pub const CODE_MAX_LEN: usize = text::CODE;
 
 /// Takes a 项目编号: 1 to 64 letters, digits, `-` or `_`, surrounding blanks trimmed.
-pub fn project_code(code: &str) -> Result<&str, String> {
+pub fn project_code(code: &str) -> Result<&str, Words> {
     let code = code.trim();
     let valid = (1..=CODE_MAX_LEN).contains(&code.len())
         && code
@@ -18,8 +19,9 @@ pub fn project_code(code: &str) -> Result<&str, String> {
     if valid {
         Ok(code)
     } else {
-        Err(format!(
-            "`{code}` must be 1 to {CODE_MAX_LEN} letters, digits, `-` or `_`"
+        Err(Words::new(
+            format!("`{code}`不是有效的项目编号：应为1至{CODE_MAX_LEN}个英文字母、数字、`-`或`_`"),
+            format!("`{code}` must be 1 to {CODE_MAX_LEN} letters, digits, `-` or `_`"),
         ))
     }
 }

@@ -16,7 +16,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Change};
-use super::{Actor, ServiceError, ServiceResult, now};
+use super::{Actor, ServiceError, ServiceResult, Words, now};
 
 /// Every token starts with this, so a leaked one is recognisable in logs and scanners.
 const TOKEN_PREFIX: &str = "zs_";
@@ -223,7 +223,10 @@ impl TokenCache {
 pub async fn issue_token_for(db: &impl ConnectionTrait, username: &str, name: &str) -> ServiceResult<String> {
     let owner = super::users::find_by_username(db, username).await?;
     if owner.archived {
-        return Err(ServiceError::invalid("user", format!("`{username}` is archived")));
+        return Err(ServiceError::invalid(
+            "user",
+            Words::new(format!("用户`{username}`已归档"), format!("`{username}` is archived")),
+        ));
     }
     Ok(issue_token(db, owner.id, name, None).await?.0)
 }
@@ -265,10 +268,16 @@ pub async fn create_token<C: ConnectionTrait + TransactionTrait>(
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::invalid("name", "must be 1 to 100 characters"));
+        return Err(ServiceError::invalid(
+            "name",
+            Words::new("应为1至100个字符", "must be 1 to 100 characters"),
+        ));
     }
     if expires_at.is_some_and(|at| at <= now()) {
-        return Err(ServiceError::invalid("expires_at", "must be in the future"));
+        return Err(ServiceError::invalid(
+            "expires_at",
+            Words::new("应晚于现在", "must be in the future"),
+        ));
     }
     let txn = crate::db::begin_write(db).await?;
     super::users::find_user(&txn, user_id).await?;
@@ -360,9 +369,17 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
         actor.principal().check_admin()?;
     }
     if !(10..=200).contains(&password.chars().count()) {
-        return Err(ServiceError::invalid("password", "must be 10 to 200 characters"));
+        return Err(ServiceError::invalid(
+            "password",
+            Words::new("应为10至200个字符", "must be 10 to 200 characters"),
+        ));
     }
-    let hash = hash_password(password).map_err(|e| ServiceError::invalid("password", e.to_string()))?;
+    let hash = hash_password(password).map_err(|e| {
+        ServiceError::invalid(
+            "password",
+            Words::new(format!("无法设置这个密码：{e}"), format!("cannot be set: {e}")),
+        )
+    })?;
     let txn = crate::db::begin_write(db).await?;
     let existing = super::users::find_user(&txn, user_id).await?;
     let mut model: user::ActiveModel = existing.into();

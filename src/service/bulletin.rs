@@ -25,7 +25,7 @@ use super::kpi::warnings::{WarningParams, warnings};
 use super::kpi::{KpiParams, KpiSet, Rate, Scope, check_params, kpis};
 use super::settings::{BulletinHeadings, get_settings};
 use super::targets::target_progress;
-use super::{Actor, PageRequest, ServiceError, ServiceResult};
+use super::{Actor, PageRequest, ServiceError, ServiceResult, Words};
 use crate::domain::kpi::{Comparison, FundsBasis, Light, Measure, Period, ProductionCohort, SignBasis};
 use crate::domain::{PastDate, today};
 
@@ -90,13 +90,14 @@ pub struct BulletinPeriod {
 /// `as_of`). Without one, a monthly bulletin covers the last month ended by `as_of` and a
 /// quarterly one the last quarter ended by it.
 pub fn period_of(kind: BulletinKind, period: Option<&str>, as_of: NaiveDate) -> ServiceResult<BulletinPeriod> {
-    let invalid = |message: String| ServiceError::invalid("period", message);
+    let invalid = |message: Words| ServiceError::invalid("period", message);
     let first = |year: i32, month: u32| NaiveDate::from_ymd_opt(year, month, 1);
     let (from, months) = match (kind, period) {
         (BulletinKind::Weekly, Some(_)) => {
-            return Err(invalid(
-                "a weekly supervision list has no period: it lists what is overdue at `as_of`".into(),
-            ));
+            return Err(invalid(Words::new(
+                "周督查清单没有期间：它列出截至 as_of 日期逾期的事项",
+                "a weekly supervision list has no period: it lists what is overdue at `as_of`",
+            )));
         }
         (BulletinKind::Weekly, None) => {
             let week = as_of.iso_week();
@@ -114,7 +115,12 @@ pub fn period_of(kind: BulletinKind, period: Option<&str>, as_of: NaiveDate) -> 
                 .filter(|(_, m)| text.len() == 7 && (1..=12).contains(m))
                 .and_then(|(y, m)| first(y, m));
             (
-                parsed.ok_or_else(|| invalid(format!("`{text}` is not a month like 2026-11")))?,
+                parsed.ok_or_else(|| {
+                    invalid(Words::new(
+                        format!("`{text}`不是月份，应形如2026-11"),
+                        format!("`{text}` is not a month like 2026-11"),
+                    ))
+                })?,
                 1,
             )
         }
@@ -125,7 +131,12 @@ pub fn period_of(kind: BulletinKind, period: Option<&str>, as_of: NaiveDate) -> 
                 .filter(|(_, q)| text.len() == 7 && (1..=4).contains(q))
                 .and_then(|(y, q)| first(y, 3 * q - 2));
             (
-                parsed.ok_or_else(|| invalid(format!("`{text}` is not a quarter like 2026-Q3")))?,
+                parsed.ok_or_else(|| {
+                    invalid(Words::new(
+                        format!("`{text}`不是季度，应形如2026-Q3"),
+                        format!("`{text}` is not a quarter like 2026-Q3"),
+                    ))
+                })?,
                 3,
             )
         }
@@ -146,8 +157,9 @@ pub fn period_of(kind: BulletinKind, period: Option<&str>, as_of: NaiveDate) -> 
         .and_then(|next| next.pred_opt())
         .unwrap_or(from);
     if from > as_of {
-        return Err(invalid(format!(
-            "the period begins on {from}, after the as-of date {as_of}"
+        return Err(invalid(Words::new(
+            format!("期间从{from}开始，晚于统计截止日{as_of}"),
+            format!("the period begins on {from}, after the as-of date {as_of}"),
         )));
     }
     Period::new(from, to).map_err(invalid)?;
@@ -350,7 +362,7 @@ pub async fn bulletin_figures(
     params: &BulletinParams,
 ) -> ServiceResult<StatedFigures> {
     let as_of = PastDate::or_today(params.as_of)
-        .map_err(|refused| ServiceError::invalid("as_of", refused.to_string()))?
+        .map_err(|refused| ServiceError::refused("as_of", &refused))?
         .get();
     let period = period_of(params.kind, params.period.as_deref(), as_of)?;
     // The period's own end bounds nothing: a month still running is counted to `as_of`.

@@ -2,20 +2,27 @@
 //! database's refusal of a statement (a duplicate, a missing reference) becomes the field at
 //! fault here, the same on SQLite and PostgreSQL.
 
+//!
+//! Every refusal says why in Chinese and in English ([`Words`]), written where the rule
+//! refuses; the API answers in the language asked for, the command line in Chinese.
+
 use sea_orm::{DbErr, RuntimeErr, SqlErr, SqlxPostgresError};
+
+use crate::domain::words::Refusal;
+pub use crate::domain::words::Words;
 
 /// A problem with one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Words,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, message: Words) -> Self {
         Self {
             field: field.into(),
-            message: message.into(),
+            message,
         }
     }
 }
@@ -27,11 +34,11 @@ pub enum ServiceError {
     NotFound { what: &'static str, id: String },
     /// The change collides with existing data (a duplicate code, a stale version).
     #[error("{message}")]
-    Conflict { message: String, details: Vec<FieldError> },
+    Conflict { message: Words, details: Vec<FieldError> },
     /// The input is well-formed but breaks a rule (a date in the future, a negative amount,
     /// an impossible stage move); `details` names the fields.
     #[error("{message}")]
-    Invalid { message: String, details: Vec<FieldError> },
+    Invalid { message: Words, details: Vec<FieldError> },
     /// The caller may not do this, and why.
     #[error("{0}")]
     Forbidden(crate::domain::access::Denied),
@@ -64,22 +71,33 @@ impl ServiceError {
         }
     }
 
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let message = message.into();
+    pub fn invalid(field: impl Into<String>, message: Words) -> Self {
         let field = field.into();
         Self::Invalid {
-            message: format!("{field}: {message}"),
+            message: message.about(&field),
             details: vec![FieldError { field, message }],
         }
     }
 
+    /// A refusal of the domain's about `field`.
+    pub fn refused(field: impl Into<String>, refusal: &impl Refusal) -> Self {
+        Self::invalid(field, Words::of(refusal))
+    }
+
+    /// A refusal not about one field.
+    pub fn invalid_input(message: Words) -> Self {
+        Self::Invalid {
+            message,
+            details: vec![],
+        }
+    }
+
     pub fn invalid_fields(details: Vec<FieldError>) -> Self {
-        let message = details
-            .iter()
-            .map(|d| format!("{}: {}", d.field, d.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Self::Invalid { message, details }
+        let about: Vec<Words> = details.iter().map(|d| d.message.about(&d.field)).collect();
+        Self::Invalid {
+            message: Words::join(&about),
+            details,
+        }
     }
 
     /// Whether this is a unique value taken (a duplicate the database refused), not a stale
@@ -88,8 +106,7 @@ impl ServiceError {
         matches!(self, Self::Conflict { details, .. } if details.iter().all(|d| d.field != "version"))
     }
 
-    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let message = message.into();
+    pub fn conflict(field: impl Into<String>, message: Words) -> Self {
         Self::Conflict {
             message: message.clone(),
             details: vec![FieldError::new(field, message)],
@@ -234,50 +251,62 @@ fn quoted_after(text: &str, marker: &str) -> Option<String> {
 
 impl From<Violation> for ServiceError {
     fn from(violation: Violation) -> Self {
-        let details = |fields: &[String], message: &str| -> Vec<FieldError> {
-            fields.iter().map(|field| FieldError::new(field, message)).collect()
+        let details = |fields: &[String], message: Words| -> Vec<FieldError> {
+            fields
+                .iter()
+                .map(|field| FieldError::new(field, message.clone()))
+                .collect()
         };
         match violation {
             Violation::Unique(fields) if fields.is_empty() => Self::Conflict {
-                message: "a record with the same unique value exists".into(),
+                message: Words::new("已有相同唯一值的记录", "a record with the same unique value exists"),
                 details: vec![],
             },
             Violation::Unique(fields) => Self::Conflict {
-                message: format!("another record has the same {}", fields.join(" and ")),
-                details: details(&fields, "is already taken by another record"),
+                message: Words::new(
+                    format!("已有另一条记录的{}与此相同", fields.join("、")),
+                    format!("another record has the same {}", fields.join(" and ")),
+                ),
+                details: details(
+                    &fields,
+                    Words::new("已被另一条记录占用", "is already taken by another record"),
+                ),
             },
             Violation::ForeignKey {
                 referred_by: Some(table),
                 ..
-            } => Self::Invalid {
-                message: format!("the record is still referred to by {table}"),
-                details: vec![],
-            },
-            Violation::ForeignKey { fields, .. } if fields.is_empty() => Self::Invalid {
-                message: "the record refers to, or is referred to by, another record".into(),
-                details: vec![],
-            },
+            } => Self::invalid_input(Words::new(
+                format!("这条记录仍被{table}引用"),
+                format!("the record is still referred to by {table}"),
+            )),
+            Violation::ForeignKey { fields, .. } if fields.is_empty() => Self::invalid_input(Words::new(
+                "这条记录引用了另一条记录，或仍被另一条记录引用",
+                "the record refers to, or is referred to by, another record",
+            )),
             Violation::ForeignKey { fields, .. } => Self::Invalid {
-                message: format!("{} refers to a record that does not exist", fields.join(" and ")),
-                details: details(&fields, "refers to a record that does not exist"),
+                message: Words::new(
+                    format!("{}引用的记录不存在", fields.join("、")),
+                    format!("{} refers to a record that does not exist", fields.join(" and ")),
+                ),
+                details: details(
+                    &fields,
+                    Words::new("引用的记录不存在", "refers to a record that does not exist"),
+                ),
             },
-            Violation::NotNull(Some(field)) => Self::invalid(field, "must not be empty"),
-            Violation::NotNull(None) => Self::Invalid {
-                message: "a required value is missing".into(),
-                details: vec![],
-            },
-            Violation::Check => Self::Invalid {
-                message: "a value breaks a rule of the stored data".into(),
-                details: vec![],
-            },
-            Violation::TooLong => Self::Invalid {
-                message: "a text is longer than its field holds".into(),
-                details: vec![],
-            },
-            Violation::Unstorable => Self::Invalid {
-                message: "a text holds a character that cannot be stored (NUL)".into(),
-                details: vec![],
-            },
+            Violation::NotNull(Some(field)) => Self::invalid(field, Words::new("不能为空", "must not be empty")),
+            Violation::NotNull(None) => Self::invalid_input(Words::new("缺少必填的值", "a required value is missing")),
+            Violation::Check => Self::invalid_input(Words::new(
+                "有一个值违反了已存数据的规则",
+                "a value breaks a rule of the stored data",
+            )),
+            Violation::TooLong => Self::invalid_input(Words::new(
+                "有一段文字超过了该字段的长度",
+                "a text is longer than its field holds",
+            )),
+            Violation::Unstorable => Self::invalid_input(Words::new(
+                "有一段文字含有无法保存的字符（NUL）",
+                "a text holds a character that cannot be stored (NUL)",
+            )),
         }
     }
 }
@@ -287,12 +316,12 @@ impl From<Violation> for ServiceError {
 pub struct Problems(Vec<FieldError>);
 
 impl Problems {
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub fn add(&mut self, field: impl Into<String>, message: Words) {
         self.0.push(FieldError::new(field, message));
     }
 
-    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|e| self.add(field, e.to_string())).ok()
+    pub fn check<T, E: Refusal>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.add(field, Words::of(&e))).ok()
     }
 
     pub fn finish(self) -> ServiceResult<()> {
@@ -340,10 +369,15 @@ mod tests {
         let ServiceError::Conflict { message, details } = err else {
             panic!("a conflict")
         };
-        assert_eq!(message, "another record has the same credit_code");
+        use crate::domain::words::Lang;
+        assert_eq!(message.in_lang(Lang::En), "another record has the same credit_code");
+        assert_eq!(message.in_lang(Lang::Zh), "已有另一条记录的credit_code与此相同");
         assert_eq!(
             details,
-            [FieldError::new("credit_code", "is already taken by another record")]
+            [FieldError::new(
+                "credit_code",
+                Words::new("已被另一条记录占用", "is already taken by another record")
+            )]
         );
     }
 }

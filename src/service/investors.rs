@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::audit::{self, Change};
 use super::versioned;
-use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
+use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, Words, clean, now};
 use crate::domain::project;
 
 /// An investor as written by a client.
@@ -32,7 +32,7 @@ pub fn contains_pattern(text: &str) -> LikeExpr {
 
 /// A unified social credit code (统一社会信用代码): 18 characters of digits and capital letters
 /// other than I, O, Z, S and V.
-pub fn check_credit_code(code: &str) -> Result<String, String> {
+pub fn check_credit_code(code: &str) -> Result<String, Words> {
     let code = code.trim().to_ascii_uppercase();
     let valid = code.len() == 18
         && code
@@ -41,7 +41,10 @@ pub fn check_credit_code(code: &str) -> Result<String, String> {
     if valid {
         Ok(code)
     } else {
-        Err(format!("`{code}` is not an 18-character unified social credit code"))
+        Err(Words::new(
+            format!("`{code}`不是18位统一社会信用代码"),
+            format!("`{code}` is not an 18-character unified social credit code"),
+        ))
     }
 }
 
@@ -61,15 +64,21 @@ fn check(input: InvestorInput) -> ServiceResult<InvestorInput> {
 
 fn duplicate_code(err: sea_orm::DbErr, code: &Option<String>) -> ServiceError {
     match ServiceError::from(err) {
-        ServiceError::Conflict { .. } => ServiceError::conflict(
-            "credit_code",
-            format!(
-                "an investor with credit code `{}` exists",
-                code.as_deref().unwrap_or_default()
-            ),
-        ),
+        ServiceError::Conflict { .. } => credit_code_taken(code),
         other => other,
     }
+}
+
+/// The refusal of a credit code another investor has.
+fn credit_code_taken(code: &Option<String>) -> ServiceError {
+    let code = code.as_deref().unwrap_or_default();
+    ServiceError::conflict(
+        "credit_code",
+        Words::new(
+            format!("统一社会信用代码为`{code}`的投资方已存在"),
+            format!("an investor with credit code `{code}` exists"),
+        ),
+    )
 }
 
 pub async fn list_investors(
@@ -174,13 +183,7 @@ pub async fn update_investor<C: ConnectionTrait + TransactionTrait>(
     )
     .await
     .map_err(|e| match e {
-        e if e.is_duplicate() => ServiceError::conflict(
-            "credit_code",
-            format!(
-                "an investor with credit code `{}` exists",
-                input.credit_code.as_deref().unwrap_or_default()
-            ),
-        ),
+        e if e.is_duplicate() => credit_code_taken(&input.credit_code),
         other => other,
     })?;
     audit::record(&txn, actor, change(id, "update", Some(&existing), Some(&updated))).await?;
@@ -201,7 +204,10 @@ pub async fn delete_investor<C: ConnectionTrait + TransactionTrait>(
         .await
         .map_err(|e| match ServiceError::from(e) {
             ServiceError::Invalid { .. } => ServiceError::Conflict {
-                message: "this investor still has projects; delete or reassign them first".into(),
+                message: Words::new(
+                    "这个投资方还有项目；请先删除这些项目或改到其他投资方名下",
+                    "this investor still has projects; delete or reassign them first",
+                ),
                 details: vec![],
             },
             other => other,

@@ -41,7 +41,7 @@ use self::fragments::{
 use self::sql::{Query, group_key, group_label, int, opt_text, scope_filter, sum};
 use self::targets::{TargetTotals, targets_by_team};
 use super::settings::{StoredSettings, get_settings};
-use super::{Problems, ServiceResult};
+use super::{Problems, ServiceResult, Words};
 use crate::domain::PastDate;
 use crate::domain::kpi::{
     FundsBasis, GroupBy, Measure, Period, ProductionCohort, Settings, SignBasis, YearProgress, exact_ratio, ratio,
@@ -108,19 +108,28 @@ pub fn check_params(params: KpiParams) -> ServiceResult<KpiQuery> {
         if params.from.year() != params.to.year() {
             problems.add(
                 field,
-                "the target basis compares with one year's targets: `from` and `to` must be in the same year",
+                Words::new(
+                    "按目标口径是与一年的目标相比：from 和 to 须在同一年内",
+                    "the target basis compares with one year's targets: `from` and `to` must be in the same year",
+                ),
             );
         }
         if params.group_by.is_some_and(|g| g != GroupBy::Team) {
             problems.add(
                 field,
-                "targets are set per team and year: the target basis cannot be grouped by cluster, park, month or quarter",
+                Words::new(
+                    "目标按专班和年度设定：按目标口径不能按产业集群、园区、月份或季度分组",
+                    "targets are set per team and year: the target basis cannot be grouped by cluster, park, month or quarter",
+                ),
             );
         }
         if params.scope.cluster_id.is_some() || params.scope.park_id.is_some() {
             problems.add(
                 field,
-                "targets are set per team: the target basis cannot be filtered by cluster or park",
+                Words::new(
+                    "目标按专班设定：按目标口径不能按产业集群或园区筛选",
+                    "targets are set per team: the target basis cannot be filtered by cluster or park",
+                ),
             );
         }
     }

@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::audit::{self, Change};
 use super::projects::{ProjectView, check_version, get_project, readable_project, save_versioned, writable_project};
-use super::{Actor, Problems, ServiceError, ServiceResult, clean, now};
+use super::{Actor, Problems, ServiceError, ServiceResult, Words, clean, now};
 use crate::domain::stage::{StageDates, Transition, TransitionError, check_dates_in_order, plan_transition};
 use crate::domain::{PastDate, money, today};
 
@@ -73,7 +73,7 @@ fn refused(err: TransitionError) -> ServiceError {
         TransitionError::ContractRequired | TransitionError::SignedDateMismatch { .. } => "contract",
         TransitionError::AlreadyThere(_) | TransitionError::SkipsStage { .. } => "stage",
     };
-    ServiceError::invalid(field, err.to_string())
+    ServiceError::refused(field, &err)
 }
 
 struct CheckedContract {
@@ -110,7 +110,13 @@ fn check_contract(input: ContractInput) -> ServiceResult<CheckedContract> {
         if let (Some(date), (prev_field, Some(prev))) = (date, previous)
             && date < prev
         {
-            problems.add(field, format!("{date} is earlier than {prev_field} ({prev})"));
+            problems.add(
+                field,
+                Words::new(
+                    format!("{date}早于{prev_field}（{prev}）"),
+                    format!("{date} is earlier than {prev_field} ({prev})"),
+                ),
+            );
         }
         if date.is_some() {
             previous = (field, date);
@@ -210,7 +216,10 @@ pub async fn transition_in(
             if input.to != Stage::Signed {
                 return Err(ServiceError::invalid(
                     "contract",
-                    "contract terms go with a move to `signed` only",
+                    Words::new(
+                        "合同条款只能随“签约”这一阶段变更一起提交",
+                        "contract terms go with a move to `signed` only",
+                    ),
                 ));
             }
             let checked = check_contract(terms)?;
@@ -287,7 +296,13 @@ pub async fn put_contract<C: ConnectionTrait + TransactionTrait>(
             ..stage_dates(&project)
         };
         check_dates_in_order(&dates, today()).map_err(|e| {
-            ServiceError::invalid("signed_on", format!("the new signing date breaks the stage order: {e}"))
+            ServiceError::invalid(
+                "signed_on",
+                Words::new(
+                    format!("新的签约时间打乱了各阶段的先后顺序：{}", e.chinese()),
+                    format!("the new signing date breaks the stage order: {e}"),
+                ),
+            )
         })?;
         let version = project.version;
         let before = project.clone();

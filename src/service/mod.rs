@@ -21,7 +21,7 @@ pub mod targets;
 pub mod users;
 pub mod versioned;
 
-pub use error::{FieldError, Problems, ServiceError, ServiceResult};
+pub use error::{FieldError, Problems, ServiceError, ServiceResult, Words};
 
 use chrono::{DateTime, Utc};
 

@@ -20,9 +20,10 @@ use serde::Deserialize;
 
 use super::audit::{self, Change};
 use super::investors::contains_pattern;
-use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, clean, now};
+use super::{Actor, PageRequest, Problems, ServiceError, ServiceResult, Words, clean, now};
 use crate::db::packed;
 use crate::domain::stage::StageDates;
+use crate::domain::words::no_record;
 use crate::domain::{PastDate, money, project as rules};
 
 /// A project's editable fields as written by a client.
@@ -120,27 +121,27 @@ async fn check(db: &impl ConnectionTrait, input: &ProjectInput) -> ServiceResult
     problems.check("land_supplied_on", PastDate::optional(input.land_supplied_on));
 
     if team::Entity::find_by_id(input.team_id).one(db).await?.is_none() {
-        problems.add("team_id", format!("no team has id {}", input.team_id));
+        problems.add("team_id", no_record("team", input.team_id));
     }
     if let Some(id) = input.investor_id
         && investor::Entity::find_by_id(id).one(db).await?.is_none()
     {
-        problems.add("investor_id", format!("no investor has id {id}"));
+        problems.add("investor_id", no_record("investor", id));
     }
     if let Some(id) = input.cluster_id
         && cluster::Entity::find_by_id(id).one(db).await?.is_none()
     {
-        problems.add("cluster_id", format!("no cluster has id {id}"));
+        problems.add("cluster_id", no_record("cluster", id));
     }
     if let Some(id) = input.park_id
         && park::Entity::find_by_id(id).one(db).await?.is_none()
     {
-        problems.add("park_id", format!("no park has id {id}"));
+        problems.add("park_id", no_record("park", id));
     }
     if let Some(id) = input.owner_id
         && user::Entity::find_by_id(id).one(db).await?.is_none()
     {
-        problems.add("owner_id", format!("no user has id {id}"));
+        problems.add("owner_id", no_record("user", id));
     }
     problems.finish()?;
     Ok(Checked {
@@ -154,9 +155,20 @@ async fn check(db: &impl ConnectionTrait, input: &ProjectInput) -> ServiceResult
 
 fn duplicate_code(err: sea_orm::DbErr, code: &str) -> ServiceError {
     match ServiceError::from(err) {
-        ServiceError::Conflict { .. } => ServiceError::conflict("code", format!("a project with code `{code}` exists")),
+        ServiceError::Conflict { .. } => code_taken(code),
         other => other,
     }
+}
+
+/// The refusal of a 项目编号 another project has.
+pub fn code_taken(code: &str) -> ServiceError {
+    ServiceError::conflict(
+        "code",
+        Words::new(
+            format!("已有项目编号为`{code}`的项目"),
+            format!("a project with code `{code}` exists"),
+        ),
+    )
 }
 
 /// Logs a new project as a lead (reached on `lead_on`, default today), with its first
@@ -169,7 +181,7 @@ pub async fn create_project<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<ProjectView> {
     actor.principal().check_assign_team(input.team_id)?;
     let lead_on = PastDate::optional(lead_on)
-        .map_err(|e| ServiceError::invalid("lead_on", e.to_string()))?
+        .map_err(|e| ServiceError::refused("lead_on", &e))?
         .unwrap_or_else(PastDate::today)
         .get();
     let txn = crate::db::begin_write(db).await?;
@@ -265,9 +277,7 @@ pub async fn update_project<C: ConnectionTrait + TransactionTrait>(
     model.issues = Set(clean(input.issues));
     model.notes = Set(clean(input.notes));
     let updated = save_versioned(&txn, model, version).await.map_err(|e| match e {
-        ServiceError::Conflict { details, .. } if details.is_empty() => {
-            ServiceError::conflict("code", format!("a project with code `{code}` exists"))
-        }
+        ServiceError::Conflict { details, .. } if details.is_empty() => code_taken(&code),
         other => other,
     })?;
     audit::record(

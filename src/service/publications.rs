@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{self, Change};
 use super::bulletin::{BulletinKind, BulletinParams, StatedFigures, bulletin_figures, write};
-use super::{Actor, ServiceError, ServiceResult, now};
+use super::{Actor, ServiceError, ServiceResult, Words, now};
 use crate::domain::access::Denied;
 use crate::domain::today;
 
@@ -108,15 +108,22 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
         (None, _) => 1,
         (Some(earlier), Some(_)) => earlier.version + 1,
         (Some(earlier), None) => {
+            let (published, next) = (earlier.published_at.format("%Y-%m-%d"), earlier.version + 1);
             return Err(ServiceError::conflict(
                 "reason",
-                format!(
-                    "{}（{}）已于{}发布（第{}版），发布后不再改动；如需更正，请说明原因重新发布，将作为第{}版发布，原版本保留",
-                    figures.kind.chinese(),
-                    figures.period.key,
-                    earlier.published_at.format("%Y-%m-%d"),
-                    earlier.version,
-                    earlier.version + 1
+                Words::new(
+                    format!(
+                        "{}（{}）已于{published}发布（第{}版），发布后不再改动；如需更正，请说明原因重新发布，将作为第{next}版发布，原版本保留",
+                        figures.kind.chinese(),
+                        figures.period.key,
+                        earlier.version,
+                    ),
+                    format!(
+                        "the {} bulletin for {} was published on {published} (version {}) and is not changed once published; to correct it, publish again with a reason: it becomes version {next}, the earlier one kept",
+                        figures.kind.as_str(),
+                        figures.period.key,
+                        earlier.version,
+                    ),
                 ),
             ));
         }

@@ -10,8 +10,9 @@ use sea_orm::{
 
 use super::audit::{self, Change};
 use super::versioned;
-use super::{Actor, ServiceError, ServiceResult, clean, now};
+use super::{Actor, ServiceError, ServiceResult, Words, clean, now};
 use crate::domain::project;
+use crate::domain::words::{no_record, record_kind};
 
 /// A task force as written by a client.
 #[derive(Debug, Clone)]
@@ -66,13 +67,19 @@ async fn trail<T: serde::Serialize>(
 fn required_name(name: &str) -> ServiceResult<String> {
     project::reference_name(name)
         .map(str::to_string)
-        .map_err(|e| ServiceError::invalid("name", e.to_string()))
+        .map_err(|e| ServiceError::refused("name", &e))
 }
 
 /// A unique-name violation (not a stale version) as a 409 naming the field.
 fn duplicate_name(err: ServiceError, what: &str, name: &str) -> ServiceError {
     match err {
-        err if err.is_duplicate() => ServiceError::conflict("name", format!("a {what} named `{name}` already exists")),
+        err if err.is_duplicate() => ServiceError::conflict(
+            "name",
+            Words::new(
+                format!("名为`{name}`的{}已存在", record_kind(what)),
+                format!("a {what} named `{name}` already exists"),
+            ),
+        ),
         other => other,
     }
 }
@@ -80,7 +87,10 @@ fn duplicate_name(err: ServiceError, what: &str, name: &str) -> ServiceError {
 fn still_used(err: ServiceError, what: &str) -> ServiceError {
     match err {
         ServiceError::Invalid { details, .. } if details.is_empty() => ServiceError::Conflict {
-            message: format!("this {what} is still referred to by other records; archive it instead"),
+            message: Words::new(
+                format!("这个{}仍被其他记录引用，不能删除；请改为归档", record_kind(what)),
+                format!("this {what} is still referred to by other records; archive it instead"),
+            ),
             details: vec![],
         },
         other => other,
@@ -213,7 +223,7 @@ async fn check_cluster_ref(db: &impl ConnectionTrait, cluster_id: Option<i32>) -
     if let Some(id) = cluster_id
         && cluster::Entity::find_by_id(id).one(db).await?.is_none()
     {
-        return Err(ServiceError::invalid("cluster_id", format!("no cluster has id {id}")));
+        return Err(ServiceError::invalid("cluster_id", no_record("cluster", id)));
     }
     Ok(())
 }

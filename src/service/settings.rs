@@ -6,7 +6,7 @@ use entity::setting;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
 
 use super::audit::{self, Change};
-use super::{Actor, Problems, ServiceError, ServiceResult, now};
+use super::{Actor, Problems, ServiceError, ServiceResult, Words, now};
 use crate::domain::kpi::{LeagueWeights, Settings};
 
 /// The headings of the bulletins: the unit issuing them and the title of each kind.
@@ -85,7 +85,7 @@ pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
             ("bulletin.title_weekly", &b.title_weekly),
         ] {
             if text.trim().is_empty() {
-                problems.add(field, "must not be blank");
+                problems.add(field, Words::new("不能为空", "must not be blank"));
             }
         }
     }

@@ -15,7 +15,7 @@ use sea_orm::{
 use super::audit::{self, Change};
 use super::kpi::targets::targets_by_team;
 use super::kpi::{KpiQuery, Scope, bulletin_figures};
-use super::{Actor, Problems, ServiceResult, now};
+use super::{Actor, Problems, ServiceResult, Words, now};
 use crate::domain::kpi::{FundsBasis, GroupBy, Measure, Period, ProductionCohort, SignBasis, YearProgress};
 use crate::domain::{PastDate, money};
 
@@ -38,7 +38,10 @@ fn check_year(problems: &mut Problems, year: i32) {
     if !YEARS.contains(&year) {
         problems.add(
             "year",
-            format!("must be between {} and {}, not {year}", YEARS.start(), YEARS.end()),
+            Words::new(
+                format!("应在{}至{}之间，而不是{year}", YEARS.start(), YEARS.end()),
+                format!("must be between {} and {}, not {year}", YEARS.start(), YEARS.end()),
+            ),
         );
     }
 }
@@ -61,7 +64,10 @@ pub async fn put_target<C: ConnectionTrait + TransactionTrait>(
             _ => {
                 problems.add(
                     field,
-                    format!("must be a whole number from 1 to {}, not {value}", i32::MAX),
+                    Words::new(
+                        format!("应为1至{}之间的整数，而不是{value}", i32::MAX),
+                        format!("must be a whole number from 1 to {}, not {value}", i32::MAX),
+                    ),
                 );
                 None
             }
@@ -77,7 +83,7 @@ pub async fn put_target<C: ConnectionTrait + TransactionTrait>(
     let funds_arrived_yuan = amount("funds_arrived", input.funds_arrived);
     let txn = crate::db::begin_write(db).await?;
     if team::Entity::find_by_id(team_id).one(&txn).await?.is_none() {
-        problems.add("team_id", format!("no team has id {team_id}"));
+        problems.add("team_id", crate::domain::words::no_record("team", team_id));
     }
     problems.finish()?;
     let existing = target::Entity::find()

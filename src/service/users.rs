@@ -9,8 +9,9 @@ use sea_orm::{
 
 use super::audit::{self, Change};
 use super::versioned;
-use super::{Actor, ServiceError, ServiceResult, now};
+use super::{Actor, ServiceError, ServiceResult, Words, now};
 use crate::domain::access;
+use crate::domain::words::no_record;
 
 /// A user as written by a client.
 #[derive(Debug, Clone)]
@@ -31,23 +32,41 @@ fn check_username(username: &str) -> ServiceResult<String> {
     if !valid {
         return Err(ServiceError::invalid(
             "username",
-            "must be 2 to 64 letters, digits, `_`, `-` or `.`",
+            Words::new(
+                "只能由英文字母、数字、下划线（_）、点（.）和连字符（-）组成，2至64个字符，不能用汉字或空格",
+                "must be 2 to 64 letters, digits, `_`, `-` or `.`",
+            ),
         ));
     }
     Ok(username.to_string())
 }
 
+/// The refusal of a username someone else has.
+fn username_taken(username: &str) -> ServiceError {
+    ServiceError::conflict(
+        "username",
+        Words::new(
+            format!("用户名`{username}`已被占用"),
+            format!("the username `{username}` is taken"),
+        ),
+    )
+}
+
 async fn check_team(db: &impl ConnectionTrait, role: Role, team_id: Option<i32>) -> ServiceResult<()> {
     match (role, team_id) {
-        (Role::Admin | Role::Leader, Some(_)) => {
-            Err(ServiceError::invalid("team_id", "admins and leaders belong to no team"))
-        }
+        (Role::Admin | Role::Leader, Some(_)) => Err(ServiceError::invalid(
+            "team_id",
+            Words::new("管理员和领导不属于任何专班", "admins and leaders belong to no team"),
+        )),
         (Role::TeamLead | Role::Member, None) => Err(ServiceError::invalid(
             "team_id",
-            "team leads and members belong to a team",
+            Words::new(
+                "专班负责人和成员必须属于一个专班",
+                "team leads and members belong to a team",
+            ),
         )),
         (_, Some(id)) if team::Entity::find_by_id(id).one(db).await?.is_none() => {
-            Err(ServiceError::invalid("team_id", format!("no team has id {id}")))
+            Err(ServiceError::invalid("team_id", no_record("team", id)))
         }
         _ => Ok(()),
     }
@@ -156,9 +175,7 @@ async fn insert_user(db: &impl ConnectionTrait, input: UserInput) -> ServiceResu
     .insert(db)
     .await
     .map_err(|e| match ServiceError::from(e) {
-        ServiceError::Conflict { .. } => {
-            ServiceError::conflict("username", format!("the username `{username}` is taken"))
-        }
+        ServiceError::Conflict { .. } => username_taken(&username),
         other => other,
     })
 }
@@ -214,7 +231,7 @@ pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
     )
     .await
     .map_err(|e| match e {
-        e if e.is_duplicate() => ServiceError::conflict("username", format!("the username `{username}` is taken")),
+        e if e.is_duplicate() => username_taken(&username),
         other => other,
     })?;
     audit::record(

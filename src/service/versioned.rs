@@ -4,7 +4,8 @@
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::{FieldError, ServiceError, ServiceResult};
+use super::{FieldError, ServiceError, ServiceResult, Words};
+use crate::domain::words::record_kind;
 
 /// Refuses an update made from a stale read, naming the current version.
 pub fn check(what: &str, id: i32, current: i32, expected: i32) -> ServiceResult<()> {
@@ -12,10 +13,19 @@ pub fn check(what: &str, id: i32, current: i32, expected: i32) -> ServiceResult<
         return Ok(());
     }
     Err(ServiceError::Conflict {
-        message: format!(
-            "{what} {id} was changed since you read it (you sent version {expected}, it is now at version {current}); reload and retry"
+        message: Words::new(
+            format!(
+                "{}{id}在你读取之后已被他人修改（你提交的是第{expected}版，现在是第{current}版）；请重新载入后再改",
+                record_kind(what)
+            ),
+            format!(
+                "{what} {id} was changed since you read it (you sent version {expected}, it is now at version {current}); reload and retry"
+            ),
         ),
-        details: vec![FieldError::new("version", format!("current version is {current}"))],
+        details: vec![FieldError::new(
+            "version",
+            Words::new(format!("现在是第{current}版"), format!("current version is {current}")),
+        )],
     })
 }
 
@@ -42,8 +52,11 @@ where
         .await?;
     if result.rows_affected == 0 {
         return Err(ServiceError::Conflict {
-            message: format!("{what} {id} was changed by someone else at the same time; reload and retry"),
-            details: vec![FieldError::new("version", "stale")],
+            message: Words::new(
+                format!("{}{id}刚刚被他人同时修改；请重新载入后再改", record_kind(what)),
+                format!("{what} {id} was changed by someone else at the same time; reload and retry"),
+            ),
+            details: vec![FieldError::new("version", Words::new("已过期", "stale"))],
         });
     }
     E::find()

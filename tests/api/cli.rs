@@ -54,7 +54,7 @@ async fn users_tokens_and_passwords_from_the_shell_on_a_fresh_database() {
 
     let short = run(&url, &["user", "password", "wang"], "short\n");
     assert!(!short.status.success());
-    assert!(String::from_utf8_lossy(&short.stderr).contains("10 to 200 characters"));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("应为10至200个字符"));
 
     let password = "大足-招商-secret-1";
     let set = run(&url, &["user", "password", "wang"], &format!("{password}\n"));

@@ -82,7 +82,7 @@ async fn payments_are_corrected_with_the_audit_trail() {
     assert!(cleared.get("note").is_none());
     for field in ["counted", "amount"] {
         let body = app.patch(&path, json!({field: null})).await.expect(400);
-        assert_eq!(body["details"][0]["field"], field);
+        assert_eq!(body["details"][0]["field"], format!("/{field}"));
     }
     let body = app.patch(&path, json!({"amount": "0"})).await.expect(422);
     assert_eq!(body["details"][0]["field"], "amount");
@@ -144,7 +144,7 @@ async fn follow_ups_are_edited_marked_done_and_deleted() {
     let body = app.patch(&path, json!({"done_on": "2025-03-01"})).await.expect(422);
     assert_eq!(body["details"][0]["field"], "done_on");
     let body = app.patch(&path, json!({"summary": null})).await.expect(400);
-    assert_eq!(body["details"][0]["field"], "summary");
+    assert_eq!(body["details"][0]["field"], "/summary");
 
     let leader = app.token_for("leader", "leader", None).await;
     app.send_as(Some(&leader), Method::DELETE, &path, None)

@@ -103,6 +103,19 @@ async fn an_impossible_transition_is_a_422_saying_why() {
         .await
         .expect(422);
     assert_eq!(body["code"], "invalid");
+    assert_eq!(
+        body["message"], "stage：不能从线索直接到投产：签约后各阶段须依次经过",
+        "{body}"
+    );
+    // The same refusal in English for a caller that asks for it.
+    let body = app
+        .send_in_english(
+            Method::POST,
+            &path,
+            Some(json!({"stage": "producing", "date": "2025-02-01"})),
+        )
+        .await
+        .expect(422);
     assert!(
         body["message"].as_str().unwrap().contains("cannot be reached"),
         "{body}"
@@ -111,14 +124,20 @@ async fn an_impossible_transition_is_a_422_saying_why() {
         .post(&path, json!({"stage": "lead", "date": "2025-02-01"}))
         .await
         .expect(422);
-    assert!(body["message"].as_str().unwrap().contains("already"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("项目已处于线索阶段"),
+        "{body}"
+    );
     let body = app
         .post(&path, json!({"stage": "negotiating", "date": "2024-12-01"}))
         .await
         .expect(422);
     assert_eq!(body["details"][0]["field"], "date");
     assert!(
-        body["message"].as_str().unwrap().contains("earlier than 2025-01-10"),
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("日期早于线索的日期（2025-01-10）"),
         "{body}"
     );
 }
@@ -135,7 +154,7 @@ async fn a_date_in_the_future_is_refused() {
         )
         .await
         .expect(422);
-    assert!(body["message"].as_str().unwrap().contains("later than today"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("晚于今天"), "{body}");
     let team_id = app.reference_id("teams", "生物医药专班").await;
     let body = app
         .post(
@@ -161,7 +180,7 @@ async fn a_negative_amount_is_refused_naming_the_field() {
         .await
         .expect(422);
     assert_eq!(body["details"][0]["field"], "contract.contracted_investment");
-    assert_eq!(body["details"][0]["message"], "must not be negative");
+    assert_eq!(body["details"][0]["message"], "不能为负数");
     let contract = json!({"agreement_type": "formal", "signed_on": "2025-02-01", "contracted_investment": "100"});
     app.post(
         &format!("/api/v1/projects/{id}/transitions"),
@@ -298,7 +317,7 @@ async fn every_editable_record_refuses_a_stale_version() {
         )
         .await
         .expect(409);
-    assert!(body["message"].as_str().unwrap().contains("now at version 2"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("现在是第2版"), "{body}");
     assert_eq!(
         app.get(&format!("/api/v1/investors/{id}")).await.expect(200)["name"],
         "改名有限公司"

@@ -909,7 +909,7 @@ async fn a_row_without_a_code_whose_number_is_taken_is_rejected_at_its_row() {
         errors[0]["message"]
             .as_str()
             .unwrap()
-            .contains("a project with code `P202500002` exists"),
+            .contains("已有项目编号为`P202500002`的项目"),
         "{rejected:#}"
     );
     assert_eq!(app.count("projects").await, 1, "nothing of the file is stored");

@@ -103,7 +103,12 @@ async fn null_clears_a_field_and_is_refused_for_one_that_cannot_be_empty() {
     for field in ["team_id", "name", "code"] {
         let body = app.patch(&path, json!({field: null, "version": 2})).await.expect(400);
         assert_eq!(body["code"], "bad_request");
-        assert_eq!(body["details"][0]["field"], field, "{body}");
+        // Named by its JSON pointer, as every 400 names a field, and said in words.
+        assert_eq!(body["details"][0]["field"], format!("/{field}"), "{body}");
+        assert_eq!(
+            body["details"][0]["message"], "不能清空：请填写一个值，或不发送这个字段以保留原值",
+            "{body}"
+        );
     }
     // A value breaking the rule of its field is refused as in a full body, naming it.
     let body = app
@@ -228,7 +233,7 @@ async fn every_editable_record_takes_a_patch() {
         .patch(&team_path, json!({"archived": null, "version": 2}))
         .await
         .expect(400);
-    assert_eq!(body["details"][0]["field"], "archived");
+    assert_eq!(body["details"][0]["field"], "/archived");
     for kind in ["clusters", "parks"] {
         let created = app
             .post(&format!("/api/v1/{kind}"), json!({"name": format!("补丁{kind}")}))
@@ -322,7 +327,7 @@ async fn every_editable_record_takes_a_patch() {
         .patch("/api/v1/settings", json!({"league_weights": {"sign_rate": null}}))
         .await
         .expect(400);
-    assert_eq!(body["details"][0]["field"], "league_weights.sign_rate");
+    assert_eq!(body["details"][0]["field"], "/league_weights/sign_rate");
     let body = app
         .patch("/api/v1/settings", json!({"warning_funds_percent": 101}))
         .await

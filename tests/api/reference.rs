@@ -54,7 +54,7 @@ async fn dazu_reference_data_is_shipped_and_editable() {
         .delete(&format!("/api/v1/teams/{}", project["team"]["id"]))
         .await
         .expect(409);
-    assert!(body["message"].as_str().unwrap().contains("archive"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("请改为归档"), "{body}");
 }
 
 #[tokio::test]

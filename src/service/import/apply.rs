@@ -243,7 +243,13 @@ async fn write_in_bulk(
             .await
             .map_err(|e| write_failed(&plan.sheet, plan.row, &e.into()))?;
         if updated.rows_affected != 1 {
-            let changed = ServiceError::conflict("version", format!("project {} was changed meanwhile", stored.id));
+            let changed = ServiceError::conflict(
+                "version",
+                crate::service::Words::new(
+                    format!("项目{}在导入期间已被他人修改", stored.id),
+                    format!("project {} was changed meanwhile", stored.id),
+                ),
+            );
             return Err(write_failed(&plan.sheet, plan.row, &changed));
         }
         if let Some(terms) = records.contract_update.take() {

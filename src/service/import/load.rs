@@ -309,7 +309,7 @@ pub(super) fn project_rows(
         let input = project_input(fields, None, created);
         let code = code.clone().unwrap_or_else(|| numbered_code(*lead_on, id));
         if !codes.take(lookups, &code) {
-            let taken = ServiceError::conflict("code", format!("a project with code `{code}` exists"));
+            let taken = crate::service::projects::code_taken(&code);
             return Err(write_failed(&plan.sheet, plan.row, &taken));
         }
         let amounts = stored_amounts(&input);

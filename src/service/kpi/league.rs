@@ -31,7 +31,7 @@ use crate::domain::kpi::{
     SignBasis, competition_ranks, exact_ratio, league_score, prorated_target,
 };
 use crate::service::settings::{StoredSettings, get_settings};
-use crate::service::{Problems, ServiceResult};
+use crate::service::{Problems, ServiceResult, Words};
 
 /// A league request.
 #[derive(Debug, Clone)]
@@ -92,13 +92,19 @@ pub async fn league(db: &impl ConnectionTrait, params: LeagueParams) -> ServiceR
     if params.sign_basis == SignBasis::Target {
         problems.add(
             "sign_basis",
-            "the league scores targets through target completion: use the period or cohort basis",
+            Words::new(
+                "赛马榜通过目标完成率计分：签约率请用期间口径或批次口径",
+                "the league scores targets through target completion: use the period or cohort basis",
+            ),
         );
     }
     if params.funds_basis == FundsBasis::Target {
         problems.add(
             "funds_basis",
-            "the league scores targets through target completion: use the cohort or period basis",
+            Words::new(
+                "赛马榜通过目标完成率计分：资金到位率请用批次口径或期间口径",
+                "the league scores targets through target completion: use the cohort or period basis",
+            ),
         );
     }
     problems.finish()?;

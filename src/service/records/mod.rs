@@ -17,7 +17,7 @@ mod due;
 
 pub use self::due::{DueActivity, DueFilter, list_due_activities};
 use super::projects::{readable_project, writable_project};
-use super::{Actor, Problems, ServiceError, ServiceResult, clean, now};
+use super::{Actor, Problems, ServiceError, ServiceResult, Words, clean, now};
 use crate::domain::{PastDate, money};
 
 /// A payment as written by a client.
@@ -65,7 +65,10 @@ pub async fn add_funding<C: ConnectionTrait + TransactionTrait>(
     if project.signed_on.is_none() {
         return Err(ServiceError::invalid(
             "project",
-            format!("project {project_id} has not been signed; funds are recorded against signed projects"),
+            Words::new(
+                format!("项目{project_id}尚未签约；到位资金只记在已签约的项目上"),
+                format!("project {project_id} has not been signed; funds are recorded against signed projects"),
+            ),
         ));
     }
     let created = funding::ActiveModel {
@@ -215,14 +218,17 @@ fn check_activity(input: &ActivityInput) -> ServiceResult<(NaiveDate, String)> {
     let occurred_on = problems.check("occurred_on", PastDate::new(input.occurred_on));
     let summary = input.summary.trim().to_string();
     if summary.is_empty() {
-        problems.add("summary", "must not be blank");
+        problems.add("summary", Words::new("不能为空", "must not be blank"));
     }
     if let Some(due) = input.due_on
         && due < input.occurred_on
     {
         problems.add(
             "due_on",
-            format!("{due} is earlier than the activity ({})", input.occurred_on),
+            Words::new(
+                format!("{due}早于这次跟进的日期（{}）", input.occurred_on),
+                format!("{due} is earlier than the activity ({})", input.occurred_on),
+            ),
         );
     }
     if let Some(done) = input.done_on {
@@ -230,7 +236,10 @@ fn check_activity(input: &ActivityInput) -> ServiceResult<(NaiveDate, String)> {
         if done < input.occurred_on {
             problems.add(
                 "done_on",
-                format!("{done} is earlier than the activity ({})", input.occurred_on),
+                Words::new(
+                    format!("{done}早于这次跟进的日期（{}）", input.occurred_on),
+                    format!("{done} is earlier than the activity ({})", input.occurred_on),
+                ),
             );
         }
     }
@@ -312,7 +321,10 @@ pub async fn add_output<C: ConnectionTrait + TransactionTrait>(
     if project.producing_on.is_none() {
         return Err(ServiceError::invalid(
             "project",
-            format!("project {project_id} has not started production; output is reported by producing projects"),
+            Words::new(
+                format!("项目{project_id}尚未投产；产值只由已投产的项目填报"),
+                format!("project {project_id} has not started production; output is reported by producing projects"),
+            ),
         ));
     }
     let created = output_report::ActiveModel {
@@ -351,9 +363,12 @@ fn check_output(input: &OutputInput) -> ServiceResult<CheckedOutput> {
     if input.period_end < input.period_start {
         problems.add(
             "period_end",
-            format!(
-                "{} is earlier than period_start ({})",
-                input.period_end, input.period_start
+            Words::new(
+                format!("{}早于报告期开始日期（{}）", input.period_end, input.period_start),
+                format!(
+                    "{} is earlier than period_start ({})",
+                    input.period_end, input.period_start
+                ),
             ),
         );
     }
