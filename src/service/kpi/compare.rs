@@ -10,7 +10,8 @@ use sea_orm::ConnectionTrait;
 
 use super::{Figures, KpiReport, KpiSet, kpi_set, report};
 use crate::domain::kpi::{Comparison, Period};
-use crate::service::{ServiceError, ServiceResult};
+use crate::domain::words::Lang;
+use crate::service::{ServiceError, ServiceResult, Words};
 
 /// One comparison: its period and as-of date, the overall figures, and each of the current
 /// report's groups' counterpart, by the current group's key.
@@ -24,8 +25,18 @@ pub struct Compared {
 /// The previous period's (环比) and last year's (同比) figures beside `current`.
 pub async fn comparisons(db: &impl ConnectionTrait, current: &KpiReport) -> ServiceResult<(Compared, Compared)> {
     let (period, as_of) = (current.query.period, current.query.as_of);
-    let previous = compared(db, current, Comparison::previous(period, as_of), "环比");
-    let last_year = compared(db, current, Comparison::last_year(period, as_of), "同比");
+    let previous = compared(
+        db,
+        current,
+        Comparison::previous(period, as_of),
+        ("环比", "the previous period"),
+    );
+    let last_year = compared(
+        db,
+        current,
+        Comparison::last_year(period, as_of),
+        ("同比", "the same period last year"),
+    );
     tokio::try_join!(previous, last_year)
 }
 
@@ -33,20 +44,33 @@ async fn compared(
     db: &impl ConnectionTrait,
     current: &KpiReport,
     comparison: Comparison,
-    name: &str,
+    (name, name_en): (&str, &str),
 ) -> ServiceResult<Compared> {
     let (from, to) = (comparison.period.from, comparison.period.to);
-    let refused =
-        |why: String| ServiceError::invalid("compare", format!("无法计算{name}：比较期间 {from} 至 {to} {why}"));
+    let refused = |why: Words| {
+        ServiceError::invalid(
+            "compare",
+            Words::new(
+                format!("无法计算{name}：比较期间 {from} 至 {to} {}", why.in_lang(Lang::Zh)),
+                format!(
+                    "cannot compare with {name_en}: the period {from} to {to} {}",
+                    why.in_lang(Lang::En)
+                ),
+            ),
+        )
+    };
+    let (first, last) = (Period::YEARS.start(), Period::YEARS.end());
     Period::new(from, to).map_err(|_| {
-        refused(format!(
-            "超出 {} 至 {} 年的范围",
-            Period::YEARS.start(),
-            Period::YEARS.end()
+        refused(Words::new(
+            format!("超出 {first} 至 {last} 年的范围"),
+            format!("lies outside the years {first} to {last}"),
         ))
     })?;
     if current.query.uses_targets() && from.year() != to.year() {
-        return Err(refused("跨越两个年度，目标口径只能与一个年度的目标比较".into()));
+        return Err(refused(Words::new(
+            "跨越两个年度，目标口径只能与一个年度的目标比较",
+            "spans two years; the target basis compares with one year's targets",
+        )));
     }
     let query = super::KpiQuery {
         period: comparison.period,
