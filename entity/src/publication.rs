@@ -23,6 +23,9 @@ pub struct Model {
     pub reason: Option<String>,
     /// The figures the document states, as JSON.
     pub figures: String,
+    /// Each project's contribution to the period's figures as published, as JSON
+    /// (`service::publications::changes`); `None` for publications made before it was kept.
+    pub contributions: Option<String>,
     /// The DOCX document as published.
     pub document: Vec<u8>,
     /// SHA-256 of `document`, hex.

@@ -23,6 +23,7 @@ mod m20261204_000016_kpi_covering_indexes;
 mod m20261208_000017_import_run_outcome;
 mod m20261208_000018_activity_done;
 mod m20261208_000019_bulletins;
+mod m20261208_000020_publication_contributions;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000017_import_run_outcome::Migration),
             Box::new(m20261208_000018_activity_done::Migration),
             Box::new(m20261208_000019_bulletins::Migration),
+            Box::new(m20261208_000020_publication_contributions::Migration),
         ]
     }
 }

@@ -12,11 +12,12 @@ use super::ApiTags;
 use super::auth::BearerAuth;
 use super::error::ApiResult;
 use super::error::status::*;
+use super::kpi::rate_number;
 use super::text::{Line, Prose, TextRule};
 use super::types::Date;
 use crate::domain::text;
 use crate::service::bulletin::{self as svc, BulletinParams};
-use crate::service::publications::{self as published, PublishParams};
+use crate::service::publications::{self as published, PublishParams, changes};
 use crate::state::AppState;
 
 /// The media type of a DOCX document.
@@ -143,6 +144,224 @@ pub struct PublicationWithFigures {
     pub figures: serde_json::Value,
 }
 
+/// A rate as a bulletin states it.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct StatedRate {
+    pub numerator: i64,
+    pub denominator: i64,
+    /// numerator ÷ denominator, six decimals; null when the denominator is zero.
+    pub rate: Option<f64>,
+}
+
+impl From<svc::StatedRate> for StatedRate {
+    fn from(r: svc::StatedRate) -> Self {
+        Self {
+            numerator: r.numerator,
+            denominator: r.denominator,
+            rate: r.rate.map(rate_number),
+        }
+    }
+}
+
+/// A period's figures as a bulletin states them; amounts in yuan, as in a publication's
+/// figures.
+#[derive(Debug, Object)]
+pub struct StatedPeriodFigures {
+    pub sign_rate: StatedRate,
+    /// Yuan.
+    pub funds_arrival_rate: StatedRate,
+    pub production_effectiveness_rate: StatedRate,
+    pub production_rate: StatedRate,
+    pub effectiveness_rate: StatedRate,
+    pub projects_signed: i64,
+    pub contracted_investment_yuan: i64,
+    pub funds_arrived_yuan: i64,
+    pub projects_started: i64,
+    pub projects_producing: i64,
+}
+
+impl From<svc::PeriodFigures> for StatedPeriodFigures {
+    fn from(f: svc::PeriodFigures) -> Self {
+        Self {
+            sign_rate: f.sign_rate.into(),
+            funds_arrival_rate: f.funds_arrival_rate.into(),
+            production_effectiveness_rate: f.production_effectiveness_rate.into(),
+            production_rate: f.production_rate.into(),
+            effectiveness_rate: f.effectiveness_rate.into(),
+            projects_signed: f.projects_signed,
+            contracted_investment_yuan: f.contracted_investment_yuan,
+            funds_arrived_yuan: f.funds_arrived_yuan,
+            projects_started: f.projects_started,
+            projects_producing: f.projects_producing,
+        }
+    }
+}
+
+/// Which of a bulletin's periods: the period itself, the previous period (环比), the same
+/// period last year (同比), the year to the period's end (monthly bulletins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum StatedPeriod {
+    Current,
+    Previous,
+    LastYear,
+    YearToDate,
+}
+
+impl From<changes::StatedPeriod> for StatedPeriod {
+    fn from(p: changes::StatedPeriod) -> Self {
+        match p {
+            changes::StatedPeriod::Current => Self::Current,
+            changes::StatedPeriod::Previous => Self::Previous,
+            changes::StatedPeriod::LastYear => Self::LastYear,
+            changes::StatedPeriod::YearToDate => Self::YearToDate,
+        }
+    }
+}
+
+/// A period's figures as published and as computed now.
+#[derive(Debug, Object)]
+pub struct PeriodChange {
+    pub period: StatedPeriod,
+    pub from: Date,
+    pub to: Date,
+    pub as_of: Date,
+    pub then: StatedPeriodFigures,
+    pub now: StatedPeriodFigures,
+    /// The names of the figures (fields of `then` and `now`) that differ; empty when none.
+    pub changed: Vec<String>,
+}
+
+/// A figure of the bulletin's period a project contributes to: 1 for a count it is in (a rate's
+/// numerator or denominator, projects signed, started, producing), yuan for an amount
+/// (`funds_arrival_rate_denominator`: its contracted investment; `_numerator`: its counted
+/// funds by the as-of date; `contracted_investment`; `funds_arrived`: its counted funds in the
+/// period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ProjectFigure {
+    SignRateDenominator,
+    SignRateNumerator,
+    FundsArrivalRateDenominator,
+    FundsArrivalRateNumerator,
+    ProductionEffectivenessRateDenominator,
+    ProductionEffectivenessRateNumerator,
+    ProductionRateDenominator,
+    ProductionRateNumerator,
+    EffectivenessRateDenominator,
+    EffectivenessRateNumerator,
+    ProjectsSigned,
+    ContractedInvestment,
+    FundsArrived,
+    ProjectsStarted,
+    ProjectsProducing,
+}
+
+impl From<changes::ProjectFigure> for ProjectFigure {
+    fn from(f: changes::ProjectFigure) -> Self {
+        use changes::ProjectFigure as F;
+        match f {
+            F::SignRateDenominator => Self::SignRateDenominator,
+            F::SignRateNumerator => Self::SignRateNumerator,
+            F::FundsArrivalRateDenominator => Self::FundsArrivalRateDenominator,
+            F::FundsArrivalRateNumerator => Self::FundsArrivalRateNumerator,
+            F::ProductionEffectivenessRateDenominator => Self::ProductionEffectivenessRateDenominator,
+            F::ProductionEffectivenessRateNumerator => Self::ProductionEffectivenessRateNumerator,
+            F::ProductionRateDenominator => Self::ProductionRateDenominator,
+            F::ProductionRateNumerator => Self::ProductionRateNumerator,
+            F::EffectivenessRateDenominator => Self::EffectivenessRateDenominator,
+            F::EffectivenessRateNumerator => Self::EffectivenessRateNumerator,
+            F::ProjectsSigned => Self::ProjectsSigned,
+            F::ContractedInvestment => Self::ContractedInvestment,
+            F::FundsArrived => Self::FundsArrived,
+            F::ProjectsStarted => Self::ProjectsStarted,
+            F::ProjectsProducing => Self::ProjectsProducing,
+        }
+    }
+}
+
+/// One figure of a project.
+#[derive(Debug, Object)]
+pub struct ProjectFigureValue {
+    pub figure: ProjectFigure,
+    /// 1 for a count, yuan for an amount.
+    pub value: i64,
+}
+
+/// A project and what it contributes to the bulletin's period figures.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ProjectContribution {
+    pub project_id: i32,
+    pub code: String,
+    pub name: String,
+    pub team_id: i32,
+    pub team_name: Option<String>,
+    /// Only the figures it is in.
+    pub figures: Vec<ProjectFigureValue>,
+}
+
+impl From<changes::ProjectContribution> for ProjectContribution {
+    fn from(p: changes::ProjectContribution) -> Self {
+        Self {
+            project_id: p.project_id,
+            code: p.code,
+            name: p.name,
+            team_id: p.team_id,
+            team_name: p.team_name,
+            figures: p
+                .figures
+                .into_iter()
+                .map(|(figure, value)| ProjectFigureValue {
+                    figure: figure.into(),
+                    value,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A figure of a project counted then and now that differs.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ProjectFigureChange {
+    pub project_id: i32,
+    /// The project's code, name and team as they are now.
+    pub code: String,
+    pub name: String,
+    pub team_id: i32,
+    pub team_name: Option<String>,
+    pub figure: ProjectFigure,
+    /// 0 when it was not in this figure then (1 for a count, yuan for an amount).
+    pub then: i64,
+    /// 0 when it is not in this figure now.
+    pub now: i64,
+}
+
+/// A publication against today's data.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct PublicationChanges {
+    pub publication: Publication,
+    /// Each period the bulletin states (none for a weekly list), as published and as computed
+    /// now for the same period and as-of date, with the settings and bases it stored.
+    pub periods: Vec<PeriodChange>,
+    /// Whether the publication kept each project's contribution to its period's figures, so
+    /// that the lists below can be given; false for publications made before they were kept
+    /// and for weekly lists (then `note` says so and the lists are empty).
+    pub project_detail: bool,
+    /// Why there is no project detail, in Chinese.
+    pub note: Option<String>,
+    /// Projects counted then and now whose contribution to a figure differs, one line per
+    /// figure, by project id.
+    pub changed: Vec<ProjectFigureChange>,
+    /// Projects counted in the period's figures then and in none now (as they were then).
+    pub counted_then_only: Vec<ProjectContribution>,
+    /// Projects counted now and in none then.
+    pub counted_now_only: Vec<ProjectContribution>,
+}
+
 /// A bulletin to publish.
 #[derive(Debug, Object)]
 pub struct PublishInput {
@@ -254,6 +473,68 @@ impl BulletinsApi {
         Ok(Json(PublicationWithFigures {
             publication: publication.into(),
             figures: serde_json::to_value(&figures).unwrap_or_default(),
+        }))
+    }
+
+    /// Compare a published bulletin with today's data
+    ///
+    /// What was corrected since publication: the bulletin's figures recomputed now for the
+    /// same periods, as-of dates, settings and bases as published, each beside the published
+    /// one; and, project by project, the projects whose contribution to the period's figures
+    /// changed (which figure, then and now), those counted then and not now, and those counted
+    /// now and not then. A publication made before project detail was kept compares its
+    /// figures only (`project_detail` false). The publication itself never changes. Leaders
+    /// and administrators only.
+    #[oai(
+        path = "/publications/:id/changes",
+        method = "get",
+        operation_id = "get_publication_changes"
+    )]
+    async fn get_publication_changes(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<PublicationChanges>, { SIGNED_IN | BAD_REQUEST | FORBIDDEN | NOT_FOUND }> {
+        let (publication, found) = published::publication_changes(&state.reader, &auth.0, id.0).await?;
+        let note = match (found.project_detail, publication.kind) {
+            (true, _) => None,
+            (false, svc::BulletinKind::Weekly) => Some("周督查清单没有总体数字，不作逐项目比较".to_string()),
+            (false, _) => Some("该通报发布时尚未保存逐项目明细，只能比较总体数字".to_string()),
+        };
+        Ok(Json(PublicationChanges {
+            publication: publication.into(),
+            periods: found
+                .periods
+                .into_iter()
+                .map(|p| PeriodChange {
+                    period: p.period.into(),
+                    from: Date(p.then.from),
+                    to: Date(p.then.to),
+                    as_of: Date(p.then.as_of),
+                    changed: p.changed.iter().map(|n| n.to_string()).collect(),
+                    then: p.then.into(),
+                    now: p.now.into(),
+                })
+                .collect(),
+            project_detail: found.project_detail,
+            note,
+            changed: found
+                .changed
+                .into_iter()
+                .map(|c| ProjectFigureChange {
+                    project_id: c.project.project_id,
+                    code: c.project.code,
+                    name: c.project.name,
+                    team_id: c.project.team_id,
+                    team_name: c.project.team_name,
+                    figure: c.figure.into(),
+                    then: c.then,
+                    now: c.now,
+                })
+                .collect(),
+            counted_then_only: found.counted_then_only.into_iter().map(Into::into).collect(),
+            counted_now_only: found.counted_now_only.into_iter().map(Into::into).collect(),
         }))
     }
 

@@ -209,7 +209,8 @@ pub struct PeriodFigures {
 }
 
 impl PeriodFigures {
-    fn of(from: NaiveDate, to: NaiveDate, as_of: NaiveDate, set: &KpiSet) -> Self {
+    /// The figures of a KPI set computed for `from`–`to` as of `as_of`.
+    pub fn of(from: NaiveDate, to: NaiveDate, as_of: NaiveDate, set: &KpiSet) -> Self {
         Self {
             from,
             to,

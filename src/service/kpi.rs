@@ -423,6 +423,16 @@ async fn report(db: &impl ConnectionTrait, query: KpiQuery) -> ServiceResult<Kpi
     })
 }
 
+/// The overall KPI set of a checked, ungrouped request computed with `settings` (not
+/// necessarily those in force: a publication recomputes with its own).
+pub async fn overall_with(db: &impl ConnectionTrait, query: &KpiQuery, settings: &Settings) -> ServiceResult<KpiSet> {
+    let mut total = Figures::default();
+    for f in figures(db, query, settings).await?.values() {
+        total += *f;
+    }
+    Ok(kpi_set(query, &total, None))
+}
+
 /// The names of the teams, clusters or parks (one small query).
 async fn group_names(db: &impl ConnectionTrait, group_by: GroupBy) -> ServiceResult<BTreeMap<i32, String>> {
     Ok(match group_by {

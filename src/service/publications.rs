@@ -5,6 +5,9 @@
 //! does later. Publishing again for a period already published is refused unless a reason is
 //! given; the reissue is then the next version, the earlier one kept.
 //!
+//! Beside the figures, a publication keeps each project's contribution to them, so that
+//! `changes` can tell what was corrected since, project by project.
+//!
 //! Everyone signed in lists the publications; their figures and documents name every team's
 //! projects, so only leaders and administrators read them (the bulletins a team member
 //! generates list their own team's projects).
@@ -17,6 +20,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+pub mod changes;
 
 use super::audit::{self, Change};
 use super::bulletin::{BulletinKind, BulletinParams, StatedFigures, bulletin_figures, write};
@@ -94,6 +99,14 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
     let written = write(&figures, today())?;
     let figures_json = serde_json::to_string(&written.figures)
         .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("the bulletin's figures as JSON: {e}"))))?;
+    let contributions = match changes::contributions(db, &figures).await? {
+        Some(found) => Some(serde_json::to_string(&found).map_err(|e| {
+            ServiceError::Db(sea_orm::DbErr::Custom(format!(
+                "the bulletin's contributions as JSON: {e}"
+            )))
+        })?),
+        None => None,
+    };
     let sha256 = hex::encode(Sha256::digest(&written.document));
     let kind = figures.kind.as_str();
 
@@ -139,6 +152,7 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
         title: Set(written.title.clone()),
         reason: Set(reason.clone()),
         figures: Set(figures_json),
+        contributions: Set(contributions),
         document: Set(written.document),
         document_sha256: Set(sha256),
         published_by: Set(Some(actor.user_id)),
@@ -246,6 +260,7 @@ impl Listed {
             title: self.title,
             reason: self.reason,
             figures: String::new(),
+            contributions: None,
             document: Vec::new(),
             document_sha256: self.document_sha256,
             published_by: self.published_by,
@@ -294,4 +309,30 @@ pub async fn publication_document(
     let mut found = find(db, id).await?;
     let document = std::mem::take(&mut found.document);
     Ok((summary(&found, document.len() as i64)?, document))
+}
+
+/// A publication against today's data: its figures recomputed now (same periods, as-of
+/// dates, settings and bases), and the projects whose contributions changed.
+pub async fn publication_changes(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> ServiceResult<(Publication, changes::Changes)> {
+    let (publication, stated) = get_publication(db, actor, id).await?;
+    let stored = publication::Entity::find_by_id(id)
+        .select_only()
+        .column(publication::Column::Contributions)
+        .into_tuple::<Option<String>>()
+        .one(db)
+        .await?
+        .flatten();
+    let then =
+        match stored {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                ServiceError::Db(sea_orm::DbErr::Custom(format!("publication {id}'s contributions: {e}")))
+            })?),
+            None => None,
+        };
+    let found = changes::changes(db, &stated, then).await?;
+    Ok((publication, found))
 }

@@ -190,6 +190,7 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ("list_publications", AnyUser, None),
         ("get_publication", AuditRead, None),
         ("download_publication", AuditRead, None),
+        ("get_publication_changes", AuditRead, None),
         ("import_ledger", SharedWrite, None),
         ("import_ledger_binary", SharedWrite, None),
         ("list_imports", AnyUser, None),
@@ -332,7 +333,7 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
         "get_user" | "update_user" | "patch_user" | "set_password" => f.admin_id,
         "revoke_token" => f.spare_token,
         "get_import" => f.admin_import,
-        "get_publication" | "download_publication" => f.publication,
+        "get_publication" | "download_publication" | "get_publication_changes" => f.publication,
         "get_cluster" | "get_park" => 1,
         _ => f.project_b,
     };

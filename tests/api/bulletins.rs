@@ -118,7 +118,7 @@ async fn bulletin(app: &TestApp, token: &str, query: &str) -> (u16, Vec<u8>) {
 }
 
 /// Two teams' projects around 2026: signings, payments, a project long overdue.
-async fn scenario(app: &TestApp) {
+pub async fn scenario(app: &TestApp) {
     for (code, team, negotiating, signed, contracted) in [
         ("E1", ELEVATOR, "2025-09-01", Some("2025-10-10"), "300"),
         ("E2", ELEVATOR, "2025-09-15", Some("2025-11-05"), "120.5"),

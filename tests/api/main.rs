@@ -26,6 +26,7 @@ mod lifecycle;
 mod limits;
 mod patch;
 mod projects;
+mod publication_changes;
 mod reference;
 mod report;
 mod roundtrip;

@@ -213,8 +213,29 @@ pub async fn kpi_projects(
     params.group_by = None;
     let query = check_params(params)?;
     let settings = get_settings(db).await?;
+    let (basis, items, total) = projects_behind(db, kpi, &query, &settings, paging).await?;
+    Ok(KpiProjectPage {
+        kpi,
+        basis,
+        query,
+        settings,
+        total,
+        items,
+    })
+}
+
+/// The projects behind `kpi` for a checked request computed with `settings` (not
+/// necessarily those in force: a publication recomputes with its own), one page of them, and
+/// how many in all. No access check: the caller has made it.
+pub async fn projects_behind(
+    db: &impl ConnectionTrait,
+    kpi: Kpi,
+    query: &KpiQuery,
+    settings: &StoredSettings,
+    paging: PageRequest,
+) -> ServiceResult<(RateBasis, Vec<KpiProject>, u64)> {
     let mut q = Query::new(db.get_database_backend());
-    let (selection, basis) = selection(&mut q, kpi, &query, &settings);
+    let (selection, basis) = selection(&mut q, kpi, query, settings);
     let limit = q.bind(paging.per_page as i64);
     let offset = q.bind(paging.offset() as i64);
     let page_sql = format!(
@@ -237,14 +258,7 @@ pub async fn kpi_projects(
         }
     };
     let items = rows.into_iter().map(|row| row.project(selection.kind)).collect();
-    Ok(KpiProjectPage {
-        kpi,
-        basis,
-        query,
-        settings,
-        total,
-        items,
-    })
+    Ok((basis, items, total))
 }
 
 fn selection(q: &mut Query, kpi: Kpi, query: &KpiQuery, settings: &StoredSettings) -> (Selection, RateBasis) {
