@@ -179,7 +179,7 @@ async fn home(state: &AppState, session: &Session) -> ServiceResult<HomePage> {
             project_id: item.project_id,
             project: item.name.clone(),
             red: item.light == Light::Red,
-            light: light_name(item.light),
+            light: super::view::light(item.light).0,
             reasons: item.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("；"),
         });
     }
@@ -223,15 +223,6 @@ async fn home(state: &AppState, session: &Session) -> ServiceResult<HomePage> {
         week_end: date(Some(week_end)),
         flagged,
     })
-}
-
-/// A light's Chinese name.
-pub fn light_name(light: Light) -> &'static str {
-    match light {
-        Light::Red => "红灯",
-        Light::Yellow => "黄灯",
-        Light::Green => "绿灯",
-    }
 }
 
 /// 工作台.

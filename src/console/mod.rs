@@ -17,6 +17,7 @@
 //! styles and everything else from this server only, nothing inline) instead of the API's.
 
 pub mod assets;
+mod board;
 pub mod cookies;
 pub mod csrf;
 mod home;
@@ -61,6 +62,8 @@ where
         )
         .at("/login", get(login::sign_in_form).post(login::sign_in))
         .at("/logout", post(login::sign_out))
+        .at("/board", get(board::page))
+        .at("/projects/:id/move", get(board::move_form).post(board::move_project))
         .at("/static/*path", get(assets::serve))
 }
 

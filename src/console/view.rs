@@ -167,3 +167,55 @@ pub fn filled(value: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
 }
+
+/// A form's date (`YYYY-MM-DD`, as `<input type="date">` sends it); `None` when blank.
+pub fn parse_date(field: &str, value: &Option<String>) -> Result<Option<NaiveDate>, ServiceError> {
+    match filled(value) {
+        Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| ServiceError::invalid(field, format!("“{text}”不是日期，请按 YYYY-MM-DD 填写"))),
+        None => Ok(None),
+    }
+}
+
+/// A form's amount in 万元 as the number written (the service checks and converts it);
+/// `None` when blank.
+pub fn parse_wan(field: &str, value: &Option<String>) -> Result<Option<rust_decimal::Decimal>, ServiceError> {
+    match filled(value) {
+        Some(text) => text
+            .replace([',', '，'], "")
+            .parse::<rust_decimal::Decimal>()
+            .map(Some)
+            .map_err(|_| ServiceError::invalid(field, format!("“{text}”不是金额，请填写万元数，如 1250.5"))),
+        None => Ok(None),
+    }
+}
+
+/// A choice of a `<select>`: its value, its words, whether chosen.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Choices from `(value, label)` pairs, `chosen` selected.
+pub fn choices<'a>(items: impl IntoIterator<Item = (String, &'a str)>, chosen: &str) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: value == chosen,
+            value,
+            label: label.to_owned(),
+        })
+        .collect()
+}
+
+/// A light's Chinese name and its style class.
+pub fn light(light: crate::domain::kpi::Light) -> (&'static str, &'static str) {
+    use crate::domain::kpi::Light;
+    match light {
+        Light::Red => ("红灯", "red"),
+        Light::Yellow => ("黄灯", "yellow"),
+        Light::Green => ("绿灯", "green"),
+    }
+}

@@ -333,3 +333,163 @@ async fn the_consoles_assets_are_served_from_the_binary() {
         .await
         .expect(404);
 }
+
+async fn project_of(app: &TestApp, id: i64) -> Value {
+    app.get(&format!("/api/v1/projects/{id}")).await.expect(200)
+}
+
+#[tokio::test]
+async fn the_board_shows_the_teams_projects_by_stage_and_moves_them_by_the_stage_rules() {
+    let app = TestApp::spawn().await;
+    user_with_password(&app, "wang", "member", Some(ELEVATOR)).await;
+    let ours = app.create_project("E-1", ELEVATOR).await;
+    let theirs = app.create_project("H-1", HYDROGEN).await;
+    let browser = Browser::sign_in(&app, "wang", PASSWORD).await;
+
+    let board = browser.get("/board").await.expect(200);
+    assert!(
+        board.body.contains("E-1项目") && !board.body.contains("H-1项目"),
+        "the team's rows only"
+    );
+    assert!(board.body.contains("data-stage=\"lead\"") && board.body.contains("data-stage=\"terminated\""));
+    let hydrogen = app.reference_id("teams", HYDROGEN).await;
+    browser.get(&format!("/board?team={hydrogen}")).await.expect(403);
+    let found = browser.get("/board?q=E-1").await.expect(200);
+    assert!(found.body.contains("E-1项目"));
+    let none = browser.get("/board?q=nothing-like-it").await.expect(200);
+    assert!(!none.body.contains("E-1项目"));
+
+    let id = ours["id"].as_i64().unwrap();
+    let form = browser
+        .get(&format!("/projects/{id}/move?back=/board"))
+        .await
+        .expect(200);
+    let version = hidden(&form.body, "version");
+    assert!(form.body.contains("合同投资额（万元）"));
+
+    // Without the CSRF token, nothing moves.
+    send(
+        &app,
+        Method::POST,
+        &format!("/projects/{id}/move"),
+        &browser.cookie,
+        Some(&[("to", "negotiating"), ("on", "2025-02-01"), ("version", &version)]),
+    )
+    .await
+    .expect(403);
+    assert_eq!(project_of(&app, id).await["stage"], "lead");
+
+    let moved = browser
+        .post(
+            &format!("/projects/{id}/move"),
+            &[
+                ("to", "negotiating"),
+                ("on", "2025-02-01"),
+                ("version", &version),
+                ("back", "/board"),
+            ],
+        )
+        .await
+        .expect(303);
+    assert_eq!(moved.location(), "/board");
+    let project = project_of(&app, id).await;
+    assert_eq!(
+        (&project["stage"], &project["stage_dates"]["negotiating_on"]),
+        (&json!("negotiating"), &json!("2025-02-01"))
+    );
+
+    // The version read before the move is stale now: said so, nothing changed.
+    let stale = browser
+        .post(
+            &format!("/projects/{id}/move"),
+            &[
+                ("to", "lead"),
+                ("on", "2025-02-02"),
+                ("reason", "退回"),
+                ("version", &version),
+            ],
+        )
+        .await
+        .expect(409);
+    assert!(stale.body.contains("class=\"error\""));
+    let version = project["version"].to_string();
+
+    // Signing without contract terms is refused by the stage rule, shown beside the form.
+    let refused = browser
+        .post(
+            &format!("/projects/{id}/move"),
+            &[("to", "signed"), ("on", "2025-03-01"), ("version", &version)],
+        )
+        .await
+        .expect(422);
+    assert!(refused.body.contains("class=\"error\"") && refused.body.contains("E-1项目"));
+    let bad_amount = browser
+        .post(
+            &format!("/projects/{id}/move"),
+            &[
+                ("to", "signed"),
+                ("on", "2025-03-01"),
+                ("version", &version),
+                ("contracted_investment", "一千"),
+            ],
+        )
+        .await
+        .expect(422);
+    assert!(bad_amount.body.contains("不是金额"));
+    browser
+        .post(
+            &format!("/projects/{id}/move"),
+            &[
+                ("to", "signed"),
+                ("on", "2025-03-01"),
+                ("version", &version),
+                ("agreement_type", "formal"),
+                ("contracted_investment", "1250.5"),
+                ("promised_production_on", "2026-03-01"),
+            ],
+        )
+        .await
+        .expect(303);
+    let contract = app.get(&format!("/api/v1/projects/{id}/contract")).await.expect(200);
+    assert_eq!(
+        (&contract["signed_on"], &contract["contracted_investment"]),
+        (&json!("2025-03-01"), &json!("1250.5000"))
+    );
+    let board = browser.get("/board").await.expect(200);
+    assert!(
+        board.body.contains("合同 1250.50万元"),
+        "the contracted amount in 万元 with its unit"
+    );
+
+    // Another team's project: neither its form nor its move.
+    let other = theirs["id"].as_i64().unwrap();
+    browser.get(&format!("/projects/{other}/move")).await.expect(403);
+    browser
+        .post(
+            &format!("/projects/{other}/move"),
+            &[("to", "negotiating"), ("on", "2025-02-01")],
+        )
+        .await
+        .expect(403);
+    assert_eq!(project_of(&app, other).await["stage"], "lead");
+    browser.get("/projects/999999/move").await.expect(404);
+}
+
+#[tokio::test]
+async fn a_leader_sees_every_team_on_the_board_and_moves_nothing() {
+    let app = TestApp::spawn().await;
+    user_with_password(&app, "leader1", "leader", None).await;
+    let ours = app.create_project("E-1", ELEVATOR).await;
+    app.create_project("H-1", HYDROGEN).await;
+    let browser = Browser::sign_in(&app, "leader1", PASSWORD).await;
+    let board = browser.get("/board").await.expect(200);
+    assert!(board.body.contains("E-1项目") && board.body.contains("H-1项目") && board.body.contains("全部专班"));
+    let id = ours["id"].as_i64().unwrap();
+    browser
+        .post(
+            &format!("/projects/{id}/move"),
+            &[("to", "negotiating"), ("on", "2025-02-01")],
+        )
+        .await
+        .expect(403);
+}
