@@ -20,6 +20,7 @@ use super::view::{
     stage_key, stage_of, wan,
 };
 use crate::domain::stage::ORDERED;
+use crate::domain::words::Words;
 use crate::service::kpi::warnings::{WarningParams, warnings};
 use crate::service::lifecycle::{ContractInput, TransitionInput, stage_dates, transition};
 use crate::service::projects::{ProjectFilter, ProjectSort, ProjectView, get_project, list_projects};
@@ -305,9 +306,12 @@ pub async fn move_form(
 }
 
 fn transition_input(form: &MoveForm) -> Result<TransitionInput, ServiceError> {
-    let to = filled(&form.to)
-        .and_then(|k| stage_of(&k))
-        .ok_or_else(|| ServiceError::invalid("stage", "请选择要变更到的阶段"))?;
+    let to = filled(&form.to).and_then(|k| stage_of(&k)).ok_or_else(|| {
+        ServiceError::invalid(
+            "stage",
+            Words::new("请选择要变更到的阶段", "choose the stage to move to"),
+        )
+    })?;
     let on = parse_date("date", &form.on)?;
     let contract = if to == Stage::Signed {
         let amount = parse_wan("contract.contracted_investment", &form.contracted_investment)?;

@@ -12,6 +12,7 @@ use poem::http::StatusCode;
 use poem::{Request, Response};
 
 use crate::api::error::ApiError;
+use crate::domain::words::Words;
 use crate::service::ServiceError;
 
 /// The page's frame: the title, the navigation, who is signed in.
@@ -171,9 +172,15 @@ pub fn filled(value: &Option<String>) -> Option<String> {
 /// A form's date (`YYYY-MM-DD`, as `<input type="date">` sends it); `None` when blank.
 pub fn parse_date(field: &str, value: &Option<String>) -> Result<Option<NaiveDate>, ServiceError> {
     match filled(value) {
-        Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| ServiceError::invalid(field, format!("“{text}”不是日期，请按 YYYY-MM-DD 填写"))),
+        Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d").map(Some).map_err(|_| {
+            ServiceError::invalid(
+                field,
+                Words::new(
+                    format!("“{text}”不是日期，请按 YYYY-MM-DD 填写"),
+                    format!("`{text}` is not a date (YYYY-MM-DD)"),
+                ),
+            )
+        }),
         None => Ok(None),
     }
 }
@@ -186,7 +193,15 @@ pub fn parse_wan(field: &str, value: &Option<String>) -> Result<Option<rust_deci
             .replace([',', '，'], "")
             .parse::<rust_decimal::Decimal>()
             .map(Some)
-            .map_err(|_| ServiceError::invalid(field, format!("“{text}”不是金额，请填写万元数，如 1250.5"))),
+            .map_err(|_| {
+                ServiceError::invalid(
+                    field,
+                    Words::new(
+                        format!("“{text}”不是金额，请填写万元数，如 1250.5"),
+                        format!("`{text}` is not an amount in 万元"),
+                    ),
+                )
+            }),
         None => Ok(None),
     }
 }

@@ -423,6 +423,11 @@ async fn the_board_shows_the_teams_projects_by_stage_and_moves_them_by_the_stage
         .await
         .expect(422);
     assert!(refused.body.contains("class=\"error\"") && refused.body.contains("E-1项目"));
+    assert!(
+        refused.body.contains("签约需要合同条款"),
+        "the rule's refusal in Chinese: {}",
+        refused.body
+    );
     let bad_amount = browser
         .post(
             &format!("/projects/{id}/move"),
