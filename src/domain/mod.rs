@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod date;
+pub mod duplicates;
 #[doc = include_str!("kpi.md")]
 pub mod kpi;
 pub mod money;

@@ -230,6 +230,43 @@ fn is_visible(c: char) -> bool {
             | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}'))
 }
 
+// The form names are compared in (the ledger's matching, the duplicate candidates).
+
+/// Maps full-width ASCII (Ａ１，（ …) to half-width and the ideographic space to a space.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Zero-width characters that some systems paste into cells.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Trims whitespace of every width and invisible characters from both ends.
+pub fn trim_text(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+}
+
+/// Half-width, without any whitespace or invisible characters: the form compared against
+/// vocabularies (stages, agreement types, markers) and names matched. Borrowed when `text` is
+/// already in that form, as most cells are: only the others are copied.
+pub fn compact(text: &str) -> std::borrow::Cow<'_, str> {
+    let changed = |c: char| half_width(c) != c || c.is_whitespace() || is_invisible(c);
+    if !text.chars().any(changed) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(half_width)
+            .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

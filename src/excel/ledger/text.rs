@@ -1,42 +1,7 @@
 //! Character-level clean-up shared by headers and values: full-width to half-width, invisible
 //! characters, trimming, and the markers teams write for "nothing here".
 
-use std::borrow::Cow;
-
-/// Maps full-width ASCII (Ａ１，（ …) to half-width and the ideographic space to a space.
-pub(crate) fn half_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
-}
-
-/// Zero-width characters that some systems paste into cells.
-pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
-}
-
-/// Trims whitespace of every width and invisible characters from both ends.
-pub(crate) fn trim_text(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
-}
-
-/// Half-width, without any whitespace or invisible characters: the form compared against
-/// vocabularies (stages, agreement types, markers) and names matched. Borrowed when `text` is
-/// already in that form, as most cells are: only the others are copied.
-pub(crate) fn compact(text: &str) -> Cow<'_, str> {
-    let changed = |c: char| half_width(c) != c || c.is_whitespace() || is_invisible(c);
-    if !text.chars().any(changed) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(half_width)
-            .filter(|c| !c.is_whitespace() && !is_invisible(*c))
-            .collect(),
-    )
-}
+pub(crate) use crate::domain::text::{compact, half_width, is_invisible, trim_text};
 
 /// A one-line value with its tabs and line breaks (a cell wrapped by hand) made spaces.
 pub(crate) fn fold_lines(text: String) -> String {
@@ -73,6 +38,8 @@ pub(crate) fn is_empty_marker(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[test]
