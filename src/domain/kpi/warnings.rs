@@ -87,11 +87,15 @@ impl Milestone {
 }
 
 impl WarningReason {
-    /// The reason in words, as the API and the leadership report show it: which milestone and
-    /// how many days, or the funds shortfall.
+    /// The reason in words, as the API, the leadership report and the bulletins show it:
+    /// which milestone and how many days, or the funds shortfall (万元 to two decimals and the
+    /// elapsed share as a percentage, as people read figures: `domain::wording`).
     pub fn describe(&self) -> String {
         let wan = |yuan: Decimal| {
-            (yuan / Decimal::from(10_000)).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+            (yuan / Decimal::from(10_000)).round_dp_with_strategy(
+                crate::domain::money::REPORT_DECIMALS,
+                RoundingStrategy::MidpointAwayFromZero,
+            )
         };
         match *self {
             WarningReason::Milestone {
@@ -121,7 +125,7 @@ impl WarningReason {
                 format!(
                     "到位资金{counted}万元，低于序时要求{threshold}万元，差{shortfall}万元（合同投资{}万元，序时进度{}）",
                     wan(Decimal::from(contracted_investment_yuan)),
-                    round_rate(schedule_share).normalize()
+                    crate::domain::wording::percent(Some(round_rate(schedule_share)))
                 )
             }
         }

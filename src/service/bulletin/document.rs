@@ -215,17 +215,36 @@ fn league_section(figures: &StatedFigures, quarterly: bool) -> Vec<Block> {
             .collect::<Vec<_>>()
             .join("、")
     };
-    let top: Vec<_> = league.iter().take(3).collect();
-    let bottom: Vec<_> = league.iter().rev().take(3).rev().filter(|l| l.rank > 3).collect();
+    // The leaders: the teams ranked in the first three with a score above zero (ties share a
+    // rank, so naming the first three lines would single out some of many equals).
+    let top: Vec<_> = league
+        .iter()
+        .filter(|l| l.rank <= 3 && l.score > rust_decimal::Decimal::ZERO)
+        .collect();
+    let placed = match top.len() {
+        0 => "本期各专班综合得分均为0".to_string(),
+        1 => format!("{}位居第一", names(&top)),
+        2 => format!("{}位居前两位", names(&top)),
+        _ => format!("{}名列前三", names(&top)),
+    };
+    // The last: the teams sharing the last rank below the first three, named when few.
+    let last_rank = league.last().map_or(0, |l| l.rank);
+    let last: Vec<_> = league.iter().filter(|l| l.rank == last_rank && l.rank > 3).collect();
+    let bottom: Vec<_> = match last.len() {
+        1..=3 => last.clone(),
+        _ => Vec::new(),
+    };
     let mut words = format!(
-        "按签约率、资金到位率、投产达效率{}加权计算综合得分（百分制），{}名列前三",
+        "按签约率、资金到位率、投产达效率{}加权计算综合得分（百分制），{placed}",
         if figures.league_with_targets {
             "及目标完成率"
         } else {
             ""
         },
-        names(&top)
     );
+    if !last.is_empty() && bottom.is_empty() {
+        words += &format!("；另有{}个专班并列第{last_rank}名", last.len());
+    }
     if let Some(best) = league
         .iter()
         .filter(|l| l.rank_change > 0)
