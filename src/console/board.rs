@@ -61,6 +61,8 @@ pub struct FilterChoices {
     pub teams: Vec<Choice>,
     pub clusters: Vec<Choice>,
     pub parks: Vec<Choice>,
+    /// The stages, on the project list (the board has a column each).
+    pub stages: Vec<Choice>,
     pub q: String,
 }
 
@@ -87,6 +89,7 @@ pub async fn filter_choices(state: &AppState, actor: &Actor, filters: &Filters) 
             parks.iter().map(|p| (p.id.to_string(), p.name.as_str())),
             &chosen(&filters.park),
         ),
+        stages: Vec::new(),
         q: chosen(&filters.q),
     })
 }

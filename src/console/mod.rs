@@ -9,7 +9,7 @@
 //! their results and refusals into HTML. A session is a password sign-in's token
 //! (`service::auth::login`) carried by an HttpOnly, SameSite=Strict cookie ([`cookies`]);
 //! every POST carries a CSRF token derived from it ([`csrf`]). Module per area: [`login`],
-//! [`home`], [`board`], [`projects`]; [`view`] holds the page chrome, the rendering and the
+//! [`home`], [`board`], [`projects`], [`records`]; [`view`] holds the page chrome, the rendering and the
 //! one place a service's refusal becomes the user's words.
 //!
 //! Requests to the console's paths ([`owns`]) are answered in Chinese whatever the browser's
@@ -22,6 +22,8 @@ pub mod cookies;
 pub mod csrf;
 mod home;
 mod login;
+mod projects;
+mod records;
 mod session;
 pub mod view;
 
@@ -63,7 +65,13 @@ where
         .at("/login", get(login::sign_in_form).post(login::sign_in))
         .at("/logout", post(login::sign_out))
         .at("/board", get(board::page))
+        .at("/projects", get(projects::list).post(projects::create_new))
+        .at("/projects/new", get(projects::new_form))
+        .at("/projects/:id", get(projects::project).post(projects::save_edit))
         .at("/projects/:id/move", get(board::move_form).post(board::move_project))
+        .at("/projects/:id/payments", post(records::add_payment))
+        .at("/projects/:id/payments/:payment/delete", post(records::remove_payment))
+        .at("/projects/:id/activities", post(records::add_follow_up))
         .at("/static/*path", get(assets::serve))
 }
 

@@ -498,3 +498,198 @@ async fn a_leader_sees_every_team_on_the_board_and_moves_nothing() {
         .await
         .expect(403);
 }
+
+#[tokio::test]
+async fn projects_are_listed_created_edited_and_recorded_through_the_services() {
+    let app = TestApp::spawn().await;
+    user_with_password(&app, "wang", "member", Some(ELEVATOR)).await;
+    app.create_project("E-1", ELEVATOR).await;
+    let theirs = app.create_project("H-1", HYDROGEN).await;
+    let browser = Browser::sign_in(&app, "wang", PASSWORD).await;
+
+    // A new project, whose name a browser must show as text.
+    let new = browser.get("/projects/new").await.expect(200);
+    assert!(
+        new.body.contains(ELEVATOR) && !new.body.contains(HYDROGEN),
+        "a member logs their own team's"
+    );
+    let evil = "<script>alert(1)</script>电梯";
+    let created = browser
+        .post(
+            "/projects",
+            &[
+                ("name", evil),
+                ("investor", "上海某某电梯有限公司"),
+                ("lead_on", "2025-01-05"),
+                ("planned_investment", "800"),
+            ],
+        )
+        .await
+        .expect(303);
+    let path = created.location().to_owned();
+    let id: i64 = path.trim_start_matches("/projects/").parse().unwrap();
+    let api = project_of(&app, id).await;
+    assert_eq!(
+        (&api["name"], &api["planned_investment"]),
+        (&json!(evil), &json!("800.0000"))
+    );
+    let page = browser.get(&path).await.expect(200);
+    assert!(!page.body.contains("<script>alert"), "escaped");
+    let shown: Vec<&str> = page.body.lines().filter(|l| l.contains("alert(1)")).collect();
+    assert!(
+        page.body.contains("&#60;script&#62;alert(1)"),
+        "shown as text: {shown:?}"
+    );
+    assert!(page.body.contains("800.00万元") && page.body.contains("上海某某电梯有限公司"));
+    let refused = browser
+        .post("/projects", &[("name", ""), ("lead_on", "2025-01-05")])
+        .await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.body);
+    assert!(refused.body.contains("class=\"error\""));
+
+    // The list: the team's only, sorted, filtered, paged.
+    let list = browser.get("/projects?sort=code&order=asc").await.expect(200);
+    assert!(list.body.contains("E-1项目") && !list.body.contains("H-1项目"));
+    assert!(list.body.contains("aria-sort=\"ascending\""));
+    let filtered = browser.get("/projects?stage=signed").await.expect(200);
+    assert!(!filtered.body.contains("E-1项目"));
+
+    // Editing at the version shown; a second edit from the same stale page is said so.
+    let version = hidden(&page.body, "version");
+    browser
+        .post(
+            &path,
+            &[
+                ("version", &version),
+                ("name", "电梯总部项目"),
+                ("planned_investment", "900"),
+                ("progress", "已洽谈两轮"),
+            ],
+        )
+        .await
+        .expect(303);
+    assert_eq!(project_of(&app, id).await["progress"], "已洽谈两轮");
+    let stale = browser
+        .post(
+            &path,
+            &[("version", &version), ("name", "别的名字"), ("planned_investment", "1")],
+        )
+        .await
+        .expect(409);
+    assert!(stale.body.contains("已有其他人修改了这个项目") && stale.body.contains("电梯总部项目"));
+    assert_eq!(project_of(&app, id).await["name"], "电梯总部项目");
+
+    // A visit, a payment, its removal; each in the audit trail shown on the page.
+    browser
+        .post(
+            &format!("{path}/activities"),
+            &[
+                ("occurred_on", "2025-01-06"),
+                ("kind", "visit_out"),
+                ("summary", "赴上海拜访"),
+                ("next_step", "报送方案"),
+                ("due_on", "2025-01-20"),
+            ],
+        )
+        .await
+        .expect(303);
+    let activities = app.get(&format!("/api/v1/projects/{id}/activities")).await.expect(200);
+    assert_eq!(activities[0]["summary"], "赴上海拜访");
+    let unsigned = browser
+        .post(
+            &format!("{path}/payments"),
+            &[("arrived_on", "2025-01-07"), ("amount", "12.5")],
+        )
+        .await
+        .expect(422);
+    assert!(
+        unsigned.body.contains("尚未签约"),
+        "the service's rule, beside the payment form"
+    );
+    sign(&app, &json!({"id": id}), "2025-01-06", "1000").await;
+    browser
+        .post(
+            &format!("{path}/payments"),
+            &[
+                ("arrived_on", "2025-01-07"),
+                ("amount", "12.5"),
+                ("kind", "fixed_asset"),
+                ("counted", "1"),
+            ],
+        )
+        .await
+        .expect(303);
+    let fundings = app.get(&format!("/api/v1/projects/{id}/fundings")).await.expect(200);
+    assert_eq!(
+        (&fundings[0]["amount"], &fundings[0]["counted"]),
+        (&json!("12.5000"), &json!(true))
+    );
+    let refused = browser
+        .post(
+            &format!("{path}/payments"),
+            &[("arrived_on", "2099-01-01"), ("amount", "1")],
+        )
+        .await;
+    assert_eq!(
+        refused.status.as_u16(),
+        422,
+        "a date later than today: {}",
+        refused.body
+    );
+    let page = browser.get(&path).await.expect(200);
+    assert!(page.body.contains("12.50万元") && page.body.contains("赴上海拜访") && page.body.contains("2025-01-07"));
+    assert!(
+        page.body.contains("新建项目") && page.body.contains("新增到位资金"),
+        "the trail and the forms"
+    );
+    let payment = fundings[0]["id"].as_i64().unwrap();
+    browser
+        .post(&format!("{path}/payments/{payment}/delete"), &[])
+        .await
+        .expect(303);
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{id}/fundings")).await.expect(200),
+        json!([])
+    );
+
+    // Another team's project: not its page, not its records.
+    let other = theirs["id"].as_i64().unwrap();
+    browser.get(&format!("/projects/{other}")).await.expect(403);
+    browser
+        .post(
+            &format!("/projects/{other}/payments"),
+            &[("arrived_on", "2025-01-07"), ("amount", "1")],
+        )
+        .await
+        .expect(403);
+    browser
+        .post(
+            &format!("/projects/{other}/activities"),
+            &[("occurred_on", "2025-01-07"), ("summary", "x")],
+        )
+        .await
+        .expect(403);
+    browser
+        .post(&format!("/projects/{other}"), &[("version", "1"), ("name", "x")])
+        .await
+        .expect(403);
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{other}/fundings")).await.expect(200),
+        json!([])
+    );
+    browser.get("/projects/999999").await.expect(404);
+    // Without the CSRF token, nothing is recorded.
+    send(
+        &app,
+        Method::POST,
+        &format!("{path}/payments"),
+        &browser.cookie,
+        Some(&[("arrived_on", "2025-01-07"), ("amount", "1")]),
+    )
+    .await
+    .expect(403);
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{id}/fundings")).await.expect(200),
+        json!([])
+    );
+}
