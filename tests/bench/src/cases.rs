@@ -13,6 +13,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading};
+use zhaoshang::service::bulletin::{BulletinKind, BulletinParams, bulletin};
 use zhaoshang::service::import::{ImportOptions, ImportStatus, import_ledger};
 use zhaoshang::service::projects::ProjectFilter;
 use zhaoshang::service::report::{ReportParams, kpi_report};
@@ -68,6 +69,13 @@ pub enum Job {
     },
     /// The leadership report over a copy of `template`, saved to `output` likewise.
     Report {
+        template: PathBuf,
+        database: PathBuf,
+        output: PathBuf,
+    },
+    /// The monthly bulletin (月通报) of the as-of date's month over a copy of `template`, as
+    /// the server writes it; the document is saved to `output` after the clock stops.
+    Bulletin {
         template: PathBuf,
         database: PathBuf,
         output: PathBuf,
@@ -241,6 +249,45 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
                 seconds,
                 peak_mib,
                 detail: serde_json::json!({ "bytes": bytes.len() }),
+            })
+        }
+        Job::Bulletin {
+            template,
+            database,
+            output,
+        } => {
+            copy_sqlite(&template, &database)?;
+            let db = db::connect_and_migrate(&sqlite_url(&database)).await?;
+            let actor = admin(&db, false).await?;
+            let as_of = ledger::as_of();
+            let params = BulletinParams {
+                kind: BulletinKind::Monthly,
+                period: Some(as_of.format("%Y-%m").to_string()),
+                as_of: Some(as_of),
+            };
+            // As the server runs it: on the reader pool.
+            let reader = db::connect_reader(&sqlite_url(&database), &db).await?;
+            memory::reset_peak();
+            let started = Instant::now();
+            let written = bulletin(&reader, &actor, &params).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            let peak_mib = memory::peak_mib(None)?;
+            db.close().await?;
+            // A bulletin that states nothing cannot pass: the period's figures and the league.
+            let current = written.figures.current.context("the bulletin states no figures")?;
+            ensure!(
+                !written.figures.league.is_empty() && current.sign_rate.denominator > 0,
+                "the bulletin ranks no team or counts no project in negotiation"
+            );
+            std::fs::write(&output, &written.document)?;
+            Ok(Measured {
+                seconds,
+                peak_mib,
+                detail: serde_json::json!({
+                    "bytes": written.document.len(),
+                    "projects_signed": current.projects_signed,
+                    "warnings": written.figures.warnings.len(),
+                }),
             })
         }
         Job::WriteCells { workbook } => write_cells(&workbook),

@@ -30,13 +30,14 @@ pub struct Settings {
 }
 
 /// The cases, in the order they run and print.
-pub const CASES: [&str; 11] = [
+pub const CASES: [&str; 12] = [
     "import-sqlite",
     "import-postgres",
     "reimport-sqlite",
     "import-changed-sqlite",
     "export-ledger",
     "report",
+    "bulletin",
     "kpis-sqlite",
     "kpis-postgres",
     "http-project",
@@ -135,6 +136,7 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
         "import-changed-sqlite",
         "export-ledger",
         "report",
+        "bulletin",
         "http-project",
         "http-projects-filtered",
         "writes-during-import",
@@ -297,6 +299,27 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
             },
             || Job::WriteCells {
                 workbook: output.clone(),
+            },
+            None,
+        ));
+    }
+    if wanted("bulletin") {
+        step("bulletin");
+        record(measure_row(
+            "bulletin",
+            format!("the monthly bulletin (月通报, DOCX) over {ledger_rows} projects (SQLite)"),
+            "the leadership report over the same database",
+            Target::ratio(2.0),
+            runs,
+            || Job::Bulletin {
+                template: template.clone(),
+                database: work("bulletin.sqlite"),
+                output: work("bulletin.docx"),
+            },
+            || Job::Report {
+                template: template.clone(),
+                database: work("bulletin-report.sqlite"),
+                output: work("bulletin-report.xlsx"),
             },
             None,
         ));
