@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bulletins;
+pub mod duplicates;
 pub mod error;
 pub mod explain;
 pub mod exports;
@@ -71,7 +72,8 @@ pub type Api = (
     reference::ReferenceApi,
     users::UsersApi,
     investors::InvestorsApi,
-    projects::ProjectsApi,
+    // poem-openapi implements `OpenApi` for tuples of up to 16: the projects' two share one.
+    (duplicates::DuplicatesApi, projects::ProjectsApi),
     lifecycle::LifecycleApi,
     records::RecordsApi,
     audit::AuditApi,
@@ -93,7 +95,8 @@ pub fn service() -> OpenApiService<Api, ()> {
             reference::ReferenceApi,
             users::UsersApi,
             investors::InvestorsApi,
-            projects::ProjectsApi,
+            // poem-openapi implements `OpenApi` for tuples of up to 16: the projects' two share one.
+            (duplicates::DuplicatesApi, projects::ProjectsApi),
             lifecycle::LifecycleApi,
             records::RecordsApi,
             audit::AuditApi,

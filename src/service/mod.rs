@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bulletin;
 pub mod demo;
+pub mod duplicates;
 pub mod error;
 pub mod export;
 pub mod import;

@@ -121,6 +121,7 @@ fn rules(f: &Fixture) -> Vec<(&'static str, Rule, Option<Value>)> {
         ),
         ("delete_investor", Admin, None),
         ("list_projects", AnyUser, None),
+        ("list_duplicate_candidates", ProjectRead, None),
         (
             "create_project",
             ProjectWrite,
@@ -356,6 +357,7 @@ fn path_for(template: &str, operation: &str, f: &Fixture) -> String {
             "{path}?from=2025-01-01&to=2025-06-30&as_of=2025-06-30&team_id={}",
             f.team_b
         ),
+        "list_duplicate_candidates" => format!("{path}?team_id={}", f.team_b),
         _ => path,
     }
 }

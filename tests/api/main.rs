@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod corrections;
 mod crash;
+mod duplicates;
 mod errors;
 mod exports;
 mod fuzz_regressions;
