@@ -693,3 +693,50 @@ async fn projects_are_listed_created_edited_and_recorded_through_the_services() 
         json!([])
     );
 }
+
+#[tokio::test]
+async fn every_page_answers_each_role_as_the_api_does() {
+    let app = TestApp::spawn().await;
+    let ours = app.create_project("E-1", ELEVATOR).await;
+    let theirs = app.create_project("H-1", HYDROGEN).await;
+    let (ours, theirs) = (ours["id"].as_i64().unwrap(), theirs["id"].as_i64().unwrap());
+    let elevator = app.reference_id("teams", ELEVATOR).await.to_string();
+    for (name, role, team, other_team) in [
+        ("member1", "member", Some(ELEVATOR), 403),
+        ("lead1", "team_lead", Some(ELEVATOR), 403),
+        ("leader1", "leader", None, 200),
+        ("admin1", "admin", None, 200),
+    ] {
+        let token = user_with_password(&app, name, role, team).await;
+        let browser = Browser::sign_in(&app, name, PASSWORD).await;
+        for path in [
+            "/",
+            "/board",
+            "/projects",
+            "/projects/new",
+            "/projects?page=2&sort=name",
+        ] {
+            browser.get(path).await.expect(200);
+        }
+        browser.get(&format!("/projects/{ours}")).await.expect(200);
+        browser.get(&format!("/projects/{ours}/move")).await.expect(200);
+        let api = app
+            .send_as(Some(&token), Method::GET, &format!("/api/v1/projects/{theirs}"), None)
+            .await;
+        assert_eq!(api.status.as_u16(), other_team, "{role}: the API's answer");
+        browser.get(&format!("/projects/{theirs}")).await.expect(other_team);
+        // Only those who may write projects create one; a leader reads and writes nothing.
+        let created = browser
+            .post(
+                "/projects",
+                &[
+                    ("name", &format!("{name}的项目")),
+                    ("lead_on", "2025-01-05"),
+                    ("team", &elevator),
+                ],
+            )
+            .await;
+        let expected = if role == "leader" { 403 } else { 303 };
+        assert_eq!(created.status.as_u16(), expected, "{role}: {}", created.body);
+    }
+}

@@ -137,6 +137,14 @@ try:
     assert rate_after != rate_before, (rate_before, rate_after)
     shot("home-after")
     driver.save_screenshot(f"{SHOTS}/console.png")  # one screen of it, as the README shows
+    # On a phone's width, no page is wider than the screen.
+    driver.set_window_size(390, 844)
+    for path, name in [("/", "phone-home"), ("/board", "phone-board"), (project_url.replace(URL, ""), "phone-project")]:
+        driver.get(URL + path)
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 400, (path, width)
+        driver.save_screenshot(f"{SHOTS}/{name}.png")
+    driver.set_window_size(1366, 768)
 
     # Signing out: the session is over.
     driver.find_element(By.CSS_SELECTOR, 'form[action="/logout"] button').click()
