@@ -10,14 +10,15 @@ use anyhow::{Context, bail, ensure};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use poem::Endpoint;
 use rust_xlsxwriter::{Format, Workbook};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use zhaoshang::excel::export::{HeaderLanguage, LedgerHeading};
 use zhaoshang::service::bulletin::{BulletinKind, BulletinParams, bulletin};
+use zhaoshang::service::duplicates::{DuplicateParams, find_duplicates};
 use zhaoshang::service::import::{ImportOptions, ImportStatus, import_ledger};
 use zhaoshang::service::projects::ProjectFilter;
 use zhaoshang::service::report::{ReportParams, kpi_report};
-use zhaoshang::service::{Actor, auth, export, users};
+use zhaoshang::service::{Actor, PageRequest, auth, export, users};
 use zhaoshang::{AppState, app, db};
 
 use crate::kpi_sql::{self, Figures, TeamFigures};
@@ -80,6 +81,12 @@ pub enum Job {
         database: PathBuf,
         output: PathBuf,
     },
+    /// The duplicate candidates among every project of a copy of `template`, as the server
+    /// finds them (`GET /api/v1/projects/duplicates`, on the reader pool).
+    Duplicates { template: PathBuf, database: PathBuf },
+    /// Every project of a copy of `template` read whole, on the reader pool: the read the
+    /// candidates' search cannot do without.
+    ReadProjects { template: PathBuf, database: PathBuf },
     /// rust_xlsxwriter alone writing every cell of `workbook` (read beforehand) into
     /// constant-memory worksheets.
     WriteCells { workbook: PathBuf },
@@ -288,6 +295,48 @@ pub async fn run(job: Job) -> anyhow::Result<Measured> {
                     "projects_signed": current.projects_signed,
                     "warnings": written.figures.warnings.len(),
                 }),
+            })
+        }
+        Job::Duplicates { template, database } => {
+            copy_sqlite(&template, &database)?;
+            let db = db::connect_and_migrate(&sqlite_url(&database)).await?;
+            let actor = admin(&db, false).await?;
+            let reader = db::connect_reader(&sqlite_url(&database), &db).await?;
+            let params = DuplicateParams {
+                team_id: None,
+                include_phases: false,
+                paging: PageRequest { page: 1, per_page: 200 },
+            };
+            memory::reset_peak();
+            let started = Instant::now();
+            let found = find_duplicates(&reader, &actor, &params).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            let peak_mib = memory::peak_mib(None)?;
+            db.close().await?;
+            Ok(Measured {
+                seconds,
+                peak_mib,
+                detail: serde_json::json!({
+                    "pairs": found.total,
+                    "groups_left_out": found.groups_left_out,
+                }),
+            })
+        }
+        Job::ReadProjects { template, database } => {
+            copy_sqlite(&template, &database)?;
+            let db = db::connect_and_migrate(&sqlite_url(&database)).await?;
+            let reader = db::connect_reader(&sqlite_url(&database), &db).await?;
+            memory::reset_peak();
+            let started = Instant::now();
+            let projects = entity::project::Entity::find().all(&reader).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            let peak_mib = memory::peak_mib(None)?;
+            db.close().await?;
+            ensure!(!projects.is_empty(), "the database holds no project");
+            Ok(Measured {
+                seconds,
+                peak_mib,
+                detail: serde_json::json!({ "projects": projects.len() }),
             })
         }
         Job::WriteCells { workbook } => write_cells(&workbook),

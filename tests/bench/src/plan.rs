@@ -30,7 +30,7 @@ pub struct Settings {
 }
 
 /// The cases, in the order they run and print.
-pub const CASES: [&str; 12] = [
+pub const CASES: [&str; 13] = [
     "import-sqlite",
     "import-postgres",
     "reimport-sqlite",
@@ -38,6 +38,7 @@ pub const CASES: [&str; 12] = [
     "export-ledger",
     "report",
     "bulletin",
+    "duplicates",
     "kpis-sqlite",
     "kpis-postgres",
     "http-project",
@@ -137,6 +138,7 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
         "export-ledger",
         "report",
         "bulletin",
+        "duplicates",
         "http-project",
         "http-projects-filtered",
         "writes-during-import",
@@ -320,6 +322,25 @@ pub fn run(settings: Settings) -> anyhow::Result<bool> {
                 template: template.clone(),
                 database: work("bulletin-report.sqlite"),
                 output: work("bulletin-report.xlsx"),
+            },
+            None,
+        ));
+    }
+    if wanted("duplicates") {
+        step("duplicates");
+        record(measure_row(
+            "duplicates",
+            format!("the duplicate candidates among {ledger_rows} projects (SQLite)"),
+            "every project read whole, same database",
+            Target::Seconds { max_seconds: 5.0 },
+            runs,
+            || Job::Duplicates {
+                template: template.clone(),
+                database: work("duplicates.sqlite"),
+            },
+            || Job::ReadProjects {
+                template: template.clone(),
+                database: work("duplicates-read.sqlite"),
             },
             None,
         ));

@@ -20,6 +20,8 @@ pub enum Target {
     Http { min_share: f64, max_p99_ms: f64 },
     /// No write failed, and the 99th percentile of their latency under `max_p99_ms`.
     Writes { max_p99_ms: f64 },
+    /// The case's median time under `max_seconds`, whatever the baseline's (shown beside it).
+    Seconds { max_seconds: f64 },
 }
 
 impl Target {
@@ -55,6 +57,7 @@ impl Target {
             } => format!("≤{max_ratio}×, <{mib:.0} MiB"),
             Self::Ratio { max_ratio, .. } => format!("≤{max_ratio}×"),
             Self::Writes { max_p99_ms } => format!("none fails, p99<{:.0} s", max_p99_ms / 1000.0),
+            Self::Seconds { max_seconds } => format!("<{max_seconds} s"),
             Self::Http { min_share, max_p99_ms } => {
                 format!(
                     "≤{:.0}× (≥{:.0}% of it), p99<{max_p99_ms:.0} ms",
@@ -146,6 +149,21 @@ impl Row {
                     p50_ms: None,
                     p99_ms: None,
                     met: ratio <= max_ratio && max_peak_mib.is_none_or(|limit| peak_mib < limit),
+                    runs,
+                    baseline_runs,
+                }
+            }
+            Target::Seconds { max_seconds } => {
+                let median_s = median(runs.iter().map(|m| m.seconds).collect());
+                let baseline_s = median(baseline_runs.iter().map(|m| m.seconds).collect());
+                Outcome::Measured {
+                    median: median_s,
+                    baseline_median: baseline_s,
+                    ratio: median_s / baseline_s,
+                    peak_mib,
+                    p50_ms: None,
+                    p99_ms: None,
+                    met: median_s < max_seconds,
                     runs,
                     baseline_runs,
                 }
