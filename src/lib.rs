@@ -15,12 +15,18 @@
 //!            │  └────▶ docx           Word documents out (the bulletins): no HTTP, no SQL
 //!            └───────▶ db, entity     connections, storage machinery, the tables
 //! migration                           the schema, one file per step, and the reference data
+//! console ──▶ service                 the web console's pages, over the services as api
 //! ```
 //!
 //! - [`api`]: HTTP only. One file per resource, each an `#[OpenApi]` impl whose operations
 //!   have an `operation_id`, a tag and documented fields. It turns JSON into domain values and
 //!   results into JSON, and hands off to `service`; it never decides. [`api::error`] gives
 //!   every error, the framework's too, the one `{code, message, details}` shape.
+//! - [`console`]: the web console at `/` (工作台, 项目看板, 项目): askama pages in Chinese over
+//!   the services the API calls, with the same actor, so no rule is written for the browser;
+//!   a session is a password sign-in's token in an HttpOnly cookie, every form carries a CSRF
+//!   token, and its pages have a policy of their own (nothing inline). Tests:
+//!   `tests/api/console.rs`, and `tests/console/run` in headless Chromium.
 //! - [`service`]: queries and transactions, one module per aggregate (projects, lifecycle,
 //!   records, investors, users, auth, the KPIs, targets, settings, the import, exports,
 //!   the report, the audit trail). Every function takes a connection or a transaction and an
@@ -63,6 +69,7 @@
 //! | who may do what | [`domain::access`], applied by the services; `tests/api/access.rs` checks every operation of the spec against it |
 //! | which teams' rows a list shows (figures are everyone's, project rows and import runs of other teams only leaders' and admins') | [`domain::access`] (`Principal::rows_of`, `Principal::import_runs`); `tests/api/scope.rs` checks what each role sees of another team |
 //! | the security headers, and the Content-Security-Policy fitted to the Swagger UI | [`api::security`] |
+//! | the console's session cookie, its CSRF tokens and its own Content-Security-Policy | [`console::cookies`], [`console::csrf`], [`console::POLICY`] |
 //! | stages, their order and which moves are allowed | [`domain::stage`], for the API and the import alike |
 //! | money: 万元 with four decimals in, whole yuan stored | [`domain::money`] |
 //! | dates: no recorded event later than today (China time), none before 1990 | [`domain::date`] |

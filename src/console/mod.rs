@@ -8,8 +8,8 @@
 //! check, the audit entry) and must not; it turns form fields into the services' inputs and
 //! their results and refusals into HTML. A session is a password sign-in's token
 //! (`service::auth::login`) carried by an HttpOnly, SameSite=Strict cookie ([`cookies`]);
-//! every POST carries a CSRF token derived from it ([`csrf`]). Module per area: [`login`],
-//! [`home`], [`board`], [`projects`], [`records`]; [`view`] holds the page chrome, the rendering and the
+//! every POST carries a CSRF token derived from it ([`csrf`]). Module per area: `login`,
+//! `home`, `board`, `projects`, `records`; [`view`] holds the page chrome, the rendering and the
 //! one place a service's refusal becomes the user's words.
 //!
 //! Requests to the console's paths ([`owns`]) are answered in Chinese whatever the browser's
@@ -49,7 +49,7 @@ pub fn owns(path: &str) -> bool {
 
 /// The console's routes, with `api` nested at `/` for every other path. (A route at `/` beside
 /// an endpoint nested at `/` would never be reached: the nested one's catch-all wins, so `/`
-/// itself is answered by [`Root`].)
+/// itself is answered by `Root`.)
 pub fn mount<A: IntoEndpoint>(api: A) -> Route
 where
     A::Endpoint: 'static,
