@@ -2,7 +2,7 @@
 //! hand and again from a ledger under another spelling), two phases of one investment, or
 //! unrelated. Pure: given what is known of each project, it scores and says why; finding the
 //! pairs worth scoring among many projects is the caller's (the service groups them by
-//! [`Facts::keys`]), and deciding what to do with a pair is the user's.
+//! [`Prepared::keys`]), and deciding what to do with a pair is the user's.
 //!
 //! The evidence, strongest first:
 //! - the investor: the same unified social credit code, or the same name once normalised
@@ -130,21 +130,37 @@ impl Facts<'_> {
     }
 }
 
+/// A key under which a possible twin is found.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    CreditCode(String),
+    Investor(String),
+    /// The name's core. Two projects of two named investors are never the same whatever their
+    /// names, so among the projects sharing only this key, a pair is worth scoring only when
+    /// one of them names no investor ([`Prepared::names_investor`]).
+    NameCore(String),
+}
+
 impl Prepared {
     /// The keys under which a possible twin would be found: the credit code, the investor's
     /// core name, the name's core. Two projects sharing no key are never the same.
-    pub fn keys(&self) -> Vec<String> {
+    pub fn keys(&self) -> Vec<Key> {
         let mut keys = Vec::with_capacity(3);
         if let Some(code) = &self.credit_code {
-            keys.push(format!("c:{code}"));
+            keys.push(Key::CreditCode(code.clone()));
         }
         if let Some(investor) = &self.investor {
-            keys.push(format!("i:{investor}"));
+            keys.push(Key::Investor(investor.clone()));
         }
         if !self.core.is_empty() {
-            keys.push(format!("n:{}", self.core));
+            keys.push(Key::NameCore(self.core.clone()));
         }
         keys
+    }
+
+    /// Whether the project names its investor (by name or credit code).
+    pub fn names_investor(&self) -> bool {
+        self.investor.is_some() || self.credit_code.is_some()
     }
 }
 

@@ -15,7 +15,7 @@ use entity::enums::Stage;
 use sea_orm::{ActiveEnum, ConnectionTrait, FromQueryResult, Statement};
 
 use super::{Actor, PageRequest, ServiceResult};
-use crate::domain::duplicates::{Evidence, Facts, Prepared, Relation, compare};
+use crate::domain::duplicates::{Evidence, Facts, Key, Prepared, Relation, compare};
 
 /// The largest group of projects sharing one key whose pairs are all scored; a larger group
 /// (a name core so generic that thousands share it) is left out, and the answer says so.
@@ -127,7 +127,7 @@ pub async fn find_duplicates(
             .prepare()
         })
         .collect();
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
     for (index, project) in prepared.iter().enumerate() {
         for key in project.keys() {
             groups.entry(key).or_default().push(index);
@@ -136,13 +136,21 @@ pub async fn find_duplicates(
     let mut groups_left_out = 0;
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
     let mut found: Vec<(usize, usize, Relation)> = Vec::new();
-    for members in groups.values() {
-        if members.len() > GROUP_LIMIT {
+    for (key, members) in &groups {
+        // Sharing only a name core, two projects that both name an investor are different
+        // investors' (the investor's own key groups one investor's): only pairs with a project
+        // naming none are scored there.
+        let named = |i: &usize| prepared[*i].names_investor();
+        let (lead, rest): (Vec<usize>, Vec<usize>) = match key {
+            Key::NameCore(_) => members.iter().partition(|i| !named(i)),
+            _ => (members.clone(), Vec::new()),
+        };
+        if lead.len() > GROUP_LIMIT {
             groups_left_out += 1;
             continue;
         }
-        for (n, &a) in members.iter().enumerate() {
-            for &b in &members[n + 1..] {
+        for (n, &a) in lead.iter().enumerate() {
+            for &b in lead[n + 1..].iter().chain(&rest) {
                 let in_scope = scope.is_none_or(|team| rows[a].team_id == team || rows[b].team_id == team);
                 if !in_scope || !seen.insert((a.min(b), a.max(b))) {
                     continue;
