@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use entity::enums::Stage;
-use sea_orm::{ActiveEnum, ConnectionTrait, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 
 use super::{Actor, PageRequest, ServiceResult};
 use crate::domain::duplicates::{Evidence, Facts, Key, Prepared, Relation, compare};
@@ -85,7 +85,7 @@ struct Row {
     name: String,
     team_id: i32,
     team_name: String,
-    stage: String,
+    stage: Stage,
     lead_on: Option<NaiveDate>,
     planned_investment_yuan: Option<i64>,
     contracted_investment_yuan: Option<i64>,
@@ -174,7 +174,7 @@ pub async fn find_duplicates(
         let row = &rows[index];
         match principal.check_read_project(row.team_id) {
             Ok(()) => Side::Visible(Candidate {
-                stage: Stage::try_from_value(&row.stage).unwrap_or(Stage::Lead),
+                stage: row.stage,
                 id: row.id,
                 code: row.code.clone(),
                 name: row.name.clone(),

@@ -107,6 +107,7 @@ async fn the_same_project_of_two_teams_is_proposed_with_its_evidence() {
     }
     let own = projects.iter().find(|p| p["visible"] == true).unwrap();
     assert_eq!(own["id"], b);
+    assert_eq!(own["stage"], "lead");
     let other_team = app.reference_id("teams", "新材料专班").await;
     app.send_as(
         Some(&member),
